@@ -1,0 +1,167 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+
+namespace ActorTrading.Actors;
+
+/// <summary>
+/// One actor's queues and its turn on the thread pool. User messages go through an unbounded
+/// single-reader channel; system messages through a queue of their own that is drained before every
+/// user message. A turn processes at most <c>throughput</c> user messages, then yields the thread so
+/// that one busy actor cannot starve the others (Akka's dispatcher throughput).
+/// </summary>
+/// <remarks>
+/// Scheduling is a compare-and-swap on <see cref="_status"/>: whoever moves it from idle to scheduled
+/// queues the work item, so an actor is never run by two threads at once. After a turn the mailbox
+/// goes back to idle and re-schedules itself if anything arrived meanwhile.
+/// </remarks>
+internal sealed class Mailbox : IThreadPoolWorkItem
+{
+    private const int Idle = 0;
+    private const int Scheduled = 1;
+    private const int Closed = 2;
+
+    private readonly Channel<Envelope> _user = Channel.CreateUnbounded<Envelope>(
+        new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
+
+    private readonly ConcurrentQueue<SystemMessage> _system = new();
+    private readonly int _throughput;
+    private ActorCell _cell = null!;
+    private int _status;
+
+    public Mailbox(int throughput) => _throughput = throughput;
+
+    public bool IsClosed => (Volatile.Read(ref _status) & Closed) != 0;
+
+    public void SetCell(ActorCell cell) => _cell = cell;
+
+    /// <summary>Returns false when the mailbox is closed: the caller turns the message into a dead letter.</summary>
+    public bool Post(in Envelope envelope)
+    {
+        if (!_user.Writer.TryWrite(envelope))
+        {
+            return false;
+        }
+
+        TrySchedule();
+        return true;
+    }
+
+    public void PostSystem(SystemMessage message)
+    {
+        _system.Enqueue(message);
+        if (IsClosed)
+        {
+            // The cell is gone; the closing thread may already have drained. Answer for it.
+            DrainSystemMessagesAfterClose();
+            return;
+        }
+
+        TrySchedule();
+    }
+
+    /// <summary>Schedules a turn if there is something to do; used after the cell resumes.</summary>
+    public void ScheduleIfNeeded()
+    {
+        if (HasWork())
+        {
+            TrySchedule();
+        }
+    }
+
+    public void Execute()
+    {
+        var previous = ActorCell.Current;
+        ActorCell.Current = _cell;
+        try
+        {
+            ProcessSystemMessages();
+            ProcessUserMessages();
+        }
+        finally
+        {
+            ActorCell.Current = previous;
+            Interlocked.And(ref _status, ~Scheduled);
+            if (!IsClosed && HasWork())
+            {
+                TrySchedule();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Closes the mailbox: later posts fail (dead letters) and what is queued is handed to
+    /// <paramref name="deadLetter"/>. Runs on the cell's own turn.
+    /// </summary>
+    public void Close(Action<Envelope> deadLetter)
+    {
+        Interlocked.Or(ref _status, Closed);
+        _user.Writer.TryComplete();
+        while (_user.Reader.TryRead(out var envelope))
+        {
+            deadLetter(envelope);
+        }
+
+        DrainSystemMessagesAfterClose();
+    }
+
+    private void DrainSystemMessagesAfterClose()
+    {
+        while (_system.TryDequeue(out var message))
+        {
+            _cell.HandleSystemMessageAfterStop(message);
+        }
+    }
+
+    private void ProcessSystemMessages()
+    {
+        while (!IsClosed && _system.TryDequeue(out var message))
+        {
+            _cell.SystemInvoke(message);
+        }
+    }
+
+    private void ProcessUserMessages()
+    {
+        var cell = _cell;
+        for (var processed = 0; processed < _throughput; processed++)
+        {
+            if (IsClosed || !cell.CanProcessUserMessages)
+            {
+                return;
+            }
+
+            if (!cell.TryTakeUnstashed(out var envelope) && !_user.Reader.TryRead(out envelope))
+            {
+                return;
+            }
+
+            cell.Invoke(envelope);
+            if (!_system.IsEmpty)
+            {
+                ProcessSystemMessages();
+            }
+        }
+    }
+
+    private bool HasWork() =>
+        !_system.IsEmpty
+        || (_cell.CanProcessUserMessages && (_cell.HasUnstashed || _user.Reader.TryPeek(out _)));
+
+    private void TrySchedule()
+    {
+        while (true)
+        {
+            var status = Volatile.Read(ref _status);
+            if (status != Idle)
+            {
+                return;
+            }
+
+            if (Interlocked.CompareExchange(ref _status, Scheduled, Idle) == Idle)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+                return;
+            }
+        }
+    }
+}

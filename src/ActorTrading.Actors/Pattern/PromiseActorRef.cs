@@ -1,0 +1,65 @@
+namespace ActorTrading.Actors;
+
+/// <summary>
+/// A temporary ref that completes a task with the first message it receives: the reply address of an
+/// ask. It also accepts a death-watch notification, which is how graceful stop learns of a stop.
+/// </summary>
+internal sealed class PromiseActorRef : IInternalActorRef
+{
+    private static long s_counter;
+    private readonly TaskCompletionSource<object> _promise = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ITimer? _timer;
+
+    public PromiseActorRef(ActorSystem system, TimeSpan timeout, string description)
+    {
+        System = system;
+        Path = new ActorPath(system.Name, ["temp", "$" + Interlocked.Increment(ref s_counter).ToString("x", global::System.Globalization.CultureInfo.InvariantCulture)]);
+        if (timeout != Timeout.InfiniteTimeSpan)
+        {
+            _timer = system.TimeProvider.CreateTimer(
+                static state =>
+                {
+                    var (self, text, after) = ((PromiseActorRef, string, TimeSpan))state!;
+                    self._promise.TrySetException(new AskTimeoutException($"{text}: no answer within {after.TotalMilliseconds:0} ms"));
+                },
+                (this, description, timeout),
+                timeout,
+                Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    public ActorPath Path { get; }
+
+    public ActorSystem System { get; }
+
+    public bool IsTerminated => _promise.Task.IsCompleted;
+
+    public Task<object> Result => _promise.Task;
+
+    public void Tell(object message, IActorRef? sender)
+    {
+        var accepted = message is Status.Failure failure
+            ? _promise.TrySetException(failure.Cause)
+            : _promise.TrySetResult(message);
+        if (accepted)
+        {
+            _timer?.Dispose();
+        }
+        else
+        {
+            System.DeadLetters.Tell(new DeadLetter(message, sender, this), sender);
+        }
+    }
+
+    public void SendSystemMessage(SystemMessage message)
+    {
+        if (message is SystemMessage.DeathWatchNotification notification)
+        {
+            Tell(new Terminated(notification.Actor, notification.ExistenceConfirmed), notification.Actor);
+        }
+    }
+
+    public bool Equals(IActorRef? other) => ReferenceEquals(this, other);
+
+    public override string ToString() => $"[{Path}]";
+}
