@@ -4,6 +4,9 @@ namespace ActorTrading.Actors;
 
 internal sealed partial class ActorCell
 {
+    // The message whose processing failed, for PreRestart.
+    private object? _failedMessage;
+
     /// <summary>The actor threw: suspend and let the parent's strategy decide.</summary>
     internal void HandleInvokeFailure(Exception cause)
     {
@@ -20,6 +23,7 @@ internal sealed partial class ActorCell
         }
 
         _isFailed = true;
+        _failedMessage = _currentEnvelope.Message;
         Parent.SendSystemMessage(new SystemMessage.Failed(SelfRef, cause, SelfRef.Path.Uid));
     }
 
@@ -63,7 +67,7 @@ internal sealed partial class ActorCell
         {
             try
             {
-                failedActor.AroundPreRestart(cause, CurrentMessage);
+                failedActor.AroundPreRestart(cause, _failedMessage);
             }
             catch (Exception exception)
             {
@@ -73,6 +77,7 @@ internal sealed partial class ActorCell
 
         ClearActorInstanceState();
         _isFailed = false;
+        _failedMessage = null;
         try
         {
             _actor = NewActor();

@@ -67,8 +67,6 @@ internal sealed partial class ActorCell : IActorContext
 
     public bool CanProcessUserMessages => !_isFailed && !_isTerminating && !_awaitingAsync;
 
-    internal object? CurrentMessage => _currentEnvelope.Message;
-
     public ILogger Log => _log ??= System.LoggerFactory.CreateLogger(Props.ActorType?.FullName ?? "ActorTrading.Actors.Actor");
 
     /// <summary>Processes one user message.</summary>

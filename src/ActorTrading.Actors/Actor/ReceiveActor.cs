@@ -21,6 +21,10 @@ public abstract class ReceiveActor : ActorBase
     protected void Receive<T>(Action<T> handler, Predicate<T>? shouldHandle = null) =>
         Add(new SyncHandler<T>(handler, shouldHandle));
 
+    /// <summary>Handles messages of type <typeparamref name="T"/> that match <paramref name="shouldHandle"/>.</summary>
+    protected void Receive<T>(Predicate<T> shouldHandle, Action<T> handler) =>
+        Add(new SyncHandler<T>(handler, shouldHandle));
+
     /// <summary>Handles with a handler that says itself whether it handled the message.</summary>
     protected void Receive<T>(Func<T, bool> handler) => Add(new SyncFuncHandler<T>(handler));
 
