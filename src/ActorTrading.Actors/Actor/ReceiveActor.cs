@@ -36,6 +36,10 @@ public abstract class ReceiveActor : ActorBase
     protected void ReceiveAsync<T>(Func<T, Task> handler, Predicate<T>? shouldHandle = null) =>
         Add(new AsyncHandler<T>(Cell, handler, shouldHandle));
 
+    /// <summary>Async handler for messages that match <paramref name="shouldHandle"/>; see the other overload.</summary>
+    protected void ReceiveAsync<T>(Predicate<T> shouldHandle, Func<T, Task> handler) =>
+        Add(new AsyncHandler<T>(Cell, handler, shouldHandle));
+
     /// <summary>Handles everything not matched by an earlier handler.</summary>
     protected void ReceiveAny(Action<object> handler) => Add(new SyncHandler<object>(handler, null));
 
