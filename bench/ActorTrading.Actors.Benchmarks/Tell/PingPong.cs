@@ -1,17 +1,22 @@
 namespace ActorTrading.Actors.Benchmarks;
 
-/// <summary>The ball. One instance, so the figures carry no message allocation.</summary>
-public sealed class Ball
+/// <summary>The messages of a ping-pong pair, the same for the kernel's actors and the bare mailboxes.</summary>
+public static class PingPong
 {
-    public static readonly Ball Instance = new();
-
-    private Ball()
+    /// <summary>The ball. One instance, so the figures carry no message allocation.</summary>
+    public sealed record Ball
     {
-    }
-}
+        public static readonly Ball Instance = new();
 
-/// <summary>Starts one pair: <see cref="RoundTrips"/> balls in all, at most <see cref="Window"/> in flight.</summary>
-public sealed record StartPingPong(int RoundTrips, int Window, TaskCompletionSource Done);
+        private Ball()
+        {
+        }
+    }
+
+    /// <summary>Starts a pair: <see cref="RoundTrips"/> balls in all, at most <see cref="Window"/> in flight;
+    /// <see cref="Done"/> completes when the last one is back.</summary>
+    public sealed record Start(int RoundTrips, int Window, TaskCompletionSource Done);
+}
 
 /// <summary>
 /// The shared logic of both pingers: send a window of balls, send one more for each that comes back
@@ -24,7 +29,7 @@ internal struct PingPongProgress
     private int _toReceive;
 
     /// <summary>Returns how many balls to send now.</summary>
-    public int Start(StartPingPong start)
+    public int Start(PingPong.Start start)
     {
         _done = start.Done;
         _toReceive = start.RoundTrips;
@@ -62,19 +67,19 @@ public sealed class PingerActor : ReceiveActor
         _ponger = ponger;
 
         // The hot handler first: a ReceiveActor tries its handlers in declaration order.
-        Receive<Ball>(ball =>
+        Receive<PingPong.Ball>(ball =>
         {
             if (_progress.Returned())
             {
                 _ponger.Tell(ball, Self);
             }
         });
-        Receive<StartPingPong>(start =>
+        Receive<PingPong.Start>(start =>
         {
             var initial = _progress.Start(start);
             for (var i = 0; i < initial; i++)
             {
-                _ponger.Tell(Ball.Instance, Self);
+                _ponger.Tell(PingPong.Ball.Instance, Self);
             }
         });
     }
@@ -83,7 +88,7 @@ public sealed class PingerActor : ReceiveActor
 /// <summary>Kernel ponger: sends every ball back to its sender.</summary>
 public sealed class PongerActor : ReceiveActor
 {
-    public PongerActor() => Receive<Ball>(ball => Sender.Tell(ball, Self));
+    public PongerActor() => Receive<PingPong.Ball>(ball => Sender.Tell(ball, Self));
 }
 
 /// <summary>Baseline pinger on a <see cref="BareMailbox"/>; creates its own ponger.</summary>
@@ -96,7 +101,7 @@ public sealed class BarePinger : BareMailbox
 
     protected override void Handle(object message)
     {
-        if (message is Ball ball)
+        if (message is PingPong.Ball ball)
         {
             if (_progress.Returned())
             {
@@ -106,10 +111,10 @@ public sealed class BarePinger : BareMailbox
             return;
         }
 
-        var initial = _progress.Start((StartPingPong)message);
+        var initial = _progress.Start((PingPong.Start)message);
         for (var i = 0; i < initial; i++)
         {
-            _ponger.Post(Ball.Instance);
+            _ponger.Post(PingPong.Ball.Instance);
         }
     }
 }

@@ -13,10 +13,11 @@ namespace ActorTrading.Actors.Benchmarks;
 [Config(typeof(OperationsPerSecondConfig))]
 public class TellThroughputBenchmarks
 {
-    public const int MessagesPerInvocation = 1_000_000;
+    public const int MessagesPerInvocation = 2_000_000;
     public const int WindowPerPair = 100;
 
     private static readonly TimeSpan s_stuckAfter = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan s_warmUpFor = TimeSpan.FromSeconds(1);
 
     private ActorSystem? _system;
     private IActorRef[] _pingers = [];
@@ -27,8 +28,21 @@ public class TellThroughputBenchmarks
     [Params(1, 2, 8, 1000)]
     public int Pairs { get; set; }
 
-    [GlobalSetup]
-    public void Setup()
+    [GlobalSetup(Target = nameof(BareMailboxPingPong))]
+    public void SetupBare()
+    {
+        Setup();
+        WarmUp(BareMailboxPingPong);
+    }
+
+    [GlobalSetup(Target = nameof(ActorPingPong))]
+    public void SetupActors()
+    {
+        Setup();
+        WarmUp(ActorPingPong);
+    }
+
+    private void Setup()
     {
         if (MessagesPerInvocation % (2 * Pairs) != 0)
         {
@@ -58,7 +72,7 @@ public class TellThroughputBenchmarks
         {
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _done[i] = done.Task;
-            _barePingers[i].Post(new StartPingPong(_roundTripsPerPair, WindowPerPair, done));
+            _barePingers[i].Post(new PingPong.Start(_roundTripsPerPair, WindowPerPair, done));
         }
 
         return WhenAllDone();
@@ -71,10 +85,25 @@ public class TellThroughputBenchmarks
         {
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _done[i] = done.Task;
-            _pingers[i].Tell(new StartPingPong(_roundTripsPerPair, WindowPerPair, done), ActorRefs.NoSender);
+            _pingers[i].Tell(new PingPong.Start(_roundTripsPerPair, WindowPerPair, done), ActorRefs.NoSender);
         }
 
         return WhenAllDone();
+    }
+
+    /// <summary>
+    /// Plays for a while before BenchmarkDotNet's first (jitting) invocation. Without it that invocation
+    /// runs on tier-0 code, takes several times the steady state, and BenchmarkDotNet concludes that one
+    /// invocation per iteration is enough, which leaves iterations too short to be stable.
+    /// </summary>
+    private static void WarmUp(Func<Task> play)
+    {
+        var until = DateTime.UtcNow + s_warmUpFor;
+        do
+        {
+            play().GetAwaiter().GetResult();
+        }
+        while (DateTime.UtcNow < until);
     }
 
     // A lost message would otherwise hang the run forever; this turns it into a failed benchmark.
