@@ -49,8 +49,23 @@ public sealed class TimerSpecs : TestKitBase
         await ExpectMsgAsync("again");
         cancelable.Cancel();
         cancelable.IsCancellationRequested.ShouldBeTrue();
-        await TestActor.FishForMessageAsync<string>(_ => true, TimeSpan.FromMilliseconds(50)).ContinueWith(_ => { });
-        await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
+
+        // A tick already firing when Cancel ran may still land; after it, nothing.
+        var late = 0;
+        while (true)
+        {
+            try
+            {
+                await ExpectMsgAsync("again", TimeSpan.FromMilliseconds(200));
+                late++;
+            }
+            catch (TestKitException)
+            {
+                break;
+            }
+        }
+
+        late.ShouldBeLessThanOrEqualTo(1);
     }
 
     private sealed class TimerActor : ReceiveActor

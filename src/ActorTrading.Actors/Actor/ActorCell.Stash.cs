@@ -31,5 +31,21 @@ internal sealed partial class ActorCell
         }
     }
 
+    /// <summary>Runs a handler as if <paramref name="sender"/> had sent <paramref name="message"/> (persist handlers
+    /// see the sender of the command that persisted).</summary>
+    internal void WithSender(IActorRef? sender, object message, Action<object> handler)
+    {
+        var previous = _currentEnvelope;
+        _currentEnvelope = new Envelope(message, sender);
+        try
+        {
+            handler(message);
+        }
+        finally
+        {
+            _currentEnvelope = previous;
+        }
+    }
+
     internal void StopChildrenForRestart() => StopAllChildren(releaseNames: true);
 }
