@@ -13,11 +13,11 @@ public sealed class BackoffSupervisorSpecs : TestKitBase
         await ExpectMsgAsync("PreStart");
 
         supervisor.Tell("fail", null);
-        await ExpectMsgAsync("PostStop");
         supervisor.Tell("while-down", null);
-        await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(20));
-
-        await ExpectMsgAsync("PreStart", TimeSpan.FromSeconds(2));
+        await ExpectMsgAsync("PreRestart:fail");
+        await ExpectMsgAsync("PostStop");
+        await ExpectMsgAsync("PostRestart", TimeSpan.FromSeconds(2));
+        await ExpectMsgAsync("PreStart");
         await ExpectMsgAsync("while-down");
         (await supervisor.Ask<BackoffSupervisor.RestartCount>(BackoffSupervisor.GetRestartCount.Instance)).Count.ShouldBe(1);
     }
@@ -76,8 +76,10 @@ public sealed class BackoffSupervisorSpecs : TestKitBase
         Watch(supervisor);
         await ExpectMsgAsync("PreStart");
         supervisor.Tell("fail", null);
+        await ExpectMsgAsync("PreRestart:fail");
         await ExpectMsgAsync("PostStop");
-        await ExpectMsgAsync("PreStart", TimeSpan.FromSeconds(2));
+        await ExpectMsgAsync("PostRestart", TimeSpan.FromSeconds(2));
+        await ExpectMsgAsync("PreStart");
         supervisor.Tell("fail", null);
         await ExpectMsgAsync("PostStop");
         await ExpectTerminatedAsync(supervisor);

@@ -3,10 +3,13 @@ namespace ActorTrading.Actors;
 /// <summary>When a <see cref="BackoffSupervisor"/> restarts its child.</summary>
 public enum BackoffMode
 {
-    /// <summary>When the child fails (throws); a child that stops by itself stops the supervisor too.</summary>
+    /// <summary>When the child fails (throws): the child stays suspended for the delay, then restarts in place,
+    /// keeping its mailbox, so nothing sent to it meanwhile is lost. A child that stops by itself stops the
+    /// supervisor too.</summary>
     OnFailure,
 
-    /// <summary>When the child stops for any reason, for example a persistent actor after a persist failure.
+    /// <summary>When the child stops for any reason, for example a persistent actor after a persist failure:
+    /// a new child starts after the delay, and messages sent to the supervisor meanwhile are held for it.
     /// Exceptions are handled by <see cref="BackoffOptions.SupervisorStrategy"/> (by default: stop, then back off).</summary>
     OnStop,
 }
@@ -96,24 +99,26 @@ public sealed record BackoffOptions
 /// <summary>
 /// Wraps a child and restarts it after a growing delay when it fails or stops, so that a child that
 /// keeps failing (a database outage, a venue that is down) does not spin. Messages sent to the
-/// supervisor go to the child; while the child is down they are held and delivered once it is back.
-/// This is how every entity is wrapped.
+/// supervisor go to the child, and none is dropped while the child is down: in
+/// <see cref="BackoffMode.OnFailure"/> they wait in the suspended child's own mailbox, in
+/// <see cref="BackoffMode.OnStop"/> the supervisor holds them for the next child. This is how entities are wrapped.
 /// </summary>
 /// <remarks>
 /// <code>
-///   Running ──child stopped/failed──► BackingOff ──timer──► Running
-///      │                                 │ retries spent
-///      └──final stop message, child stops──► Stopped ◄──┘
+///   Running ──child failed──► Suspended (OnFailure) ──timer──► child restarted in place ──► Running
+///      │ ──child stopped──► BackingOff (OnStop) ──timer──► new child ──────────────────────► Running
+///      │                        retries spent: the child stops and so does the supervisor
+///      └──final stop message, child stops──► Stopped
 /// </code>
 /// </remarks>
 public sealed class BackoffSupervisor : ActorBase
 {
     private readonly BackoffOptions _options;
-    // The child messages are forwarded to; null while it is stopping or backing off (messages are held then).
+
+    // The child messages are forwarded to; null while a stopped child waits to be replaced (messages are held then).
     private IActorRef? _child;
     private IActorRef? _watchedChild;
     private int _restartCount;
-    private bool _childFailed;
     private bool _finalStopRequested;
 
     private BackoffSupervisor(BackoffOptions options) => _options = options;
@@ -125,7 +130,7 @@ public sealed class BackoffSupervisor : ActorBase
         public static readonly GetCurrentChild Instance = new();
     }
 
-    /// <summary>The current child, null while backing off.</summary>
+    /// <summary>The current child, null while a stopped child waits to be replaced.</summary>
     public sealed record CurrentChild(IActorRef? Ref);
 
     /// <summary>Asks for the number of restarts in a row; answered with <see cref="RestartCount"/>.</summary>
@@ -140,6 +145,8 @@ public sealed class BackoffSupervisor : ActorBase
 
     private sealed record StartChild;
 
+    private sealed record RestartChild(IActorRef Child, Exception Cause);
+
     private sealed record ResetRestartCount(int Current);
 
     /// <summary>Props for a supervisor with these options.</summary>
@@ -150,12 +157,7 @@ public sealed class BackoffSupervisor : ActorBase
 
     /// <inheritdoc/>
     protected override SupervisorStrategy SupervisorStrategy() => _options.Mode == BackoffMode.OnFailure
-        ? new OneForOneStrategy(_ =>
-        {
-            _childFailed = true;
-            _child = null;
-            return Directive.Stop;
-        })
+        ? new DelayedRestartStrategy(this)
         : new OneForOneStrategy(
             _options.SupervisorStrategy.MaxNumberOfRetries,
             _options.SupervisorStrategy.WithinTimeRange,
@@ -164,7 +166,7 @@ public sealed class BackoffSupervisor : ActorBase
                 var directive = _options.SupervisorStrategy.Decider(cause);
                 if (directive == Directive.Stop)
                 {
-                    // Hold what arrives from now on for the next incarnation instead of feeding a dying one.
+                    // Hold what arrives from now on for the next child instead of feeding a dying one.
                     _child = null;
                 }
 
@@ -179,9 +181,18 @@ public sealed class BackoffSupervisor : ActorBase
             case Terminated terminated when terminated.ActorRef.Equals(_watchedChild):
                 ChildStopped();
                 return true;
+            case Terminated:
+                // A previous child's notification, already handled.
+                return true;
             case StartChild:
                 StartTheChild();
                 Stash.UnstashAll();
+                return true;
+            case RestartChild restart when restart.Child.Equals(_watchedChild):
+                ((IInternalActorRef)restart.Child).SendSystemMessage(new SystemMessage.Recreate(restart.Cause));
+                StartResetTimer();
+                return true;
+            case RestartChild:
                 return true;
             case ResetRestartCount reset:
                 if (reset.Current == _restartCount)
@@ -190,14 +201,15 @@ public sealed class BackoffSupervisor : ActorBase
                 }
 
                 return true;
+            case Sharding.Passivate passivate when Sender.Equals(_watchedChild):
+                // An entity asks its shard to passivate it; the shard must see the supervisor, which it knows.
+                Context.Parent.Tell(passivate, Self);
+                return true;
             case GetCurrentChild:
                 Sender.Tell(new CurrentChild(_child), Self);
                 return true;
             case GetRestartCount:
                 Sender.Tell(new RestartCount(_restartCount), Self);
-                return true;
-            case Terminated:
-                // A previous child's notification, already handled.
                 return true;
         }
 
@@ -229,35 +241,60 @@ public sealed class BackoffSupervisor : ActorBase
 
     private void StartTheChild()
     {
-        _childFailed = false;
         _child = _watchedChild = Context.Watch(Context.ActorOf(_options.ChildProps, _options.ChildName));
+        StartResetTimer();
+    }
+
+    private void StartResetTimer()
+    {
         if (_restartCount > 0)
         {
             Timers.StartSingleTimer(typeof(ResetRestartCount), new ResetRestartCount(_restartCount), _options.ResetBackoffAfter);
         }
     }
 
-    private void ChildStopped()
+    /// <summary>Counts one more restart and returns its delay, or null when the retries are spent.</summary>
+    private TimeSpan? NextBackoff()
     {
-        _child = _watchedChild = null;
         Timers.Cancel(typeof(ResetRestartCount));
-        var restart = !_finalStopRequested && (_options.Mode == BackoffMode.OnStop || _childFailed);
-        if (!restart)
-        {
-            Context.Stop(Self);
-            return;
-        }
-
         if (_options.MaxNrOfRetries >= 0 && _restartCount >= _options.MaxNrOfRetries)
         {
             KernelLog.BackoffGaveUp(Context.System.KernelLogger, Self.Path.ToString(), _restartCount);
-            Context.Stop(Self);
-            return;
+            return null;
         }
 
         var delay = _options.DelayFor(_restartCount, Random.Shared.NextDouble());
         _restartCount++;
         KernelLog.BackoffRestart(Context.System.KernelLogger, Self.Path.ToString(), (long)delay.TotalMilliseconds, _restartCount);
+        return delay;
+    }
+
+    private void ChildStopped()
+    {
+        _child = _watchedChild = null;
+        if (_finalStopRequested || _options.Mode == BackoffMode.OnFailure || NextBackoff() is not { } delay)
+        {
+            Context.Stop(Self);
+            return;
+        }
+
         Timers.StartSingleTimer(typeof(StartChild), new StartChild(), delay);
+    }
+
+    /// <summary>Restarts a failed child after the backoff delay instead of at once; until then the child stays
+    /// suspended and its mailbox keeps filling.</summary>
+    private sealed class DelayedRestartStrategy(BackoffSupervisor supervisor) : SupervisorStrategy(-1, null, DefaultDecider)
+    {
+        private protected override void ProcessFailure(ActorCell cell, bool restart, ChildRestartStats failed, Exception cause)
+        {
+            if (restart && supervisor.NextBackoff() is { } delay)
+            {
+                supervisor.Timers.StartSingleTimer(typeof(RestartChild), new RestartChild(failed.Child, cause), delay);
+            }
+            else
+            {
+                cell.Stop(failed.Child);
+            }
+        }
     }
 }

@@ -1,0 +1,57 @@
+using System.Collections.Concurrent;
+
+namespace ActorTrading.Actors.Sharding;
+
+/// <summary>
+/// Starts and finds shard regions, one per entity type, under <c>/system/sharding/{type}</c>. Regions
+/// hand their shards off in the coordinated shutdown phase <see cref="CoordinatedShutdown.PhaseClusterShardingShutdownRegion"/>.
+/// </summary>
+public sealed class ClusterSharding
+{
+    private readonly ActorSystem _system;
+    private readonly ConcurrentDictionary<string, IActorRef> _regions = new(StringComparer.Ordinal);
+    private readonly Lazy<LocalActorRef> _guardian;
+
+    private ClusterSharding(ActorSystem system)
+    {
+        _system = system;
+        _guardian = new Lazy<LocalActorRef>(() => (LocalActorRef)system.SystemActorOf(Props.Create(() => new ActorSystem.GuardianActor()), "sharding"));
+    }
+
+    /// <summary>The system's sharding.</summary>
+    public static ClusterSharding Get(ActorSystem system) => system.GetExtension(static s => new ClusterSharding(s));
+
+    /// <summary>
+    /// Starts the region of <paramref name="typeName"/>. <paramref name="entityProps"/> makes an entity's props
+    /// from its id (wrap entities in a <see cref="BackoffSupervisor"/> whose final stop message is
+    /// <paramref name="handOffStopMessage"/>, so that passivation and hand-off stop them for good).
+    /// </summary>
+    public IActorRef Start(string typeName, Func<string, Props> entityProps, ClusterShardingSettings settings, IMessageExtractor extractor, object? handOffStopMessage = null)
+    {
+        ActorNames.Validate(typeName);
+        settings.Validate();
+        lock (_regions)
+        {
+            if (_regions.ContainsKey(typeName))
+            {
+                throw new InvalidOperationException($"a shard region for '{typeName}' is already started");
+            }
+
+            var stop = handOffStopMessage ?? PoisonPill.Instance;
+            var region = _guardian.Value.Cell.ActorOf(
+                Props.Create(() => new ShardRegion(typeName, entityProps, settings, extractor, stop)), typeName);
+            _regions[typeName] = region;
+            CoordinatedShutdown.Get(_system).AddTask(
+                CoordinatedShutdown.PhaseClusterShardingShutdownRegion,
+                $"hand off shards of {typeName}",
+                async cancellation => await region.GracefulStop(settings.HandOffTimeout, GracefulShutdown.Instance).WaitAsync(cancellation));
+            return region;
+        }
+    }
+
+    /// <summary>The started region of <paramref name="typeName"/>.</summary>
+    public IActorRef ShardRegion(string typeName) =>
+        _regions.TryGetValue(typeName, out var region)
+            ? region
+            : throw new InvalidOperationException($"no shard region for '{typeName}' has been started; started: [{string.Join(", ", _regions.Keys)}]");
+}

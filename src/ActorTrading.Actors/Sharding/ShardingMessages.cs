@@ -1,0 +1,44 @@
+namespace ActorTrading.Actors.Sharding;
+
+/// <summary>Sent by an entity to its parent (the shard) to be stopped: the shard sends <see cref="StopMessage"/>
+/// back and holds new messages for the entity until it has stopped, then starts it again for them.</summary>
+public sealed record Passivate(object StopMessage);
+
+/// <summary>Starts an entity without a message for it; answered with <see cref="StartEntityAck"/>.</summary>
+public sealed record StartEntity(string EntityId);
+
+/// <summary>The entity is running.</summary>
+public sealed record StartEntityAck(string EntityId, string ShardId);
+
+/// <summary>Asks a region for its shards and their entities; answered with <see cref="CurrentShardRegionState"/>.</summary>
+public sealed record GetShardRegionState
+{
+    /// <summary>The one instance.</summary>
+    public static readonly GetShardRegionState Instance = new();
+}
+
+/// <summary>A shard and its live entities.</summary>
+public sealed record ShardState(string ShardId, IReadOnlySet<string> EntityIds);
+
+/// <summary>The shards of a region.</summary>
+public sealed record CurrentShardRegionState(IReadOnlyList<ShardState> Shards);
+
+/// <summary>Asks where an entity is; answered with <see cref="EntityLocation"/>.</summary>
+public sealed record GetEntityLocation(string EntityId);
+
+/// <summary>Where an entity is: its shard and, if it is running, its ref.</summary>
+public sealed record EntityLocation(string EntityId, string ShardId, IActorRef Region, IActorRef? Entity);
+
+/// <summary>Stops a shard's entities (with the hand-off stop message) so that the shard can move; answered with
+/// <see cref="ShardStopped"/> once they have all stopped.</summary>
+public sealed record HandOff(string ShardId);
+
+/// <summary>A shard has stopped all its entities and itself.</summary>
+public sealed record ShardStopped(string ShardId);
+
+/// <summary>Hands off every shard of the region, then stops the region.</summary>
+public sealed record GracefulShutdown
+{
+    /// <summary>The one instance.</summary>
+    public static readonly GracefulShutdown Instance = new();
+}
