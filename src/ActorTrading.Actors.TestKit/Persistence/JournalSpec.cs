@@ -73,8 +73,7 @@ public abstract class JournalSpec
 
         var results = await journal.WriteMessagesAsync([Write(id, 3, 2), Write(other, 1)]);
 
-        results[0].ShouldNotBeNull();
-        results[0].ShouldNotBeOfType<JournalWriteRejectedException>();
+        results[0].ShouldBeOfType<SequenceNumberConflictException>().SequenceNr.ShouldBe(2);
         results[1].ShouldBeNull();
         (await ReplayAll(journal, id)).Select(e => e.SequenceNr).ToArray().ShouldBe(new long[] { 1, 2 });
         (await ReplayAll(journal, other)).Count.ShouldBe(1);
@@ -91,7 +90,7 @@ public abstract class JournalSpec
         (await journal.ReadHighestSequenceNrAsync(id)).ShouldBe(3);
 
         // A deleted sequence number is still taken.
-        (await journal.WriteMessagesAsync([Write(id, 3)]))[0].ShouldNotBeNull();
+        (await journal.WriteMessagesAsync([Write(id, 3)]))[0].ShouldBeOfType<SequenceNumberConflictException>();
         (await journal.WriteMessagesAsync([Write(id, 4)]))[0].ShouldBeNull();
     }
 

@@ -20,8 +20,7 @@ public sealed class InMemoryJournal : IJournal
                 var duplicate = write.Events.FirstOrDefault(e => stream.Events.ContainsKey(e.SequenceNr) || e.SequenceNr <= stream.DeletedTo);
                 if (duplicate is not null)
                 {
-                    results[i] = new InvalidOperationException(
-                        $"sequence number {duplicate.SequenceNr} of '{write.PersistenceId}' already exists: another writer is alive, this one must stop");
+                    results[i] = new SequenceNumberConflictException(write.PersistenceId, duplicate.SequenceNr);
                     continue;
                 }
 

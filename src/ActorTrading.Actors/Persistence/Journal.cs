@@ -26,6 +26,18 @@ public sealed record AtomicWrite(IReadOnlyList<Persistent> Events)
 /// serialized). The entity goes on; nothing of that write is stored.</summary>
 public sealed class JournalWriteRejectedException(string message, Exception? inner = null) : Exception(message, inner);
 
+/// <summary>A write named a sequence number that its persistence id already has: another incarnation of the
+/// entity is (or was) writing. A failure, not a rejection: the writer must stop.</summary>
+public sealed class SequenceNumberConflictException(string persistenceId, long sequenceNr)
+    : Exception($"sequence number {sequenceNr} of '{persistenceId}' already exists: another writer is alive, this one must stop")
+{
+    /// <summary>The entity.</summary>
+    public string PersistenceId { get; } = persistenceId;
+
+    /// <summary>The taken sequence number.</summary>
+    public long SequenceNr { get; } = sequenceNr;
+}
+
 /// <summary>
 /// The event journal. Its contract, which every store keeps and the shared contract suite checks:
 /// <list type="bullet">

@@ -1,0 +1,94 @@
+using Microsoft.Data.Sqlite;
+
+namespace ActorTrading.Persistence.Sqlite;
+
+/// <summary>Opens connections with the store's pragmas and migrates the schema.</summary>
+internal sealed class SqliteDatabase(SqliteStoreSettings settings)
+{
+    // Versioned, idempotent migrations: each runs once, in its own transaction, recorded in schema_version.
+    private static readonly (int Version, string Sql)[] Migrations =
+    [
+        (1, """
+            CREATE TABLE event_journal (
+                ordering           INTEGER PRIMARY KEY AUTOINCREMENT,
+                persistence_id     TEXT    NOT NULL,
+                sequence_nr        INTEGER NOT NULL,
+                is_deleted         INTEGER NOT NULL DEFAULT 0,
+                created_at         INTEGER NOT NULL,   -- unix milliseconds
+                manifest           TEXT    NOT NULL,
+                payload            BLOB    NOT NULL,   -- UTF-8 JSON
+                writer_uuid        TEXT    NOT NULL,
+                shard_type         TEXT,               -- filled once the cluster fences writes
+                shard_id           INTEGER,
+                writer_incarnation INTEGER,
+                writer_epoch       INTEGER,
+                CONSTRAINT event_journal_uq UNIQUE (persistence_id, sequence_nr)
+            );
+            CREATE TABLE event_tag (
+                tag            TEXT    NOT NULL,
+                ordering       INTEGER NOT NULL REFERENCES event_journal (ordering) ON DELETE CASCADE,
+                persistence_id TEXT    NOT NULL,
+                sequence_nr    INTEGER NOT NULL,
+                PRIMARY KEY (tag, ordering)
+            );
+            CREATE TABLE snapshot_store (
+                persistence_id TEXT    NOT NULL,
+                sequence_nr    INTEGER NOT NULL,
+                created_at     INTEGER NOT NULL,
+                manifest       TEXT    NOT NULL,
+                payload        BLOB    NOT NULL,
+                PRIMARY KEY (persistence_id, sequence_nr)
+            );
+            """),
+    ];
+
+    public SqliteStoreSettings Settings { get; } = settings;
+
+    public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = new SqliteConnection(Settings.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var pragmas = connection.CreateCommand();
+        pragmas.CommandText = $"PRAGMA synchronous = {Settings.Synchronous}; PRAGMA busy_timeout = {(int)Settings.BusyTimeout.TotalMilliseconds};";
+        await pragmas.ExecuteNonQueryAsync(cancellationToken);
+        return connection;
+    }
+
+    public async Task MigrateAsync(CancellationToken cancellationToken = default)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(Settings.DatabasePath));
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        await using var connection = await OpenAsync(cancellationToken);
+        await using (var wal = connection.CreateCommand())
+        {
+            wal.CommandText = "PRAGMA journal_mode = WAL; CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);";
+            await wal.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        foreach (var (version, sql) in Migrations)
+        {
+            // BEGIN IMMEDIATE takes the write lock first, so two processes opening one file migrate one after the other.
+            await using var transaction = connection.BeginTransaction(deferred: false);
+            await using var check = connection.CreateCommand();
+            check.Transaction = transaction;
+            check.CommandText = "SELECT COUNT(*) FROM schema_version WHERE version = $v";
+            check.Parameters.AddWithValue("$v", version);
+            if ((long)(await check.ExecuteScalarAsync(cancellationToken))! > 0)
+            {
+                continue;
+            }
+
+            await using var migrate = connection.CreateCommand();
+            migrate.Transaction = transaction;
+            migrate.CommandText = sql + "; INSERT INTO schema_version (version, applied_at) VALUES ($v, $at);";
+            migrate.Parameters.AddWithValue("$v", version);
+            migrate.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            await migrate.ExecuteNonQueryAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,206 @@
+using ActorTrading.Actors.Persistence;
+using Microsoft.Data.Sqlite;
+
+namespace ActorTrading.Persistence.Sqlite;
+
+/// <summary>
+/// The event journal in an SQLite file. One writer connection takes batches from the group commit
+/// (SQLite allows one writer at a time anyway); each atomic write sits in its own savepoint, so a
+/// conflicting write is rolled back alone and the rest of the batch commits. Reads use their own
+/// connections (WAL lets them run beside the writer).
+/// </summary>
+public sealed class SqliteJournal : IJournal, IAsyncDisposable
+{
+    // SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY: the unique (persistence_id, sequence_nr) key.
+    private const int ConstraintUnique = 2067;
+    private const int ConstraintPrimaryKey = 1555;
+
+    private readonly SqliteDatabase _database;
+    private readonly EventSerializer _serializer;
+    private readonly GroupCommit _groupCommit;
+    private readonly SemaphoreSlim _writerLock = new(1, 1);
+    private SqliteConnection? _writer;
+
+    private SqliteJournal(SqliteDatabase database, EventSerializer serializer)
+    {
+        _database = database;
+        _serializer = serializer;
+        _groupCommit = new GroupCommit(WriteBatchAsync, database.Settings.MaxEventsPerBatch, writers: 1);
+    }
+
+    /// <summary>Opens (and creates or migrates) the journal in <see cref="SqliteStoreSettings.DatabasePath"/>.</summary>
+    public static async Task<SqliteJournal> OpenAsync(SqliteStoreSettings settings, EventSerializer serializer, CancellationToken cancellationToken = default)
+    {
+        settings.Validate();
+        var database = new SqliteDatabase(settings);
+        await database.MigrateAsync(cancellationToken);
+        return new SqliteJournal(database, serializer);
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<Exception?>> WriteMessagesAsync(IReadOnlyList<AtomicWrite> writes, CancellationToken cancellationToken = default) =>
+        _groupCommit.WriteAsync(writes);
+
+    /// <inheritdoc/>
+    public async Task ReplayMessagesAsync(string persistenceId, long fromSequenceNr, long toSequenceNr, long max, Action<Persistent> onReplayed, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT j.sequence_nr, j.created_at, j.manifest, j.payload, j.writer_uuid,
+                   (SELECT group_concat(t.tag, char(31)) FROM event_tag t WHERE t.ordering = j.ordering)
+              FROM event_journal j
+             WHERE j.persistence_id = $pid AND j.sequence_nr BETWEEN $from AND $to AND j.is_deleted = 0
+             ORDER BY j.sequence_nr
+             LIMIT $max
+            """;
+        command.Parameters.AddWithValue("$pid", persistenceId);
+        command.Parameters.AddWithValue("$from", fromSequenceNr);
+        command.Parameters.AddWithValue("$to", toSequenceNr);
+        command.Parameters.AddWithValue("$max", max);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var tags = reader.IsDBNull(5) ? [] : reader.GetString(5).Split('\u001f');
+            onReplayed(new Persistent(
+                _serializer.Deserialize(reader.GetString(2), (byte[])reader.GetValue(3)),
+                persistenceId,
+                reader.GetInt64(0),
+                reader.GetString(4),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)),
+                new HashSet<string>(tags, StringComparer.Ordinal)));
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<long> ReadHighestSequenceNrAsync(string persistenceId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COALESCE(MAX(sequence_nr), 0) FROM event_journal WHERE persistence_id = $pid";
+        command.Parameters.AddWithValue("$pid", persistenceId);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <inheritdoc/>
+    public async Task DeleteMessagesToAsync(string persistenceId, long toSequenceNr, CancellationToken cancellationToken = default)
+    {
+        // Logical delete: the rows keep their sequence numbers taken, and the highest one stays readable.
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE event_journal SET is_deleted = 1 WHERE persistence_id = $pid AND sequence_nr <= $to";
+        command.Parameters.AddWithValue("$pid", persistenceId);
+        command.Parameters.AddWithValue("$to", toSequenceNr);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        await _groupCommit.DisposeAsync();
+        if (_writer is not null)
+        {
+            await _writer.DisposeAsync();
+        }
+
+        _writerLock.Dispose();
+    }
+
+    private async Task<IReadOnlyList<Exception?>> WriteBatchAsync(IReadOnlyList<AtomicWrite> writes, CancellationToken cancellationToken)
+    {
+        var serialized = SerializedWrite.SerializeAll(writes, _serializer);
+        var results = new Exception?[writes.Count];
+        await _writerLock.WaitAsync(cancellationToken);
+        try
+        {
+            _writer ??= await _database.OpenAsync(cancellationToken);
+            try
+            {
+                await WriteInTransactionAsync(_writer, serialized, results, cancellationToken);
+            }
+            catch
+            {
+                // The connection's state is unknown after a failed commit: start afresh next time.
+                await _writer.DisposeAsync();
+                _writer = null;
+                throw;
+            }
+        }
+        finally
+        {
+            _writerLock.Release();
+        }
+
+        return results;
+    }
+
+    private static async Task WriteInTransactionAsync(SqliteConnection connection, SerializedWrite[] writes, Exception?[] results, CancellationToken cancellationToken)
+    {
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = """
+            INSERT INTO event_journal (persistence_id, sequence_nr, created_at, manifest, payload, writer_uuid)
+            VALUES ($pid, $seq, $at, $manifest, $payload, $writer)
+            RETURNING ordering
+            """;
+        var pid = insert.Parameters.Add("$pid", SqliteType.Text);
+        var seq = insert.Parameters.Add("$seq", SqliteType.Integer);
+        var at = insert.Parameters.Add("$at", SqliteType.Integer);
+        var manifest = insert.Parameters.Add("$manifest", SqliteType.Text);
+        var payload = insert.Parameters.Add("$payload", SqliteType.Blob);
+        var writer = insert.Parameters.Add("$writer", SqliteType.Text);
+        await using var insertTag = connection.CreateCommand();
+        insertTag.Transaction = transaction;
+        insertTag.CommandText = "INSERT INTO event_tag (tag, ordering, persistence_id, sequence_nr) VALUES ($tag, $ordering, $pid, $seq)";
+        var tag = insertTag.Parameters.Add("$tag", SqliteType.Text);
+        var tagOrdering = insertTag.Parameters.Add("$ordering", SqliteType.Integer);
+        var tagPid = insertTag.Parameters.Add("$pid", SqliteType.Text);
+        var tagSeq = insertTag.Parameters.Add("$seq", SqliteType.Integer);
+
+        for (var i = 0; i < writes.Length; i++)
+        {
+            var write = writes[i];
+            if (write.Rejection is not null)
+            {
+                results[i] = write.Rejection;
+                continue;
+            }
+
+            await transaction.SaveAsync("write", cancellationToken);
+            Persistent? current = null;
+            try
+            {
+                for (var e = 0; e < write.Write.Events.Count; e++)
+                {
+                    current = write.Write.Events[e];
+                    pid.Value = current.PersistenceId;
+                    seq.Value = current.SequenceNr;
+                    at.Value = current.Timestamp.ToUnixTimeMilliseconds();
+                    manifest.Value = write.Payloads[e].Manifest;
+                    payload.Value = write.Payloads[e].Payload;
+                    writer.Value = current.WriterUuid;
+                    var ordering = (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
+                    foreach (var label in current.Tags)
+                    {
+                        tag.Value = label;
+                        tagOrdering.Value = ordering;
+                        tagPid.Value = current.PersistenceId;
+                        tagSeq.Value = current.SequenceNr;
+                        await insertTag.ExecuteNonQueryAsync(cancellationToken);
+                    }
+                }
+
+                await transaction.ReleaseAsync("write", cancellationToken);
+            }
+            catch (SqliteException exception) when (exception.SqliteExtendedErrorCode is ConstraintUnique or ConstraintPrimaryKey && current is not null)
+            {
+                await transaction.RollbackAsync("write", cancellationToken);
+                await transaction.ReleaseAsync("write", cancellationToken);
+                results[i] = new SequenceNumberConflictException(current.PersistenceId, current.SequenceNr);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,97 @@
+using System.Threading.Channels;
+using ActorTrading.Actors.Persistence;
+
+namespace ActorTrading.Persistence;
+
+/// <summary>
+/// Coalesces writes from many entities into few transactions. Callers hand in their writes and get
+/// their own results back only once the transaction that carried them has committed (or failed).
+/// While one batch is being written, new writes queue up and form the next batch, so the batch size
+/// follows the load: one write alone goes at once, a thousand concurrent writers share a commit.
+/// </summary>
+public sealed class GroupCommit : IAsyncDisposable
+{
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = false });
+    private readonly Func<IReadOnlyList<AtomicWrite>, CancellationToken, Task<IReadOnlyList<Exception?>>> _writeBatch;
+    private readonly int _maxEventsPerBatch;
+    private readonly Task[] _writers;
+
+    /// <summary>Starts <paramref name="writers"/> loops that each take a batch and write it with <paramref name="writeBatch"/>.</summary>
+    public GroupCommit(
+        Func<IReadOnlyList<AtomicWrite>, CancellationToken, Task<IReadOnlyList<Exception?>>> writeBatch,
+        int maxEventsPerBatch,
+        int writers)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxEventsPerBatch, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(writers, 1);
+        _writeBatch = writeBatch;
+        _maxEventsPerBatch = maxEventsPerBatch;
+        _writers = [.. Enumerable.Range(0, writers).Select(_ => Task.Run(WriteLoop))];
+    }
+
+    /// <summary>Queues writes; completes with one result per write (see <see cref="IJournal.WriteMessagesAsync"/>).</summary>
+    public Task<IReadOnlyList<Exception?>> WriteAsync(IReadOnlyList<AtomicWrite> writes)
+    {
+        var pending = new Pending(writes, new TaskCompletionSource<IReadOnlyList<Exception?>>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            return Task.FromException<IReadOnlyList<Exception?>>(new ObjectDisposedException(nameof(GroupCommit), "the journal is shutting down"));
+        }
+
+        return pending.Completion.Task;
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await Task.WhenAll(_writers);
+    }
+
+    private async Task WriteLoop()
+    {
+        var batch = new List<Pending>();
+        var writes = new List<AtomicWrite>();
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            writes.Clear();
+            var events = 0;
+            while (events < _maxEventsPerBatch && _queue.Reader.TryRead(out var pending))
+            {
+                batch.Add(pending);
+                writes.AddRange(pending.Writes);
+                events += pending.Writes.Sum(w => w.Events.Count);
+            }
+
+            if (batch.Count == 0)
+            {
+                continue;
+            }
+
+            IReadOnlyList<Exception?> results;
+            try
+            {
+                results = await _writeBatch(writes, CancellationToken.None);
+            }
+            catch (Exception exception)
+            {
+                foreach (var pending in batch)
+                {
+                    pending.Completion.TrySetException(exception);
+                }
+
+                continue;
+            }
+
+            var offset = 0;
+            foreach (var pending in batch)
+            {
+                pending.Completion.TrySetResult([.. results.Skip(offset).Take(pending.Writes.Count)]);
+                offset += pending.Writes.Count;
+            }
+        }
+    }
+
+    private sealed record Pending(IReadOnlyList<AtomicWrite> Writes, TaskCompletionSource<IReadOnlyList<Exception?>> Completion);
+}
