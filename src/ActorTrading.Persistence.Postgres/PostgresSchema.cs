@@ -1,0 +1,112 @@
+using Npgsql;
+
+namespace ActorTrading.Persistence.Postgres;
+
+/// <summary>
+/// The schema, created and migrated at start-up by versioned, idempotent migrations. Nodes that start
+/// together take an advisory lock, so one migrates and the others then find the work done. The journal
+/// already carries the columns the cluster's fencing needs (see CLUSTER.md); they stay empty until the
+/// cluster fills them.
+/// </summary>
+internal static class PostgresSchema
+{
+    private const long MigrationLock = 0x4143_5452_4144_4531; // "ACTRADE1"
+
+    private static readonly (int Version, string Sql)[] Migrations =
+    [
+        (1, """
+            CREATE TABLE event_journal (
+                ordering           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                persistence_id     varchar(255) NOT NULL,
+                sequence_nr        bigint       NOT NULL,
+                is_deleted         boolean      NOT NULL DEFAULT false,
+                created_at         timestamptz  NOT NULL,
+                manifest           varchar(500) NOT NULL,
+                payload            bytea        NOT NULL,
+                writer_uuid        text         NOT NULL,
+                shard_type         text,
+                shard_id           integer,
+                writer_incarnation bigint,
+                writer_epoch       bigint,
+                tx_id              xid8         NOT NULL DEFAULT pg_current_xact_id(),
+                CONSTRAINT event_journal_uq UNIQUE (persistence_id, sequence_nr)
+            );
+            CREATE INDEX event_journal_tx ON event_journal (tx_id, ordering);
+
+            CREATE TABLE event_tag (
+                tag            varchar(64)  NOT NULL,
+                tx_id          xid8         NOT NULL,
+                ordering       bigint       NOT NULL REFERENCES event_journal (ordering) ON DELETE CASCADE,
+                persistence_id varchar(255) NOT NULL,
+                sequence_nr    bigint       NOT NULL,
+                PRIMARY KEY (tag, tx_id, ordering)
+            );
+            CREATE INDEX event_tag_by_ordering ON event_tag (ordering);
+
+            CREATE TABLE snapshot_store (
+                persistence_id varchar(255) NOT NULL,
+                sequence_nr    bigint       NOT NULL,
+                created_at     timestamptz  NOT NULL,
+                manifest       varchar(500) NOT NULL,
+                payload        bytea        NOT NULL,
+                writer_epoch   bigint,
+                PRIMARY KEY (persistence_id, sequence_nr)
+            );
+
+            CREATE TABLE projection_offset (
+                projection_name text        PRIMARY KEY,
+                last_tx_id      xid8        NOT NULL,
+                last_ordering   bigint      NOT NULL,
+                updated_at      timestamptz NOT NULL DEFAULT now()
+            );
+            """),
+    ];
+
+    public static async Task MigrateAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using (var create = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())", connection))
+        {
+            try
+            {
+                await create.ExecuteNonQueryAsync(cancellationToken);
+            }
+            catch (PostgresException exception) when (exception.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable)
+            {
+                // Another node created it at the same moment.
+            }
+        }
+
+        foreach (var (version, sql) in Migrations)
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@lock)", connection, transaction))
+            {
+                lockCommand.Parameters.AddWithValue("lock", MigrationLock);
+                await lockCommand.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await using (var check = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM schema_version WHERE version = @v)", connection, transaction))
+            {
+                check.Parameters.AddWithValue("v", version);
+                if ((bool)(await check.ExecuteScalarAsync(cancellationToken))!)
+                {
+                    continue;
+                }
+            }
+
+            await using (var migrate = new NpgsqlCommand(sql, connection, transaction))
+            {
+                await migrate.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await using (var record = new NpgsqlCommand("INSERT INTO schema_version (version) VALUES (@v)", connection, transaction))
+            {
+                record.Parameters.AddWithValue("v", version);
+                await record.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+    }
+}
