@@ -55,6 +55,9 @@ public sealed class PostgresJournal : IJournal, IAsyncDisposable
         return new PostgresJournal(dataSource, serializer, settings);
     }
 
+    /// <summary>Raised after a batch committed (wakes projections in this process).</summary>
+    public event Action? EventsWritten;
+
     /// <inheritdoc/>
     public Task<IReadOnlyList<Exception?>> WriteMessagesAsync(IReadOnlyList<AtomicWrite> writes, CancellationToken cancellationToken = default) =>
         _groupCommit.WriteAsync(writes);
@@ -153,6 +156,7 @@ public sealed class PostgresJournal : IJournal, IAsyncDisposable
             }
         }
 
+        EventsWritten?.Invoke();
         return results;
     }
 

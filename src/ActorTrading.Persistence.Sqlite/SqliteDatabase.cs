@@ -40,6 +40,13 @@ internal sealed class SqliteDatabase(SqliteStoreSettings settings)
                 PRIMARY KEY (persistence_id, sequence_nr)
             );
             """),
+        (2, """
+            CREATE TABLE projection_offset (
+                projection_name TEXT    PRIMARY KEY,
+                last_ordering   INTEGER NOT NULL,
+                updated_at      INTEGER NOT NULL
+            );
+            """),
     ];
 
     public SqliteStoreSettings Settings { get; } = settings;

@@ -37,6 +37,13 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
         return new SqliteJournal(database, serializer);
     }
 
+    /// <summary>Raised after a batch committed (wakes projections in this process).</summary>
+    public event Action? EventsWritten;
+
+    internal SqliteDatabase Database => _database;
+
+    internal EventSerializer Serializer => _serializer;
+
     /// <inheritdoc/>
     public Task<IReadOnlyList<Exception?>> WriteMessagesAsync(IReadOnlyList<AtomicWrite> writes, CancellationToken cancellationToken = default) =>
         _groupCommit.WriteAsync(writes);
@@ -131,6 +138,7 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
             _writerLock.Release();
         }
 
+        EventsWritten?.Invoke();
         return results;
     }
 

@@ -1,0 +1,93 @@
+using System.Data.Common;
+using ActorTrading.Persistence.Projections;
+using Microsoft.Data.Sqlite;
+
+namespace ActorTrading.Persistence.Sqlite;
+
+/// <summary>Reads the journal for projections in ordering order: SQLite serializes writers, so the ordering is
+/// also the commit order and a reader can never see a later event before an earlier one.</summary>
+public sealed class SqliteProjectionStore(SqliteJournal journal) : IProjectionStore
+{
+    /// <inheritdoc/>
+    public event Action? EventsWritten
+    {
+        add => journal.EventsWritten += value;
+        remove => journal.EventsWritten -= value;
+    }
+
+    /// <inheritdoc/>
+    public ProjectionDialect Dialect => ProjectionDialect.Sqlite;
+
+    /// <inheritdoc/>
+    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => await journal.Database.OpenAsync(cancellationToken);
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<ProjectedEvent>> ReadAfterAsync(ProjectionOffset after, int max, CancellationToken cancellationToken)
+    {
+        await using var connection = await journal.Database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT j.ordering, j.persistence_id, j.sequence_nr, j.manifest, j.payload, j.created_at,
+                   (SELECT group_concat(t.tag, char(31)) FROM event_tag t WHERE t.ordering = j.ordering)
+              FROM event_journal j
+             WHERE j.ordering > $ordering
+             ORDER BY j.ordering
+             LIMIT $max
+            """;
+        command.Parameters.AddWithValue("$ordering", after.Ordering);
+        command.Parameters.AddWithValue("$max", max);
+        var events = new List<ProjectedEvent>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var manifest = reader.GetString(3);
+            var payload = (byte[])reader.GetValue(4);
+            events.Add(new ProjectedEvent(
+                new ProjectionOffset(0, reader.GetInt64(0)),
+                reader.GetString(1),
+                reader.GetInt64(2),
+                manifest,
+                journal.Serializer.Deserialize(manifest, payload),
+                payload,
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
+                new HashSet<string>(reader.IsDBNull(6) ? [] : reader.GetString(6).Split('\u001f'), StringComparer.Ordinal)));
+        }
+
+        return events;
+    }
+
+    /// <inheritdoc/>
+    public async Task<ProjectionOffset> ReadHeadAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await journal.Database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COALESCE(MAX(ordering), 0) FROM event_journal";
+        return new ProjectionOffset(0, (long)(await command.ExecuteScalarAsync(cancellationToken))!);
+    }
+
+    /// <inheritdoc/>
+    public async Task<ProjectionOffset> LoadOffsetAsync(string projection, DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT last_ordering FROM projection_offset WHERE projection_name = $name";
+        ((SqliteCommand)command).Parameters.AddWithValue("$name", projection);
+        return await command.ExecuteScalarAsync(cancellationToken) is long ordering ? new ProjectionOffset(0, ordering) : ProjectionOffset.Start;
+    }
+
+    /// <inheritdoc/>
+    public async Task SaveOffsetAsync(string projection, ProjectionOffset offset, DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            INSERT INTO projection_offset (projection_name, last_ordering, updated_at) VALUES ($name, $ordering, $at)
+            ON CONFLICT (projection_name) DO UPDATE SET last_ordering = excluded.last_ordering, updated_at = excluded.updated_at
+            """;
+        var parameters = ((SqliteCommand)command).Parameters;
+        parameters.AddWithValue("$name", projection);
+        parameters.AddWithValue("$ordering", offset.Ordering);
+        parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

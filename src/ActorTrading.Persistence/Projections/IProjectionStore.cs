@@ -1,0 +1,29 @@
+using System.Data.Common;
+
+namespace ActorTrading.Persistence.Projections;
+
+/// <summary>What a projection runner needs from a store: reading the journal in a gap-free order and keeping offsets.</summary>
+public interface IProjectionStore
+{
+    /// <summary>The store's SQL dialect.</summary>
+    ProjectionDialect Dialect { get; }
+
+    /// <summary>A new open connection.</summary>
+    Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>Up to <paramref name="max"/> events after <paramref name="after"/>, in order, only from transactions
+    /// that can no longer be overtaken by a later commit.</summary>
+    Task<IReadOnlyList<ProjectedEvent>> ReadAfterAsync(ProjectionOffset after, int max, CancellationToken cancellationToken);
+
+    /// <summary>The newest position in the journal (for lag).</summary>
+    Task<ProjectionOffset> ReadHeadAsync(CancellationToken cancellationToken);
+
+    /// <summary>The stored offset of a projection, read in its transaction.</summary>
+    Task<ProjectionOffset> LoadOffsetAsync(string projection, DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken);
+
+    /// <summary>Stores the offset of a projection in the same transaction as its rows.</summary>
+    Task SaveOffsetAsync(string projection, ProjectionOffset offset, DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken);
+
+    /// <summary>Signalled after events were committed in this process (wake-up only; the poll is the backstop).</summary>
+    event Action? EventsWritten;
+}

@@ -1,0 +1,235 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace ActorTrading.Persistence.Projections;
+
+/// <summary>How far a projection is behind the journal.</summary>
+/// <param name="Name">The projection.</param>
+/// <param name="Offset">The last event applied.</param>
+/// <param name="Head">The newest event in the journal when last looked.</param>
+/// <param name="EventsApplied">Events applied by this runner.</param>
+/// <param name="Reads">Times this runner has read the journal (it reads on every wake-up and poll).</param>
+/// <param name="TimeLag">Age of the last applied event when it was applied.</param>
+/// <param name="LastAppliedAt">When the last batch committed.</param>
+/// <param name="LastError">The last failure, until a batch succeeds.</param>
+public sealed record ProjectionStatus(string Name, ProjectionOffset Offset, ProjectionOffset Head, long EventsApplied, long Reads, TimeSpan? TimeLag, DateTimeOffset? LastAppliedAt, string? LastError)
+{
+    /// <summary>Whether the projection has applied everything committed so far.</summary>
+    public bool IsCaughtUp => Offset >= Head;
+}
+
+/// <summary>Settings of projection runners.</summary>
+public sealed record ProjectionSettings
+{
+    /// <summary>Events applied per transaction. Default 500.</summary>
+    public int BatchSize { get; init; } = 500;
+
+    /// <summary>How often the journal is polled when no in-process write wakes the runner (writes of other nodes). Default 1 s.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Pause after a failed batch before trying again (the batch is rolled back, nothing is half-applied). Default 1 s.</summary>
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>
+/// Keeps one projection up to date: at start it catches up from its stored offset, then applies new
+/// events as they are committed. Each batch of events, the rows they produce and the new offset go in
+/// one transaction. A failing batch is rolled back and retried after a pause; the failure is kept in
+/// <see cref="Status"/> and logged, never skipped.
+/// </summary>
+public sealed partial class ProjectionRunner : IAsyncDisposable
+{
+    private readonly IProjection _projection;
+    private readonly IProjectionStore _store;
+    private readonly ProjectionSettings _settings;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile ProjectionStatus _status;
+
+    private ProjectionRunner(IProjection projection, IProjectionStore store, ProjectionSettings settings, ILogger logger, TimeProvider time)
+    {
+        _projection = projection;
+        _store = store;
+        _settings = settings;
+        _logger = logger;
+        _time = time;
+        _status = new ProjectionStatus(projection.Name, ProjectionOffset.Start, ProjectionOffset.Start, 0, 0, null, null, null);
+        store.EventsWritten += Wake;
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>The projection's progress.</summary>
+    public ProjectionStatus Status => _status;
+
+    /// <summary>Creates the projection's tables and starts it; completes once its schema exists and its offset is loaded.</summary>
+    public static async Task<ProjectionRunner> StartAsync(IProjection projection, IProjectionStore store, ProjectionSettings? settings = null, ILogger? logger = null, TimeProvider? time = null)
+    {
+        var runner = new ProjectionRunner(projection, store, settings ?? new ProjectionSettings(), logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, time ?? TimeProvider.System);
+        await runner._ready.Task;
+        return runner;
+    }
+
+    /// <summary>Waits until everything committed before the call has been applied.</summary>
+    public async Task WaitUntilCaughtUpAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var head = await _store.ReadHeadAsync(cancellationToken);
+        var started = Stopwatch.GetTimestamp();
+        Wake();
+        while (_status.Offset < head)
+        {
+            if (Stopwatch.GetElapsedTime(started) > timeout)
+            {
+                throw new TimeoutException($"projection {_projection.Name} is at {_status.Offset}, not at {head}, after {timeout.TotalSeconds:0.#} s; last error: {_status.LastError ?? "none"}");
+            }
+
+            await Task.Delay(5, cancellationToken);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        _store.EventsWritten -= Wake;
+        await _stop.CancelAsync();
+        try
+        {
+            await _loop;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _stop.Dispose();
+        _wake.Dispose();
+    }
+
+    private void Wake()
+    {
+        try
+        {
+            if (_wake.CurrentCount == 0)
+            {
+                _wake.Release();
+            }
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already awake.
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        var token = _stop.Token;
+        while (!token.IsCancellationRequested)
+        {
+            try
+            {
+                await PrepareAsync(token);
+                break;
+            }
+            catch (Exception exception) when (!token.IsCancellationRequested)
+            {
+                Failed(exception);
+                await Task.Delay(_settings.RetryDelay, _time, token);
+            }
+        }
+
+        while (!token.IsCancellationRequested)
+        {
+            try
+            {
+                if (await ApplyBatchAsync(token) < _settings.BatchSize)
+                {
+                    await _wake.WaitAsync(_settings.PollInterval, token);
+                }
+            }
+            catch (Exception exception) when (!token.IsCancellationRequested)
+            {
+                Failed(exception);
+                await Task.Delay(_settings.RetryDelay, _time, token);
+            }
+        }
+    }
+
+    private async Task PrepareAsync(CancellationToken token)
+    {
+        await using var connection = await _store.OpenAsync(token);
+        await using var transaction = await connection.BeginTransactionAsync(token);
+        await using (var schema = connection.CreateCommand())
+        {
+            schema.Transaction = transaction;
+            schema.CommandText = _projection.Schema(_store.Dialect);
+            await schema.ExecuteNonQueryAsync(token);
+        }
+
+        var offset = await _store.LoadOffsetAsync(_projection.Name, connection, transaction, token);
+        await transaction.CommitAsync(token);
+        _status = _status with { Offset = offset, Head = await _store.ReadHeadAsync(token) };
+        _ready.TrySetResult();
+    }
+
+    private async Task<int> ApplyBatchAsync(CancellationToken token)
+    {
+        var events = await _store.ReadAfterAsync(_status.Offset, _settings.BatchSize, token);
+        var head = await _store.ReadHeadAsync(token);
+        _status = _status with { Reads = _status.Reads + 1 };
+        if (events.Count == 0)
+        {
+            _status = _status with { Head = head };
+            return 0;
+        }
+
+        await using var connection = await _store.OpenAsync(token);
+        await using var transaction = await connection.BeginTransactionAsync(token);
+
+        // The stored offset, not the cached one, decides: a second runner for the same projection (another node)
+        // may have moved it; then this batch is not ours to apply.
+        var stored = await _store.LoadOffsetAsync(_projection.Name, connection, transaction, token);
+        if (stored != _status.Offset)
+        {
+            await transaction.RollbackAsync(token);
+            _status = _status with { Offset = stored };
+            return _settings.BatchSize;
+        }
+
+        var context = new ProjectionTransaction(connection, transaction, _store.Dialect);
+        foreach (var @event in events)
+        {
+            await _projection.ApplyAsync(@event, context, token);
+        }
+
+        var last = events[^1];
+        await _store.SaveOffsetAsync(_projection.Name, last.Offset, connection, transaction, token);
+        await transaction.CommitAsync(token);
+        _status = _status with
+        {
+            Offset = last.Offset,
+            Head = head > last.Offset ? head : last.Offset,
+            EventsApplied = _status.EventsApplied + events.Count,
+            TimeLag = _time.GetUtcNow() - last.Timestamp,
+            LastAppliedAt = _time.GetUtcNow(),
+            LastError = null,
+        };
+        return events.Count;
+    }
+
+    private void Failed(Exception exception)
+    {
+        _status = _status with { LastError = exception.Message };
+        ProjectionLog.BatchFailed(_logger, _projection.Name, exception);
+    }
+
+    private static partial class ProjectionLog
+    {
+        [LoggerMessage(EventId = 1201, Level = LogLevel.Error, Message = "Projection {Projection} failed to apply a batch; it is rolled back and retried")]
+        public static partial void BatchFailed(ILogger logger, string projection, Exception cause);
+    }
+}
