@@ -195,9 +195,11 @@ public sealed class ShardingSpecs : TestKitBase
 
         Watch(region);
         var shutdown = CoordinatedShutdown.Get(Sys).Run("test");
+        // The three shards hand off concurrently, so their entities start stopping in any order.
+        var stopping = new[] { await stops.ExpectMsgAsync<string>(), await stops.ExpectMsgAsync<string>(), await stops.ExpectMsgAsync<string>() };
+        stopping.Order().ShouldBe(["stopping:x", "stopping:y", "stopping:z"]);
         foreach (var id in new[] { "x", "y", "z" })
         {
-            await stops.FishForMessageAsync<string>(s => s == $"stopping:{id}");
             Sys.EventStream.Publish(new ReallyStop(id));
         }
 
