@@ -1,0 +1,41 @@
+namespace ActorTrading.Persistence.Hosting;
+
+/// <summary>Where a node keeps its events. Every key, its default and why.</summary>
+public sealed record DurableStoreOptions
+{
+    /// <summary>Environment variable that holds a PostgreSQL connection string and so selects PostgreSQL.</summary>
+    public const string PostgresVariable = "ACTORTRADING_POSTGRES";
+
+    /// <summary>Environment variable that holds the node's data directory.</summary>
+    public const string DataDirectoryVariable = "ACTORTRADING_DATA_DIR";
+
+    /// <summary>The SQLite file's name inside <see cref="DataDirectory"/>.</summary>
+    public const string SqliteFileName = "actortrading.db";
+
+    /// <summary>A PostgreSQL connection string. Set: PostgreSQL holds the events (required for a cluster).
+    /// Unset (default): the embedded SQLite file, nothing to install.</summary>
+    public string? PostgresConnectionString { get; init; }
+
+    /// <summary>The node's data directory, created when missing. Default <c>./data</c>.</summary>
+    public string DataDirectory { get; init; } = "data";
+
+    /// <summary>Transactions in flight at once on PostgreSQL. Default 2.</summary>
+    public int PostgresWriters { get; init; } = 2;
+
+    /// <summary>Events per transaction, either store. Default 2,000.</summary>
+    public int MaxEventsPerBatch { get; init; } = 2_000;
+
+    /// <summary>Whether PostgreSQL is selected.</summary>
+    public bool UsesPostgres => !string.IsNullOrWhiteSpace(PostgresConnectionString);
+
+    /// <summary>The SQLite file.</summary>
+    public string SqlitePath => Path.Combine(DataDirectory, SqliteFileName);
+
+    /// <summary>Options from <see cref="PostgresVariable"/> and <see cref="DataDirectoryVariable"/>.</summary>
+    public static DurableStoreOptions FromEnvironment(Func<string, string?>? getVariable = null)
+    {
+        getVariable ??= Environment.GetEnvironmentVariable;
+        var options = new DurableStoreOptions { PostgresConnectionString = getVariable(PostgresVariable) };
+        return getVariable(DataDirectoryVariable) is { Length: > 0 } dataDirectory ? options with { DataDirectory = dataDirectory } : options;
+    }
+}

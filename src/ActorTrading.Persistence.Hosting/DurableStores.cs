@@ -1,0 +1,72 @@
+using ActorTrading.Actors.Persistence;
+using ActorTrading.Persistence.Postgres;
+using ActorTrading.Persistence.Projections;
+using ActorTrading.Persistence.Sqlite;
+using Npgsql;
+
+namespace ActorTrading.Persistence.Hosting;
+
+/// <summary>The journal, snapshot store and projection store of a node, all on the store its options select.</summary>
+public sealed class DurableStores : IAsyncDisposable
+{
+    private readonly IAsyncDisposable[] _owned;
+
+    private DurableStores(IJournal journal, ISnapshotStore snapshotStore, IProjectionStore projectionStore, string description, params IAsyncDisposable[] owned)
+    {
+        Journal = journal;
+        SnapshotStore = snapshotStore;
+        ProjectionStore = projectionStore;
+        Description = description;
+        _owned = owned;
+    }
+
+    /// <summary>The event journal.</summary>
+    public IJournal Journal { get; }
+
+    /// <summary>The snapshot store.</summary>
+    public ISnapshotStore SnapshotStore { get; }
+
+    /// <summary>Where projections read the journal and keep their offsets.</summary>
+    public IProjectionStore ProjectionStore { get; }
+
+    /// <summary>Which store, for the start-up log: never a password.</summary>
+    public string Description { get; }
+
+    /// <summary>Opens (creating or migrating the schema) the store the options select.</summary>
+    public static async Task<DurableStores> OpenAsync(DurableStoreOptions options, EventSerializer serializer, CancellationToken cancellationToken = default)
+    {
+        if (options.UsesPostgres)
+        {
+            var settings = new PostgresStoreSettings
+            {
+                ConnectionString = options.PostgresConnectionString!,
+                Writers = options.PostgresWriters,
+                MaxEventsPerBatch = options.MaxEventsPerBatch,
+            };
+            var journal = await PostgresJournal.OpenAsync(settings, serializer, cancellationToken);
+            var snapshots = await PostgresSnapshotStore.OpenAsync(settings, serializer, cancellationToken);
+            var projections = new PostgresProjectionStore(settings, serializer, journal);
+            return new DurableStores(journal, snapshots, projections, DescribePostgres(settings.ConnectionString), projections, snapshots, journal);
+        }
+
+        var sqlite = new SqliteStoreSettings { DatabasePath = options.SqlitePath, MaxEventsPerBatch = options.MaxEventsPerBatch };
+        var sqliteJournal = await SqliteJournal.OpenAsync(sqlite, serializer, cancellationToken);
+        var sqliteSnapshots = await SqliteSnapshotStore.OpenAsync(sqlite, serializer, cancellationToken);
+        return new DurableStores(sqliteJournal, sqliteSnapshots, new SqliteProjectionStore(sqliteJournal), $"SQLite {Path.GetFullPath(sqlite.DatabasePath)}", sqliteJournal);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var owned in _owned)
+        {
+            await owned.DisposeAsync();
+        }
+    }
+
+    private static string DescribePostgres(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        return $"PostgreSQL {builder.Host}:{builder.Port}/{builder.Database} as {builder.Username}";
+    }
+}
