@@ -34,8 +34,8 @@ public static class SummaryLines
 
                 var baseline = summary.GetBaseline(summary.GetLogicalGroupKey(benchmarkCase));
                 var baselineOps = baseline is null ? null : OperationsPerSecondColumn.Of(summary, baseline);
-                var comparison = baselineOps is null || ReferenceEquals(baseline, benchmarkCase)
-                    ? " (baseline)"
+                var comparison = ReferenceEquals(baseline, benchmarkCase) ? " (baseline)"
+                    : baselineOps is null ? " (no baseline result to compare with)"
                     : string.Create(CultureInfo.InvariantCulture, $" vs baseline {baselineOps:N0}/s: {baselineOps / opsPerSecond:F2}x the baseline's time");
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {opsPerSecond:N0}/s{comparison}"));
             }
