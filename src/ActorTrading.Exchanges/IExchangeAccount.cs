@@ -1,0 +1,53 @@
+namespace ActorTrading.Exchanges;
+
+/// <summary>
+/// One trader's account on one exchange: everything a subscription needs to trade a signal. One
+/// instance per account; callers serialize their calls per account (the account gateway does).
+/// Every order carries a client order id derived from what was persisted, so that after a timeout
+/// the caller asks <see cref="GetOrderAsync"/> before placing anything again.
+/// Failures are <see cref="ExchangeException"/>s whose <see cref="ExchangeException.Kind"/> says
+/// whether the outcome is known.
+/// </summary>
+public interface IExchangeAccount
+{
+    /// <summary>Which exchange.</summary>
+    ExchangeName Exchange { get; }
+
+    /// <summary>The exchange's current mark price of <paramref name="symbol"/> (what sizing uses, never the alert's price).</summary>
+    Task<decimal> GetMarkPriceAsync(string symbol, CancellationToken cancellationToken = default);
+
+    /// <summary>The symbol's trading rules (step size, tick size, minimum quantity and notional).</summary>
+    Task<SymbolFilters> GetSymbolFiltersAsync(string symbol, CancellationToken cancellationToken = default);
+
+    /// <summary>Sets the leverage for the symbol ("not modified" counts as success).</summary>
+    Task SetLeverageAsync(string symbol, int leverage, CancellationToken cancellationToken = default);
+
+    /// <summary>Places a market order. A duplicate client order id is an error of kind <see cref="ExchangeErrorKind.Rejected"/>
+    /// with code <see cref="ExchangeErrorCodes.DuplicateClientOrderId"/>.</summary>
+    Task<ExchangeOrder> PlaceMarketOrderAsync(MarketOrderRequest order, CancellationToken cancellationToken = default);
+
+    /// <summary>Places a stop-loss or take-profit that closes the position when the mark price crosses the trigger.</summary>
+    Task<ExchangeOrder> PlaceProtectiveOrderAsync(ProtectiveOrderRequest order, CancellationToken cancellationToken = default);
+
+    /// <summary>The order with this client order id, or null when the exchange has none.</summary>
+    Task<ExchangeOrder?> GetOrderAsync(string symbol, string clientOrderId, CancellationToken cancellationToken = default);
+
+    /// <summary>Cancels an open order; an order that is already gone is not an error.</summary>
+    Task CancelOrderAsync(string symbol, string clientOrderId, CancellationToken cancellationToken = default);
+
+    /// <summary>Open positions (one-way mode: one per symbol, signed quantity).</summary>
+    Task<IReadOnlyList<Position>> GetPositionsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The USDT balance.</summary>
+    Task<Balance> GetBalanceAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Realized profit and loss since <paramref name="since"/> (negative for a loss), for the daily loss limit.</summary>
+    Task<decimal> GetRealizedPnlAsync(DateTimeOffset since, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Makes account clients from stored credentials; the base URLs are node settings, never a user's.</summary>
+public interface IExchangeAccountFactory
+{
+    /// <summary>A client for one account.</summary>
+    IExchangeAccount Create(ExchangeName exchange, ExchangeCredentials credentials);
+}
