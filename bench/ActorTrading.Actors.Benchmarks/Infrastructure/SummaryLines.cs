@@ -23,7 +23,7 @@ public static class SummaryLines
             Console.WriteLine($"// {cases[0].Descriptor.Type.Name}: aggregate operations per second (one operation = one message, round trip or actor)");
             foreach (var benchmarkCase in cases)
             {
-                var parameters = benchmarkCase.HasParameters ? $" [{benchmarkCase.Parameters.DisplayInfo}]" : "";
+                var parameters = benchmarkCase.HasParameters ? " " + benchmarkCase.Parameters.DisplayInfo : "";
                 var name = $"{benchmarkCase.Descriptor.WorkloadMethod.Name}{parameters}";
                 var opsPerSecond = OperationsPerSecondColumn.Of(summary, benchmarkCase);
                 if (opsPerSecond is null)
