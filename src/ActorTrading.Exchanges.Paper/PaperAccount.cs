@@ -1,0 +1,300 @@
+namespace ActorTrading.Exchanges.Paper;
+
+/// <summary>
+/// One paper account: one-way positions, leverage per symbol, isolated-margin checks, fills at the
+/// mark price with slippage and a taker fee, and the realized profit and loss that feeds the daily loss limit.
+/// All state changes under one lock; calls complete synchronously.
+/// </summary>
+public sealed class PaperAccount : IExchangeAccount
+{
+    private const int DefaultLeverage = 20;
+    private readonly PaperExchange _exchange;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, (decimal Quantity, decimal EntryPrice)> _positions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _leverage = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ExchangeOrder> _ordersById = new(StringComparer.Ordinal);
+    private readonly List<ExchangeOrder> _orders = [];
+    private readonly Dictionary<string, ProtectiveOrderRequest> _triggers = new(StringComparer.Ordinal);
+    private readonly List<(DateTimeOffset At, decimal Amount)> _realized = [];
+    private long _nextOrderId = 1;
+    private decimal _wallet;
+
+    internal PaperAccount(PaperExchange exchange, string apiKey)
+    {
+        _exchange = exchange;
+        ApiKey = apiKey;
+        _wallet = exchange.Settings.StartingBalance;
+    }
+
+    /// <summary>The account's key.</summary>
+    public string ApiKey { get; }
+
+    /// <inheritdoc/>
+    public ExchangeName Exchange => ExchangeName.Paper;
+
+    /// <summary>Every order of this account, oldest first.</summary>
+    public IReadOnlyList<ExchangeOrder> Orders
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _orders.Select(o => _ordersById[o.ClientOrderId])];
+            }
+        }
+    }
+
+    /// <summary>The leverage last set for <paramref name="symbol"/>.</summary>
+    public int LeverageOf(string symbol)
+    {
+        lock (_lock)
+        {
+            return _leverage.GetValueOrDefault(symbol, DefaultLeverage);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<decimal> GetMarkPriceAsync(string symbol, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_exchange.MarkPrice(symbol));
+
+    /// <inheritdoc/>
+    public Task<SymbolFilters> GetSymbolFiltersAsync(string symbol, CancellationToken cancellationToken = default) =>
+        Task.FromResult(PaperExchange.FiltersOf(symbol));
+
+    /// <inheritdoc/>
+    public Task SetLeverageAsync(string symbol, int leverage, CancellationToken cancellationToken = default)
+    {
+        PaperExchange.FiltersOf(symbol);
+        if (leverage is < 1 or > 125)
+        {
+            throw Rejected("invalid-leverage", $"leverage {leverage} is not between 1 and 125");
+        }
+
+        lock (_lock)
+        {
+            _leverage[symbol] = leverage;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public Task<ExchangeOrder> PlaceMarketOrderAsync(MarketOrderRequest order, CancellationToken cancellationToken = default)
+    {
+        var filters = PaperExchange.FiltersOf(order.Symbol);
+        var mark = _exchange.MarkPrice(order.Symbol);
+        lock (_lock)
+        {
+            EnsureNewClientOrderId(order.ClientOrderId);
+            var position = _positions.GetValueOrDefault(order.Symbol);
+            var signed = order.Side == OrderSide.Buy ? order.Quantity : -order.Quantity;
+            var quantity = order.Quantity;
+            if (order.ReduceOnly)
+            {
+                if (position.Quantity == 0 || Math.Sign(position.Quantity) == Math.Sign(signed))
+                {
+                    throw Rejected("reduce-only-rejected", "reduce-only order would not reduce the position");
+                }
+
+                // As the venues do: a reduce-only order larger than the position closes the position.
+                quantity = Math.Min(quantity, Math.Abs(position.Quantity));
+                signed = Math.Sign(signed) * quantity;
+            }
+
+            if (filters.Violation(quantity, mark) is { } violation && !order.ReduceOnly)
+            {
+                throw Rejected("filter-failure", violation);
+            }
+
+            var price = order.Side == OrderSide.Buy ? mark * (1 + _exchange.Settings.Slippage) : mark * (1 - _exchange.Settings.Slippage);
+            price = filters.RoundPrice(price);
+            var opening = position.Quantity == 0 || Math.Sign(position.Quantity) == Math.Sign(signed)
+                ? quantity
+                : Math.Max(0, quantity - Math.Abs(position.Quantity));
+            var requiredMargin = opening * price / _leverage.GetValueOrDefault(order.Symbol, DefaultLeverage);
+            if (requiredMargin > AvailableBalanceUnlocked())
+            {
+                throw Rejected("insufficient-margin", $"margin {requiredMargin:0.##} USDT is more than the available {AvailableBalanceUnlocked():0.##} USDT");
+            }
+
+            Fill(order.Symbol, signed, price);
+            return Task.FromResult(Record(new ExchangeOrder(order.Symbol, order.ClientOrderId, NextOrderId(), order.Side, OrderStatus.Filled, order.Quantity, quantity, price, order.ReduceOnly)));
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<ExchangeOrder> PlaceProtectiveOrderAsync(ProtectiveOrderRequest order, CancellationToken cancellationToken = default)
+    {
+        var filters = PaperExchange.FiltersOf(order.Symbol);
+        if (order.TriggerPrice <= 0 || filters.RoundPrice(order.TriggerPrice) != order.TriggerPrice)
+        {
+            throw Rejected("filter-failure", $"trigger price {order.TriggerPrice} is not a positive multiple of the tick {filters.TickSize}");
+        }
+
+        var mark = _exchange.MarkPrice(order.Symbol);
+        lock (_lock)
+        {
+            EnsureNewClientOrderId(order.ClientOrderId);
+
+            // Binance refuses a trigger that would fire at once (-2021 "Order would immediately trigger").
+            if (WouldTrigger(order, mark))
+            {
+                throw Rejected("would-immediately-trigger", $"{order.Kind} at {order.TriggerPrice} would trigger at once at mark {mark}");
+            }
+
+            _triggers[order.ClientOrderId] = order;
+            return Task.FromResult(Record(new ExchangeOrder(order.Symbol, order.ClientOrderId, NextOrderId(), order.Side, OrderStatus.New, 0, 0, 0, ReduceOnly: true)));
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<ExchangeOrder?> GetOrderAsync(string symbol, string clientOrderId, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_ordersById.GetValueOrDefault(clientOrderId) is { } order && order.Symbol == symbol ? order : null);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task CancelOrderAsync(string symbol, string clientOrderId, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            if (_triggers.Remove(clientOrderId))
+            {
+                _ordersById[clientOrderId] = _ordersById[clientOrderId] with { Status = OrderStatus.Canceled };
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<Position>> GetPositionsAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult<IReadOnlyList<Position>>([.. _positions.Where(p => p.Value.Quantity != 0).Select(p => new Position(
+                p.Key, p.Value.Quantity, p.Value.EntryPrice,
+                (_exchange.MarkPrice(p.Key) - p.Value.EntryPrice) * p.Value.Quantity,
+                _leverage.GetValueOrDefault(p.Key, DefaultLeverage)))]);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<Balance> GetBalanceAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(new Balance("USDT", _wallet, AvailableBalanceUnlocked()));
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<decimal> GetRealizedPnlAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_realized.Where(r => r.At >= since).Sum(r => r.Amount));
+        }
+    }
+
+    internal void CheckTriggers()
+    {
+        lock (_lock)
+        {
+            foreach (var (clientOrderId, trigger) in _triggers.ToList())
+            {
+                if (!_triggers.ContainsKey(clientOrderId))
+                {
+                    continue;
+                }
+
+                var mark = _exchange.MarkPrice(trigger.Symbol);
+                var position = _positions.GetValueOrDefault(trigger.Symbol);
+                if (!WouldTrigger(trigger, mark))
+                {
+                    continue;
+                }
+
+                _triggers.Remove(clientOrderId);
+                var closes = position.Quantity != 0 && (position.Quantity > 0) == (trigger.Side == OrderSide.Sell);
+                if (!closes)
+                {
+                    _ordersById[clientOrderId] = _ordersById[clientOrderId] with { Status = OrderStatus.Expired };
+                    continue;
+                }
+
+                var filters = PaperExchange.FiltersOf(trigger.Symbol);
+                var price = filters.RoundPrice(trigger.Side == OrderSide.Buy ? mark * (1 + _exchange.Settings.Slippage) : mark * (1 - _exchange.Settings.Slippage));
+                var quantity = Math.Abs(position.Quantity);
+                Fill(trigger.Symbol, -position.Quantity, price);
+                _ordersById[clientOrderId] = _ordersById[clientOrderId] with { Status = OrderStatus.Filled, Quantity = quantity, ExecutedQuantity = quantity, AveragePrice = price };
+
+                // The position is closed: its other protective orders have nothing left to protect.
+                foreach (var sibling in _triggers.Where(t => t.Value.Symbol == trigger.Symbol).Select(t => t.Key).ToList())
+                {
+                    _triggers.Remove(sibling);
+                    _ordersById[sibling] = _ordersById[sibling] with { Status = OrderStatus.Canceled };
+                }
+            }
+        }
+    }
+
+    private static bool WouldTrigger(ProtectiveOrderRequest order, decimal mark) =>
+        (order.Kind, order.Side) switch
+        {
+            // Closing a long (sell): the stop is below, the target above.
+            (ProtectiveKind.StopLoss, OrderSide.Sell) => mark <= order.TriggerPrice,
+            (ProtectiveKind.TakeProfit, OrderSide.Sell) => mark >= order.TriggerPrice,
+            (ProtectiveKind.StopLoss, OrderSide.Buy) => mark >= order.TriggerPrice,
+            _ => mark <= order.TriggerPrice,
+        };
+
+    private static ExchangeException Rejected(string code, string message) =>
+        new(ExchangeName.Paper, ExchangeErrorKind.Rejected, code, message);
+
+    private void EnsureNewClientOrderId(string clientOrderId)
+    {
+        if (_ordersById.ContainsKey(clientOrderId))
+        {
+            throw new ExchangeException(ExchangeName.Paper, ExchangeErrorKind.Rejected, ExchangeErrorCodes.DuplicateClientOrderId, $"client order id {clientOrderId} already exists");
+        }
+    }
+
+    private void Fill(string symbol, decimal signedQuantity, decimal price)
+    {
+        var (quantity, entry) = _positions.GetValueOrDefault(symbol);
+        var fee = Math.Abs(signedQuantity) * price * _exchange.Settings.TakerFeeRate;
+        var realized = -fee;
+        decimal newQuantity = quantity + signedQuantity;
+        decimal newEntry;
+        if (quantity == 0 || Math.Sign(quantity) == Math.Sign(signedQuantity))
+        {
+            newEntry = ((Math.Abs(quantity) * entry) + (Math.Abs(signedQuantity) * price)) / Math.Abs(newQuantity);
+        }
+        else
+        {
+            var closed = Math.Min(Math.Abs(quantity), Math.Abs(signedQuantity));
+            realized += (price - entry) * closed * Math.Sign(quantity);
+            newEntry = newQuantity == 0 ? 0 : Math.Sign(newQuantity) == Math.Sign(quantity) ? entry : price;
+        }
+
+        _positions[symbol] = (newQuantity, newEntry);
+        _wallet += realized;
+        _realized.Add((_exchange.Settings.TimeProvider.GetUtcNow(), realized));
+    }
+
+    private decimal AvailableBalanceUnlocked() =>
+        _wallet - _positions.Sum(p => Math.Abs(p.Value.Quantity) * p.Value.EntryPrice / _leverage.GetValueOrDefault(p.Key, DefaultLeverage));
+
+    private ExchangeOrder Record(ExchangeOrder order)
+    {
+        _ordersById[order.ClientOrderId] = order;
+        _orders.Add(order);
+        return order;
+    }
+
+    private string NextOrderId() => $"paper-{_nextOrderId++}";
+}

@@ -1,0 +1,64 @@
+using System.Collections.Concurrent;
+
+namespace ActorTrading.Exchanges.Paper;
+
+/// <summary>Settings of the paper exchange.</summary>
+public sealed record PaperExchangeSettings
+{
+    /// <summary>Taker fee per fill, as a fraction of notional. Default 0.0005 (0.05 %, Binance's base taker rate).</summary>
+    public decimal TakerFeeRate { get; init; } = 0.0005m;
+
+    /// <summary>Slippage against the taker, as a fraction of price. Default 0.0002 (2 basis points).</summary>
+    public decimal Slippage { get; init; } = 0.0002m;
+
+    /// <summary>USDT a new account starts with. Default 10,000.</summary>
+    public decimal StartingBalance { get; init; } = 10_000m;
+
+    /// <summary>Clock of fills and realized profit and loss.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+}
+
+/// <summary>
+/// The paper venue: one market (a price source) shared by many accounts, each keyed by its API key.
+/// Prices move when the source moves; <see cref="CheckTriggers"/> then fires the stop-losses and
+/// take-profits that the new prices cross.
+/// </summary>
+public sealed class PaperExchange(IPriceSource prices, PaperExchangeSettings? settings = null) : IExchangeAccountFactory
+{
+    private readonly ConcurrentDictionary<string, PaperAccount> _accounts = new(StringComparer.Ordinal);
+
+    /// <summary>The settings.</summary>
+    public PaperExchangeSettings Settings { get; } = settings ?? new PaperExchangeSettings();
+
+    /// <summary>The market's prices.</summary>
+    public IPriceSource Prices { get; } = prices;
+
+    /// <summary>Every order of every account, oldest first (for assertions and the demo).</summary>
+    public IReadOnlyList<ExchangeOrder> AllOrders => [.. _accounts.Values.SelectMany(account => account.Orders)];
+
+    /// <inheritdoc/>
+    public IExchangeAccount Create(ExchangeName exchange, ExchangeCredentials credentials) =>
+        exchange == ExchangeName.Paper
+            ? Account(credentials.ApiKey)
+            : throw new ArgumentException($"the paper exchange cannot trade on {exchange}", nameof(exchange));
+
+    /// <summary>The account of <paramref name="apiKey"/>, opened with the starting balance on first use.</summary>
+    public PaperAccount Account(string apiKey) => _accounts.GetOrAdd(apiKey, key => new PaperAccount(this, key));
+
+    /// <summary>Fires every stop-loss and take-profit that the current prices cross.</summary>
+    public void CheckTriggers()
+    {
+        foreach (var account in _accounts.Values)
+        {
+            account.CheckTriggers();
+        }
+    }
+
+    internal decimal MarkPrice(string symbol) =>
+        Prices.PriceOf(symbol) ?? throw new ExchangeException(ExchangeName.Paper, ExchangeErrorKind.Rejected, "invalid-symbol", $"symbol {symbol} is not traded here");
+
+    internal static SymbolFilters FiltersOf(string symbol) =>
+        PaperSymbols.Filters.TryGetValue(symbol, out var filters)
+            ? filters
+            : throw new ExchangeException(ExchangeName.Paper, ExchangeErrorKind.Rejected, "invalid-symbol", $"symbol {symbol} is not traded here");
+}
