@@ -5,14 +5,15 @@ internal sealed partial class ActorCell
     // Children are added from other threads too (system.ActorOf adds to the user guardian), so the
     // container is guarded; everything else about children runs on this cell's turn.
     private readonly Lock _childrenLock = new();
-    private readonly Dictionary<string, ChildRestartStats> _children = new(StringComparer.Ordinal);
+    // Created with the first child: most actors (entities) never have one.
+    private Dictionary<string, ChildRestartStats>? _children;
     private long _nextChildNameNumber;
 
     public IEnumerable<IActorRef> GetChildren()
     {
         lock (_childrenLock)
         {
-            return [.. _children.Values.Select(stats => stats.Child)];
+            return _children is null ? [] : [.. _children.Values.Select(stats => stats.Child)];
         }
     }
 
@@ -20,7 +21,7 @@ internal sealed partial class ActorCell
     {
         lock (_childrenLock)
         {
-            return _children.TryGetValue(name, out var stats) ? stats.Child : null;
+            return _children is not null && _children.TryGetValue(name, out var stats) ? stats.Child : null;
         }
     }
 
@@ -28,7 +29,7 @@ internal sealed partial class ActorCell
     {
         lock (_childrenLock)
         {
-            return _children.TryGetValue(name, out var stats) ? stats.Child : null;
+            return _children is not null && _children.TryGetValue(name, out var stats) ? stats.Child : null;
         }
     }
 
@@ -54,6 +55,7 @@ internal sealed partial class ActorCell
                 return child;
             }
 
+            _children ??= new Dictionary<string, ChildRestartStats>(StringComparer.Ordinal);
             if (_children.ContainsKey(name))
             {
                 throw new InvalidActorNameException($"actor name [{name}] is not unique under {SelfRef.Path}");
@@ -73,7 +75,7 @@ internal sealed partial class ActorCell
         var guardian = System.CreateLocalActor(Props.Create(() => new ActorSystem.GuardianActor()), SelfRef, name);
         lock (_childrenLock)
         {
-            _children.Add(name, new ChildRestartStats(guardian));
+            (_children ??= new Dictionary<string, ChildRestartStats>(StringComparer.Ordinal)).Add(name, new ChildRestartStats(guardian));
         }
 
         guardian.Start();
@@ -94,7 +96,7 @@ internal sealed partial class ActorCell
     {
         lock (_childrenLock)
         {
-            return _children.TryGetValue(child.Path.Name, out var stats) && stats.Child.Equals(child) ? stats : null;
+            return _children is not null && _children.TryGetValue(child.Path.Name, out var stats) && stats.Child.Equals(child) ? stats : null;
         }
     }
 
@@ -102,7 +104,7 @@ internal sealed partial class ActorCell
     {
         lock (_childrenLock)
         {
-            return [.. _children.Values];
+            return _children is null ? [] : [.. _children.Values];
         }
     }
 
@@ -110,7 +112,7 @@ internal sealed partial class ActorCell
     {
         lock (_childrenLock)
         {
-            if (!_children.TryGetValue(child.Path.Name, out var stats) || !stats.Child.Equals(child))
+            if (_children is null || !_children.TryGetValue(child.Path.Name, out var stats) || !stats.Child.Equals(child))
             {
                 return false;
             }
@@ -125,7 +127,7 @@ internal sealed partial class ActorCell
         {
             lock (_childrenLock)
             {
-                return _children.Count > 0;
+                return _children is { Count: > 0 };
             }
         }
     }

@@ -3,15 +3,15 @@ namespace ActorTrading.Actors;
 internal sealed partial class ActorCell
 {
     // Messages put back by Unstash: processed before anything still in the channel.
-    private readonly LinkedList<Envelope> _unstashed = new();
+    private LinkedList<Envelope>? _unstashed;
 
     internal Envelope CurrentEnvelope => _currentEnvelope;
 
-    public bool HasUnstashed => _unstashed.Count > 0;
+    public bool HasUnstashed => _unstashed is { Count: > 0 };
 
     public bool TryTakeUnstashed(out Envelope envelope)
     {
-        if (_unstashed.First is { } first)
+        if (_unstashed?.First is { } first)
         {
             envelope = first.Value;
             _unstashed.RemoveFirst();
@@ -25,6 +25,7 @@ internal sealed partial class ActorCell
     /// <summary>Puts envelopes at the head of the queue, ahead of earlier unstashed ones, keeping their order.</summary>
     internal void Unstash(IReadOnlyList<Envelope> envelopes)
     {
+        _unstashed ??= new LinkedList<Envelope>();
         for (var i = envelopes.Count - 1; i >= 0; i--)
         {
             _unstashed.AddFirst(envelopes[i]);

@@ -1,11 +1,10 @@
-using System.Collections.Concurrent;
 using System.Threading.Channels;
 
 namespace ActorTrading.Actors;
 
 /// <summary>
 /// One actor's queues and its turn on the thread pool. User messages go through an unbounded
-/// single-reader channel; system messages through a queue of their own that is drained before every
+/// channel; system messages through a queue of their own that is drained before every
 /// user message. A turn processes at most <c>throughput</c> user messages, then yields the thread so
 /// that one busy actor cannot starve the others (Akka's dispatcher throughput).
 /// </summary>
@@ -20,10 +19,14 @@ internal sealed class Mailbox : IThreadPoolWorkItem
     private const int Scheduled = 1;
     private const int Closed = 2;
 
+    // Not SingleReader: after a turn ends, HasWork peeks the queue while the next turn (on another thread)
+    // may already be reading it. The single-reader channel's queue does not promise that is safe; this one does.
     private readonly Channel<Envelope> _user = Channel.CreateUnbounded<Envelope>(
-        new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
+        new UnboundedChannelOptions { SingleReader = false, AllowSynchronousContinuations = false });
 
-    private readonly ConcurrentQueue<SystemMessage> _system = new();
+    // System messages: a lock-free stack, newest first, taken whole and reversed by the turn. An idle
+    // actor holds no queue for them at all (they are rare after Create), which keeps idle actors small.
+    private SystemNode? _systemHead;
     private readonly int _throughput;
     private ActorCell _cell = null!;
     private int _status;
@@ -48,7 +51,15 @@ internal sealed class Mailbox : IThreadPoolWorkItem
 
     public void PostSystem(SystemMessage message)
     {
-        _system.Enqueue(message);
+        var node = new SystemNode(message);
+        SystemNode? head;
+        do
+        {
+            head = Volatile.Read(ref _systemHead);
+            node.Next = head;
+        }
+        while (Interlocked.CompareExchange(ref _systemHead, node, head) != head);
+
         if (IsClosed)
         {
             // The cell is gone; the closing thread may already have drained. Answer for it.
@@ -104,20 +115,48 @@ internal sealed class Mailbox : IThreadPoolWorkItem
         DrainSystemMessagesAfterClose();
     }
 
+    private bool HasSystemMessages => Volatile.Read(ref _systemHead) is not null;
+
     private void DrainSystemMessagesAfterClose()
     {
-        while (_system.TryDequeue(out var message))
+        for (var node = TakeSystemMessages(); node is not null; node = node.Next)
         {
-            _cell.HandleSystemMessageAfterStop(message);
+            _cell.HandleSystemMessageAfterStop(node.Message);
         }
     }
 
     private void ProcessSystemMessages()
     {
-        while (!IsClosed && _system.TryDequeue(out var message))
+        while (HasSystemMessages)
         {
-            _cell.SystemInvoke(message);
+            for (var node = TakeSystemMessages(); node is not null; node = node.Next)
+            {
+                if (IsClosed)
+                {
+                    _cell.HandleSystemMessageAfterStop(node.Message);
+                }
+                else
+                {
+                    _cell.SystemInvoke(node.Message);
+                }
+            }
         }
+    }
+
+    /// <summary>Takes every queued system message, oldest first.</summary>
+    private SystemNode? TakeSystemMessages()
+    {
+        var newestFirst = Interlocked.Exchange(ref _systemHead, null);
+        SystemNode? oldestFirst = null;
+        while (newestFirst is not null)
+        {
+            var next = newestFirst.Next;
+            newestFirst.Next = oldestFirst;
+            oldestFirst = newestFirst;
+            newestFirst = next;
+        }
+
+        return oldestFirst;
     }
 
     private void ProcessUserMessages()
@@ -136,7 +175,7 @@ internal sealed class Mailbox : IThreadPoolWorkItem
             }
 
             cell.Invoke(envelope);
-            if (!_system.IsEmpty)
+            if (HasSystemMessages)
             {
                 ProcessSystemMessages();
             }
@@ -144,7 +183,7 @@ internal sealed class Mailbox : IThreadPoolWorkItem
     }
 
     private bool HasWork() =>
-        !_system.IsEmpty
+        HasSystemMessages
         || (_cell.CanProcessUserMessages && (_cell.HasUnstashed || _user.Reader.TryPeek(out _)));
 
     private void TrySchedule()
@@ -163,5 +202,12 @@ internal sealed class Mailbox : IThreadPoolWorkItem
                 return;
             }
         }
+    }
+
+    private sealed class SystemNode(SystemMessage message)
+    {
+        public SystemMessage Message { get; } = message;
+
+        public SystemNode? Next { get; set; }
     }
 }

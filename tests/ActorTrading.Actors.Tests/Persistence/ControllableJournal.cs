@@ -8,7 +8,10 @@ internal sealed class ControllableJournal : IJournal
     private readonly InMemoryJournal _inner = new();
     private TaskCompletionSource? _gate;
 
-    public Exception? FailWritesWith { get; set; }
+    private Exception? _failNextWrite;
+
+    /// <summary>The next write (only) fails with <paramref name="failure"/>.</summary>
+    public void FailNextWrite(Exception failure) => Volatile.Write(ref _failNextWrite, failure);
 
     public Exception? FailReplayWith { get; set; }
 
@@ -27,7 +30,7 @@ internal sealed class ControllableJournal : IJournal
             await gate.Task;
         }
 
-        if (FailWritesWith is { } failure)
+        if (Interlocked.Exchange(ref _failNextWrite, null) is { } failure)
         {
             throw failure;
         }
