@@ -26,6 +26,12 @@ public static class ExchangeErrorCodes
 
     /// <summary>The request timed out or its response was lost.</summary>
     public const string Timeout = "timeout";
+
+    /// <summary>Our request cannot be expressed on this venue (the message names the combination); nothing was sent.</summary>
+    public const string UnsupportedRequest = "unsupported-request";
+
+    /// <summary>The account is stopped after a ban (Binance HTTP 418, Bybit HTTP 403) until the time in the message.</summary>
+    public const string Banned = "banned";
 }
 
 /// <summary>An exchange error, classified once per venue.</summary>

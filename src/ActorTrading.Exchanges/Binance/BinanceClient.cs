@@ -1,0 +1,169 @@
+using ActorTrading.Exchanges.Transport;
+using Polly;
+
+namespace ActorTrading.Exchanges.Binance;
+
+/// <summary>
+/// One account on Binance USD-M futures (one-way mode, USDT-margined perpetuals). Idempotent calls are
+/// retried with backoff and jitter; orders are placed at most once (query by client order id before any
+/// second attempt). Thread-safe; create one per account with <see cref="ExchangeAccountFactory"/>.
+/// </summary>
+public sealed class BinanceClient : IExchangeAccount
+{
+    private readonly ResiliencePipeline _retry;
+    private readonly SymbolFilterCache _filters;
+
+    /// <summary>A client for one account at <paramref name="baseUrl"/>.</summary>
+    public BinanceClient(Uri baseUrl, ExchangeCredentials credentials, ExchangeClientSettings settings)
+        : this(baseUrl, credentials, settings, TimeProvider.System, null)
+    {
+    }
+
+    internal BinanceClient(Uri baseUrl, ExchangeCredentials credentials, ExchangeClientSettings settings, TimeProvider time, HttpClient? http)
+    {
+        Transport = new BinanceTransport(baseUrl, credentials, settings, time, http);
+        Market = new BinanceMarketEndpoints(Transport);
+        Trade = new BinanceTradeEndpoints(Transport);
+        Account = new BinanceAccountEndpoints(Transport);
+        _retry = Resilience.Pipeline(settings, time);
+        _filters = new SymbolFilterCache(ExchangeName.Binance, settings.FilterRefreshInterval, time, LoadFiltersAsync);
+    }
+
+    /// <inheritdoc/>
+    public ExchangeName Exchange => ExchangeName.Binance;
+
+    internal BinanceTransport Transport { get; }
+
+    internal BinanceMarketEndpoints Market { get; }
+
+    internal BinanceTradeEndpoints Trade { get; }
+
+    internal BinanceAccountEndpoints Account { get; }
+
+    /// <inheritdoc/>
+    public Task<decimal> GetMarkPriceAsync(string symbol, CancellationToken cancellationToken = default) =>
+        Retry(async ct => WireFormat.ParseDecimal((await Market.MarkPriceAsync(symbol, ct)).MarkPrice), cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<SymbolFilters> GetSymbolFiltersAsync(string symbol, CancellationToken cancellationToken = default) =>
+        _filters.GetAsync(symbol, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task SetLeverageAsync(string symbol, int leverage, CancellationToken cancellationToken = default) =>
+        Retry(ct => Trade.ChangeLeverageAsync(symbol, leverage, ct), cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<ExchangeOrder> PlaceMarketOrderAsync(MarketOrderRequest order, CancellationToken cancellationToken = default)
+    {
+        var request = BinanceMapper.NewMarketOrder(order);
+        return Resilience.PlaceOnceAsync(
+            _retry,
+            async ct => BinanceMapper.ToOrder(await Trade.NewOrderAsync(request, ct)),
+            ct => QueryOnceAsync(order.Symbol, order.ClientOrderId, ct),
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<ExchangeOrder> PlaceProtectiveOrderAsync(ProtectiveOrderRequest order, CancellationToken cancellationToken = default)
+    {
+        var request = BinanceMapper.NewProtectiveOrder(order);
+        return Resilience.PlaceOnceAsync(
+            _retry,
+            async ct => BinanceMapper.ToOrder(await Trade.NewAlgoOrderAsync(request, ct)),
+            ct => QueryOnceAsync(order.Symbol, order.ClientOrderId, ct),
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<ExchangeOrder?> GetOrderAsync(string symbol, string clientOrderId, CancellationToken cancellationToken = default) =>
+        Retry(ct => QueryOnceAsync(symbol, clientOrderId, ct), cancellationToken);
+
+    /// <inheritdoc/>
+    public Task CancelOrderAsync(string symbol, string clientOrderId, CancellationToken cancellationToken = default) =>
+        Retry(
+            async ct =>
+            {
+                try
+                {
+                    await Trade.CancelOrderAsync(symbol, clientOrderId, ct);
+                    return true;
+                }
+                catch (ExchangeException e) when (e.Code is "-2011" or "-2013")
+                {
+                    // Not a plain order (or already gone): it may be a stop-loss / take-profit on the algo endpoint.
+                }
+
+                try
+                {
+                    await Trade.CancelAlgoOrderAsync(clientOrderId, ct);
+                }
+                catch (ExchangeException e) when (e.Code is "-2011" or "-2013")
+                {
+                    // Already gone: not an error.
+                }
+
+                return true;
+            },
+            cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<Position>> GetPositionsAsync(CancellationToken cancellationToken = default) =>
+        Retry<IReadOnlyList<Position>>(
+            async ct => (await Trade.PositionRiskAsync(ct))
+                .Where(row => WireFormat.ParseDecimal(row.PositionAmt) != 0)
+                .Select(BinanceMapper.ToPosition)
+                .ToList(),
+            cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<Balance> GetBalanceAsync(CancellationToken cancellationToken = default) =>
+        Retry(
+            async ct =>
+            {
+                var usdt = (await Account.BalanceAsync(ct)).FirstOrDefault(row => row.Asset == "USDT");
+                return usdt is null
+                    ? new Balance("USDT", 0m, 0m)
+                    : new Balance("USDT", WireFormat.ParseDecimal(usdt.Balance), WireFormat.ParseDecimal(usdt.AvailableBalance));
+            },
+            cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<decimal> GetRealizedPnlAsync(DateTimeOffset since, CancellationToken cancellationToken = default) =>
+        Retry(
+            async ct => (await Account.RealizedPnlAsync(since.ToUnixTimeMilliseconds(), ct)).Sum(row => WireFormat.ParseDecimal(row.Income)),
+            cancellationToken);
+
+    private async Task<ExchangeOrder?> QueryOnceAsync(string symbol, string clientOrderId, CancellationToken ct)
+    {
+        try
+        {
+            return BinanceMapper.ToOrder(await Trade.QueryOrderAsync(symbol, clientOrderId, ct));
+        }
+        catch (ExchangeException e) when (e.Code == "-2013")
+        {
+            // Not a plain order: stop-losses and take-profits live on the algo endpoint.
+        }
+
+        try
+        {
+            return BinanceMapper.ToOrder(await Trade.QueryAlgoOrderAsync(clientOrderId, ct));
+        }
+        catch (ExchangeException e) when (e.Code == "-2013")
+        {
+            return null;
+        }
+    }
+
+    private async Task<IReadOnlyDictionary<string, SymbolFilters>> LoadFiltersAsync(string symbol, CancellationToken cancellationToken) =>
+        await Retry(
+            async ct =>
+            {
+                var info = await Market.ExchangeInfoAsync(ct);
+                Transport.ObserveRateLimits(info.RateLimits);
+                return info.Symbols.ToDictionary(s => s.Symbol, BinanceMapper.ToFilters, StringComparer.Ordinal);
+            },
+            cancellationToken);
+
+    private async Task<T> Retry<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
+        await _retry.ExecuteAsync(async ct => await call(ct), cancellationToken);
+}
