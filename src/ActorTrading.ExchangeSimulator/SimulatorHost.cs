@@ -71,7 +71,7 @@ public sealed class SimulatorHost : IAsyncDisposable
         }
 
         var binance = path.StartsWith("/fapi", StringComparison.Ordinal);
-        var (faults, draw, delay) = state.Roll(path);
+        var (faults, draw, delay) = state.Roll(context.Request.Method, path);
         if (faults.Banned)
         {
             if (binance)

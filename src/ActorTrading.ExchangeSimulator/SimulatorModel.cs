@@ -37,7 +37,8 @@ public sealed record SimOrder(
 /// no answer at all (nothing done), then <see cref="LostResponseRate"/> the call is executed and its response
 /// lost (the connection is reset). Independently, <see cref="LatencyRate"/> of calls wait <see cref="LatencyMs"/>
 /// first. <see cref="Banned"/> answers every call with the venue's ban (Binance 418, Bybit 403).
-/// <see cref="PathPrefix"/>, when set, limits faults to matching paths.
+/// <see cref="PathPrefix"/> and <see cref="Method"/>, when set, limit faults to matching requests, and
+/// <see cref="MaxFaultedCalls"/> to the first so many of them.
 /// </summary>
 public sealed record FaultSettings
 {
@@ -64,6 +65,12 @@ public sealed record FaultSettings
 
     /// <summary>Only paths starting with this get faults (null: all API paths).</summary>
     public string? PathPrefix { get; init; }
+
+    /// <summary>Only requests with this HTTP method get faults (null: any method).</summary>
+    public string? Method { get; init; }
+
+    /// <summary>Only the first this many matching calls are subject to faults (0: no limit).</summary>
+    public int MaxFaultedCalls { get; init; }
 
     /// <summary>Seed of the draw, for repeatable runs.</summary>
     public int Seed { get; init; } = 1;

@@ -75,7 +75,9 @@ public sealed class SimulatorState
     private readonly List<SimOrder> _log = [];
     private long _nextOrderId = 4_000_000_000;
     private FaultSettings _faults = new();
+    private static readonly FaultSettings NoFaults = new();
     private Random _random = new(1);
+    private int _faultedCalls;
 
     /// <summary>A state with BTCUSDT at 60000 and ETHUSDT at 3000.</summary>
     public SimulatorState(SimulatorLimits? limits = null)
@@ -112,6 +114,7 @@ public sealed class SimulatorState
             {
                 _faults = value;
                 _random = new Random(value.Seed);
+                _faultedCalls = 0;
             }
         }
     }
@@ -336,14 +339,16 @@ public sealed class SimulatorState
     }
 
     /// <summary>One draw of the fault dice for a request to <paramref name="path"/>.</summary>
-    internal (FaultSettings Faults, double Draw, bool Delay) Roll(string path)
+    internal (FaultSettings Faults, double Draw, bool Delay) Roll(string method, string path)
     {
         lock (_lock)
         {
             var faults = _faults;
-            if (faults.PathPrefix is { } prefix && !path.StartsWith(prefix, StringComparison.Ordinal))
+            if ((faults.PathPrefix is { } prefix && !path.StartsWith(prefix, StringComparison.Ordinal))
+                || (faults.Method is { } only && !string.Equals(only, method, StringComparison.OrdinalIgnoreCase))
+                || (faults.MaxFaultedCalls > 0 && ++_faultedCalls > faults.MaxFaultedCalls))
             {
-                return (new FaultSettings(), 1.0, false);
+                return (NoFaults, 1.0, false);
             }
 
             var delay = faults.LatencyRate > 0 && _random.NextDouble() < faults.LatencyRate;
