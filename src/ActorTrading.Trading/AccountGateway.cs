@@ -1,0 +1,121 @@
+using System.Collections.Concurrent;
+using ActorTrading.Domain;
+using ActorTrading.Exchanges;
+
+namespace ActorTrading.Trading;
+
+/// <summary>Finds an exchange account's venue and decrypted credentials by id.</summary>
+public interface IAccountDirectory
+{
+    /// <summary>The account, or an exception naming why it cannot be used.</summary>
+    Task<(ExchangeName Exchange, ExchangeCredentials Credentials)> GetAsync(string accountId, CancellationToken cancellationToken);
+}
+
+/// <summary>Settings of account gateways.</summary>
+public sealed record AccountGatewaySettings
+{
+    /// <summary>Longest an exchange call may take; after it the outcome is unknown. Default 10 s.</summary>
+    public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long symbol filters are cached. Default 1 hour (venues change them rarely).</summary>
+    public TimeSpan FiltersTimeToLive { get; init; } = TimeSpan.FromHours(1);
+}
+
+/// <summary>
+/// The one door to one exchange account: calls are serialized (two subscriptions on one account never race
+/// each other's orders), each has a time limit after which its outcome counts as unknown, and symbol filters
+/// are cached.
+/// </summary>
+public sealed class AccountGateway(IExchangeAccount account, AccountGatewaySettings settings, TimeProvider time) : IDisposable
+{
+    private readonly SemaphoreSlim _turn = new(1, 1);
+    private readonly ConcurrentDictionary<string, (SymbolFilters Filters, DateTimeOffset At)> _filters = new(StringComparer.Ordinal);
+
+    /// <summary>The account's venue.</summary>
+    public ExchangeName Exchange => account.Exchange;
+
+    /// <summary>Runs one call on the account, alone and within the time limit.</summary>
+    public async Task<T> RunAsync<T>(Func<IExchangeAccount, CancellationToken, Task<T>> call, CancellationToken cancellationToken = default)
+    {
+        await _turn.WaitAsync(cancellationToken);
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(settings.CallTimeout);
+            try
+            {
+                return await call(account, timeout.Token).WaitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new ExchangeException(account.Exchange, ExchangeErrorKind.OutcomeUnknown, ExchangeErrorCodes.Timeout,
+                    $"no answer within {settings.CallTimeout.TotalSeconds:0.#} s");
+            }
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _turn.Dispose();
+
+    /// <summary>Everything the planner needs about the account and the symbol, read in one turn.</summary>
+    public Task<MarketState> ReadMarketAsync(string symbol, CancellationToken cancellationToken = default) =>
+        RunAsync(async (exchange, token) =>
+        {
+            var filters = await FiltersAsync(exchange, symbol, token);
+            var price = await exchange.GetMarkPriceAsync(symbol, token);
+            var positions = await exchange.GetPositionsAsync(token);
+            var now = time.GetUtcNow();
+            var pnl = await exchange.GetRealizedPnlAsync(new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero), token);
+            var position = positions.FirstOrDefault(p => p.Symbol == symbol)?.Quantity ?? 0;
+            return new MarketState(position, positions.Count(p => p.Quantity != 0), pnl, price, filters);
+        }, cancellationToken);
+
+    private async Task<SymbolFilters> FiltersAsync(IExchangeAccount exchange, string symbol, CancellationToken cancellationToken)
+    {
+        if (_filters.TryGetValue(symbol, out var cached) && time.GetUtcNow() - cached.At < settings.FiltersTimeToLive)
+        {
+            return cached.Filters;
+        }
+
+        var filters = await exchange.GetSymbolFiltersAsync(symbol, cancellationToken);
+        _filters[symbol] = (filters, time.GetUtcNow());
+        return filters;
+    }
+}
+
+/// <summary>The gateways of all accounts, created on first use from the account directory.</summary>
+public sealed class AccountGateways(IAccountDirectory directory, IExchangeAccountFactory factory, AccountGatewaySettings settings, TimeProvider time)
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task<AccountGateway>>> _gateways = new(StringComparer.Ordinal);
+
+    /// <summary>The gateway of <paramref name="accountId"/>.</summary>
+    public Task<AccountGateway> ForAsync(string accountId, CancellationToken cancellationToken = default)
+    {
+        var gateway = _gateways.GetOrAdd(accountId, id => new Lazy<Task<AccountGateway>>(async () =>
+        {
+            var (exchange, credentials) = await directory.GetAsync(id, cancellationToken);
+            return new AccountGateway(factory.Create(exchange, credentials), settings, time);
+        }));
+        return gateway.Value.ContinueWith(
+            task =>
+            {
+                if (!task.IsCompletedSuccessfully)
+                {
+                    // A failed lookup is not cached: the account may be fixed or created meanwhile.
+                    _gateways.TryRemove(accountId, out _);
+                }
+
+                return task;
+            },
+            cancellationToken,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default).Unwrap();
+    }
+
+    /// <summary>Forgets the gateway (credentials changed or the account was deleted).</summary>
+    public void Forget(string accountId) => _gateways.TryRemove(accountId, out _);
+}

@@ -1,0 +1,221 @@
+using System.Security.Cryptography;
+using System.Text;
+using ActorTrading.Actors;
+using ActorTrading.Actors.Persistence;
+using static ActorTrading.Trading.BotEvents;
+using static ActorTrading.Trading.BotProtocol;
+
+namespace ActorTrading.Trading;
+
+/// <summary>
+/// A bot: its definition, its subscribers and the fan-out of its signals. A signal is answered only once
+/// it is durable, with the list of subscribers it will reach; each of them is told, and the bot keeps the
+/// signal pending until every one has sent its receipt. After a crash, pending signals are told again
+/// (subscriptions answer a signal they already finished from their state, so nothing is traded twice).
+/// </summary>
+/// <remarks>
+/// <code>
+///   (none) ──CreateBot──► Active ◄──Resume── Paused
+///                            │ AcceptSignal: SignalAccepted → tell every subscriber → receipts → FanOutCompleted
+/// </code>
+/// </remarks>
+public sealed class BotEntity : ReceivePersistentActor
+{
+    private readonly IActorRef _subscriptions;
+    private readonly TimeProvider _time;
+    private readonly Dictionary<string, HashSet<string>> _awaitingReceipts = new(StringComparer.Ordinal);
+    private BotState _state = BotState.Empty;
+
+    /// <summary>Creates the entity.</summary>
+    public BotEntity(string botId, IActorRef subscriptionRegion)
+    {
+        BotId = botId;
+        PersistenceId = "bot-" + botId;
+        _subscriptions = subscriptionRegion;
+        _time = Context.System.TimeProvider;
+
+        Recover<RecoveryCompleted>(_ => ResendPending());
+        Recover<object>(e => _state = _state.Apply(e));
+
+        Command<CreateBot>(Create);
+        Command<UpdateBot>(c => WhenExists(() => Persist(
+            new BotUpdated(c.Description ?? _state.Description, c.Defaults ?? _state.Defaults!, c.SignalTimeToLive ?? _state.SignalTimeToLive, _time.GetUtcNow()), ApplyAndReply)));
+        Command<PauseBot>(_ => WhenExists(() => Persist(new BotPaused(_time.GetUtcNow()), ApplyAndReply)));
+        Command<ResumeBot>(_ => WhenExists(() => Persist(new BotResumed(_time.GetUtcNow()), ApplyAndReply)));
+        Command<RotateSecret>(c => WhenExists(() => Persist(new SecretRotated(c.SecretSha256, _time.GetUtcNow()), ApplyAndReply)));
+        Command<AddSubscriber>(c => WhenExists(() =>
+        {
+            if (_state.Subscribers.Contains(c.SubscriptionId))
+            {
+                Sender.Tell(new Ok(BotId), Self);
+                return;
+            }
+
+            Persist(new SubscriberAdded(c.SubscriptionId, _time.GetUtcNow()), ApplyAndReply);
+        }));
+        Command<RemoveSubscriber>(c => WhenExists(() =>
+        {
+            if (!_state.Subscribers.Contains(c.SubscriptionId))
+            {
+                Sender.Tell(new Ok(BotId), Self);
+                return;
+            }
+
+            Persist(new SubscriberRemoved(c.SubscriptionId, _time.GetUtcNow()), ApplyAndReply);
+        }));
+        Command<AcceptSignal>(Accept);
+        Command<SignalOutcomeRecorded>(Receipt);
+        Command<GetBot>(_ => Sender.Tell(Current(), Self));
+        Command<ResendTick>(_ => ResendAwaited());
+        Command<TradingRegions.StopEntity>(_ => Context.Stop(Self));
+    }
+
+    /// <inheritdoc/>
+    public override string PersistenceId { get; }
+
+    /// <summary>The bot's id.</summary>
+    public string BotId { get; }
+
+    /// <summary>Props for the bot region.</summary>
+    public static Props Props(string botId, IActorRef subscriptionRegion) =>
+        Actors.Props.Create(() => new BotEntity(botId, subscriptionRegion));
+
+    /// <summary>The stored form of a webhook secret: lower-case hex SHA-256 of its UTF-8 bytes.</summary>
+    public static string HashSecret(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+
+    /// <summary>How often receipts still missing are asked for again (a receipt lost between nodes or to a crash).</summary>
+    public static readonly TimeSpan ResendInterval = TimeSpan.FromSeconds(10);
+
+    private sealed record ResendTick;
+
+    private void Create(CreateBot command)
+    {
+        if (_state.Definition is not null)
+        {
+            Sender.Tell(new Rejected(RejectionKind.Conflict, $"bot {BotId} already exists"), Self);
+            return;
+        }
+
+        Persist(new BotCreated(BotId, command.Name, command.Description, "futures", command.WebhookPath, command.SecretSha256, command.Defaults, command.SignalTimeToLive, _time.GetUtcNow()), ApplyAndReply);
+    }
+
+    private void WhenExists(Action action)
+    {
+        if (_state.Definition is null)
+        {
+            Sender.Tell(new Rejected(RejectionKind.NotFound, $"bot {BotId} does not exist"), Self);
+            return;
+        }
+
+        action();
+    }
+
+    private void ApplyAndReply(object @event)
+    {
+        _state = _state.Apply(@event);
+        Sender.Tell(new Ok(BotId), Self);
+    }
+
+    private object Current() => _state.Definition is { } d
+        ? new CurrentBot(BotId, d.Name, _state.Description, d.WebhookPath, _state.Defaults!, _state.SignalTimeToLive, _state.Active, [.. _state.Subscribers], _state.SignalsReceived)
+        : new Rejected(RejectionKind.NotFound, $"bot {BotId} does not exist");
+
+    private void Accept(AcceptSignal command)
+    {
+        if (_state.Definition is null)
+        {
+            Sender.Tell(new Rejected(RejectionKind.NotFound, "unknown webhook"), Self);
+            return;
+        }
+
+        // Invariant I6: compare in constant time, and only hashes.
+        var presented = Encoding.ASCII.GetBytes(HashSecret(command.Secret));
+        var expected = Encoding.ASCII.GetBytes(_state.SecretSha256!);
+        if (!CryptographicOperations.FixedTimeEquals(presented, expected))
+        {
+            Sender.Tell(new Rejected(RejectionKind.Unauthorized, "wrong secret"), Self);
+            return;
+        }
+
+        if (!_state.Active)
+        {
+            Sender.Tell(new Rejected(RejectionKind.Conflict, $"bot {_state.Definition.Name} is paused"), Self);
+            return;
+        }
+
+        if (command.Signal.AlertId is { } alertId && _state.SignalIdByAlertId.TryGetValue(alertId, out var firstSignalId))
+        {
+            Sender.Tell(new SignalAcceptedReply(firstSignalId, _state.Definition.Name, 0, _time.GetUtcNow(), Duplicate: true), Self);
+            return;
+        }
+
+        var accepted = new SignalAccepted(Guid.CreateVersion7().ToString("N"), command.Signal, _time.GetUtcNow(), [.. _state.Subscribers]);
+        Persist(accepted, e =>
+        {
+            _state = _state.Apply(e);
+            Sender.Tell(new SignalAcceptedReply(e.SignalId, _state.Definition!.Name, e.Subscribers.Count, e.AcceptedAt, Duplicate: false), Self);
+            FanOut(e);
+        });
+    }
+
+    private void FanOut(SignalAccepted accepted)
+    {
+        if (accepted.Subscribers.Count == 0)
+        {
+            Persist(new FanOutCompleted(accepted.SignalId, _time.GetUtcNow()), e => _state = _state.Apply(e));
+            return;
+        }
+
+        _awaitingReceipts[accepted.SignalId] = new HashSet<string>(accepted.Subscribers, StringComparer.Ordinal);
+        Tell(accepted, accepted.Subscribers);
+        if (!Timers.IsTimerActive(typeof(ResendTick)))
+        {
+            Timers.StartPeriodicTimer(typeof(ResendTick), new ResendTick(), ResendInterval);
+        }
+    }
+
+    private void Tell(SignalAccepted accepted, IEnumerable<string> subscriptionIds)
+    {
+        foreach (var subscriptionId in subscriptionIds)
+        {
+            _subscriptions.Tell(new SubscriptionProtocol.TradeSignal(subscriptionId, accepted.SignalId, BotId, accepted.Signal, accepted.AcceptedAt, _state.Defaults!, _state.SignalTimeToLive), Self);
+        }
+    }
+
+    private void ResendAwaited()
+    {
+        if (_awaitingReceipts.Count == 0)
+        {
+            Timers.Cancel(typeof(ResendTick));
+            return;
+        }
+
+        // At-least-once: a subscription answers a signal it already finished from its state, and ignores one it is working on.
+        foreach (var (signalId, awaiting) in _awaitingReceipts)
+        {
+            if (_state.PendingFanOuts.TryGetValue(signalId, out var accepted))
+            {
+                Tell(accepted, [.. awaiting]);
+            }
+        }
+    }
+
+    private void Receipt(SignalOutcomeRecorded receipt)
+    {
+        if (!_awaitingReceipts.TryGetValue(receipt.SignalId, out var awaiting) || !awaiting.Remove(receipt.SubscriptionId) || awaiting.Count > 0)
+        {
+            return;
+        }
+
+        _awaitingReceipts.Remove(receipt.SignalId);
+        Persist(new FanOutCompleted(receipt.SignalId, _time.GetUtcNow()), e => _state = _state.Apply(e));
+    }
+
+    private void ResendPending()
+    {
+        foreach (var pending in _state.PendingFanOuts.Values.OrderBy(p => p.AcceptedAt))
+        {
+            FanOut(pending);
+        }
+    }
+}

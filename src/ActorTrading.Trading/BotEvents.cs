@@ -1,0 +1,34 @@
+using ActorTrading.Domain;
+
+namespace ActorTrading.Trading;
+
+/// <summary>What a bot entity stores (stable names in <c>TradingSerializer</c>).</summary>
+public static class BotEvents
+{
+    /// <summary>A bot was defined. The webhook secret is stored only as its SHA-256 (hex).</summary>
+    public sealed record BotCreated(string BotId, string Name, string Description, string MarketType, string WebhookPath, string SecretSha256, TradingParameters Defaults, TimeSpan SignalTimeToLive, DateTimeOffset At);
+
+    /// <summary>Defaults, description or time-to-live changed.</summary>
+    public sealed record BotUpdated(string Description, TradingParameters Defaults, TimeSpan SignalTimeToLive, DateTimeOffset At);
+
+    /// <summary>The bot stops accepting signals.</summary>
+    public sealed record BotPaused(DateTimeOffset At);
+
+    /// <summary>The bot accepts signals again.</summary>
+    public sealed record BotResumed(DateTimeOffset At);
+
+    /// <summary>A new webhook secret (hash only).</summary>
+    public sealed record SecretRotated(string SecretSha256, DateTimeOffset At);
+
+    /// <summary>A subscription started receiving this bot's signals.</summary>
+    public sealed record SubscriberAdded(string SubscriptionId, DateTimeOffset At);
+
+    /// <summary>A subscription no longer receives this bot's signals.</summary>
+    public sealed record SubscriberRemoved(string SubscriptionId, DateTimeOffset At);
+
+    /// <summary>A signal is durable and will reach every subscriber listed (invariant I1).</summary>
+    public sealed record SignalAccepted(string SignalId, Signal Signal, DateTimeOffset AcceptedAt, IReadOnlyList<string> Subscribers);
+
+    /// <summary>Every listed subscriber has recorded its outcome for the signal.</summary>
+    public sealed record FanOutCompleted(string SignalId, DateTimeOffset At);
+}

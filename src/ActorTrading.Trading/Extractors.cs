@@ -1,0 +1,27 @@
+using ActorTrading.Actors.Sharding;
+
+namespace ActorTrading.Trading;
+
+/// <summary>Routes bot messages by bot id.</summary>
+public sealed class BotMessageExtractor(int shards = 100) : HashCodeMessageExtractor(shards)
+{
+    /// <inheritdoc/>
+    public override string? EntityId(object message) => message switch
+    {
+        IWithBotId bot => bot.BotId,
+        ShardingEnvelope envelope => envelope.EntityId,
+        _ => null,
+    };
+}
+
+/// <summary>Routes subscription messages by subscription id.</summary>
+public sealed class SubscriptionMessageExtractor(int shards = 100) : HashCodeMessageExtractor(shards)
+{
+    /// <inheritdoc/>
+    public override string? EntityId(object message) => message switch
+    {
+        IWithSubscriptionId subscription => subscription.SubscriptionId,
+        ShardingEnvelope envelope => envelope.EntityId,
+        _ => null,
+    };
+}

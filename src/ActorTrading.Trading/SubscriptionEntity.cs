@@ -1,0 +1,451 @@
+using ActorTrading.Actors;
+using ActorTrading.Actors.Persistence;
+using ActorTrading.Domain;
+using ActorTrading.Exchanges;
+using Microsoft.Extensions.Logging;
+using static ActorTrading.Trading.SubscriptionEvents;
+using static ActorTrading.Trading.SubscriptionProtocol;
+
+namespace ActorTrading.Trading;
+
+/// <summary>
+/// One subscriber's copy of one bot. For each signal: freshness and status checks → read the account
+/// (price, filters, position, today's realized PnL) → plan (pure) → store the plan → set leverage if it
+/// differs → place each market order → stop-loss and take-profit → store the one outcome → receipt to the bot.
+/// </summary>
+/// <remarks>
+/// <code>
+///   Ready ──TradeSignal──► Working(signal) ──SignalCompleted──► Ready
+///                           │ ReadingMarket → Planned → [SettingLeverage] → Placing(leg i) → Protecting
+///                           │ other signals are stashed; a signal already completed is answered from state
+/// </code>
+/// Every exchange step is an async call whose result comes back as a message, so the entity's state is
+/// only ever touched in its own turn and each step that matters is persisted before the next starts.
+/// After a crash the recovered plan is resumed: each unconfirmed order is first looked up by its client
+/// order id and placed only if the exchange has none (invariant I2).
+/// </remarks>
+public sealed class SubscriptionEntity : ReceivePersistentActor
+{
+    private const int MaxPlacementAttempts = 3;
+    private readonly AccountGateways _gateways;
+    private readonly IActorRef _bots;
+    private readonly TimeProvider _time;
+    private SubscriptionState _state = SubscriptionState.Empty;
+    private int _attempts;
+    private List<string> _protectionProblems = [];
+
+    /// <summary>Creates the entity.</summary>
+    public SubscriptionEntity(string subscriptionId, AccountGateways gateways, IActorRef botRegion)
+    {
+        PersistenceId = "subscription-" + subscriptionId;
+        SubscriptionId = subscriptionId;
+        _gateways = gateways;
+        _bots = botRegion;
+        _time = Context.System.TimeProvider;
+
+        Recover<RecoveryCompleted>(_ => ResumeInFlight());
+        Recover<object>(e => _state = _state.Apply(e));
+
+        Command<CreateSubscription>(Create);
+        Command<UpdateSubscription>(c => WhenExists(() => Persist(new SubscriptionUpdated(c.Overrides, c.Limits, _time.GetUtcNow()), ApplyAndReply)));
+        Command<PauseSubscription>(_ => WhenExists(() => Persist(new SubscriptionPaused(_time.GetUtcNow()), ApplyAndReply)));
+        Command<ResumeSubscription>(_ => WhenExists(() => Persist(new SubscriptionResumed(_time.GetUtcNow()), ApplyAndReply)));
+        Command<CancelSubscription>(_ => WhenExists(() => Persist(new SubscriptionCancelled(_time.GetUtcNow()), ApplyAndReply)));
+        Command<GetSubscription>(_ => Sender.Tell(Current(), Self));
+        Command<TradeSignal>(Trade);
+        Command<MarketRead>(OnMarketRead);
+        Command<LeverageResult>(OnLeverage);
+        Command<OrderResult>(OnOrder);
+        Command<ProtectionResult>(OnProtection);
+        Command<RetryLeg>(r => { if (IsCurrent(r.SignalId)) { PlaceNextLeg(); } });
+        Command<TradingRegions.StopEntity>(_ => Context.Stop(Self));
+    }
+
+    /// <inheritdoc/>
+    public override string PersistenceId { get; }
+
+    /// <summary>The subscription's id.</summary>
+    public string SubscriptionId { get; }
+
+    /// <summary>Props for the subscription region.</summary>
+    public static Props Props(string subscriptionId, AccountGateways gateways, IActorRef botRegion) =>
+        Actors.Props.Create(() => new SubscriptionEntity(subscriptionId, gateways, botRegion));
+
+    private sealed record MarketRead(string SignalId, MarketState? Market, Exception? Error);
+
+    private sealed record LeverageResult(string SignalId, string Symbol, int Leverage, Exception? Error);
+
+    private sealed record OrderResult(string SignalId, PlannedLeg Leg, ExchangeOrder? Order, Exception? Error, bool WasLookup);
+
+    private sealed record ProtectionResult(string SignalId, IReadOnlyList<string> Problems);
+
+    private sealed record RetryLeg(string SignalId);
+
+    private void Create(CreateSubscription command)
+    {
+        if (_state.Definition is not null)
+        {
+            Sender.Tell(new BotProtocol.Rejected(RejectionKind.Conflict, $"subscription {SubscriptionId} already exists"), Self);
+            return;
+        }
+
+        Persist(new SubscriptionCreated(SubscriptionId, command.OwnerId, command.BotId, command.AccountId, command.Exchange, command.Overrides, command.Limits, _time.GetUtcNow()), ApplyAndReply);
+    }
+
+    private void WhenExists(Action action)
+    {
+        if (_state.Definition is null)
+        {
+            Sender.Tell(new BotProtocol.Rejected(RejectionKind.NotFound, $"subscription {SubscriptionId} does not exist"), Self);
+        }
+        else if (_state.Status == SubscriptionStatus.Cancelled)
+        {
+            Sender.Tell(new BotProtocol.Rejected(RejectionKind.Conflict, $"subscription {SubscriptionId} is cancelled"), Self);
+        }
+        else
+        {
+            action();
+        }
+    }
+
+    private void ApplyAndReply(object @event)
+    {
+        _state = _state.Apply(@event);
+        Sender.Tell(new Ok(SubscriptionId), Self);
+    }
+
+    private object Current() => _state.Definition is { } d
+        ? new CurrentSubscription(SubscriptionId, d.OwnerId, d.BotId, d.AccountId, _state.Status, _state.Overrides, _state.Limits, _state.Statistics)
+        : new BotProtocol.Rejected(RejectionKind.NotFound, $"subscription {SubscriptionId} does not exist");
+
+    private bool IsCurrent(string signalId) => _state.InFlight?.Received.SignalId == signalId;
+
+    private void Trade(TradeSignal signal)
+    {
+        if (_state.Completed.TryGetValue(signal.SignalId, out var done))
+        {
+            // At-least-once delivery from the bot: answer again, trade never twice.
+            Receipt(done);
+            return;
+        }
+
+        if (IsCurrent(signal.SignalId))
+        {
+            return;
+        }
+
+        if (_state.InFlight is not null)
+        {
+            Stash.Stash();
+            return;
+        }
+
+        Persist(new SignalReceived(signal.SignalId, signal.BotId, signal.Signal, signal.AcceptedAt, signal.BotDefaults, signal.TimeToLive, _time.GetUtcNow()), received =>
+        {
+            _state = _state.Apply(received);
+            Start(received);
+        });
+    }
+
+    private void Start(SignalReceived received)
+    {
+        _attempts = 0;
+        _protectionProblems = [];
+        if (_state.Definition is null)
+        {
+            Complete(ExecutionStatus.Failed, $"subscription {SubscriptionId} does not exist");
+        }
+        else if (_state.Status != SubscriptionStatus.Active)
+        {
+            Complete(ExecutionStatus.Skipped, $"subscription {_state.Status.ToString().ToLowerInvariant()}");
+        }
+        else if (SignalFreshness.IsStale(received.AcceptedAt, _time.GetUtcNow(), received.TimeToLive))
+        {
+            Complete(ExecutionStatus.Skipped, SignalFreshness.Reason(received.AcceptedAt, _time.GetUtcNow(), received.TimeToLive));
+        }
+        else
+        {
+            ReadMarket(received);
+        }
+    }
+
+    private void ReadMarket(SignalReceived received)
+    {
+        var accountId = _state.Definition!.AccountId;
+        var symbol = received.Signal.Ticker;
+        var gateways = _gateways;
+        Task.Run(async () => (await gateways.ForAsync(accountId)).ReadMarketAsync(symbol)).Unwrap()
+            .PipeTo(Self, Self, market => new MarketRead(received.SignalId, market, null), error => new MarketRead(received.SignalId, null, error));
+    }
+
+    private void OnMarketRead(MarketRead read)
+    {
+        if (!IsCurrent(read.SignalId))
+        {
+            return;
+        }
+
+        if (read.Error is not null)
+        {
+            Complete(ExecutionStatus.Failed, $"could not read the account: {Describe(read.Error)}");
+            return;
+        }
+
+        var received = _state.InFlight!.Received;
+        var parameters = EffectiveConfiguration.Resolve(received.BotDefaults, _state.Overrides);
+        var plan = TradePlanner.Plan(received.Signal.Action, parameters, _state.Limits, read.Market!);
+        if (plan.IsEmpty)
+        {
+            Complete(ExecutionStatus.Skipped, plan.SkipReason);
+            return;
+        }
+
+        var legs = plan.Legs.Select((leg, index) =>
+        {
+            var name = leg.Kind == LegKind.Close ? ClientOrderIds.Legs.Close : ClientOrderIds.Legs.Open;
+            return new PlannedLeg(index, name, leg.Side, leg.Quantity, leg.ReduceOnly, ClientOrderIds.For(SubscriptionId, received.SignalId, name));
+        }).ToList();
+        Persist(new OrdersPlanned(received.SignalId, received.Signal.Ticker, legs, parameters, plan.SkipReason), planned =>
+        {
+            _state = _state.Apply(planned);
+            PlaceNextLeg();
+        });
+    }
+
+    private void PlaceNextLeg()
+    {
+        var inFlight = _state.InFlight!;
+        var plan = inFlight.Plan!;
+        if (inFlight.NextLeg is not { } leg)
+        {
+            Protect();
+            return;
+        }
+
+        // Leverage is set only before a leg that opens, and only when it differs from what this account last set.
+        if (!leg.ReduceOnly && _state.LeverageBySymbol.GetValueOrDefault(plan.Symbol) != plan.Parameters.Leverage)
+        {
+            Gateway((account, token) => account.SetLeverageAsync(plan.Symbol, plan.Parameters.Leverage, token).ContinueWith(_ => 0, token, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default))
+                .PipeTo(Self, Self, _ => new LeverageResult(plan.SignalId, plan.Symbol, plan.Parameters.Leverage, null), e => new LeverageResult(plan.SignalId, plan.Symbol, plan.Parameters.Leverage, e));
+            return;
+        }
+
+        _attempts++;
+        var request = new MarketOrderRequest(plan.Symbol, leg.Side, leg.Quantity, leg.ClientOrderId, leg.ReduceOnly);
+        Gateway((account, token) => account.PlaceMarketOrderAsync(request, token))
+            .PipeTo(Self, Self, order => new OrderResult(plan.SignalId, leg, order, null, false), e => new OrderResult(plan.SignalId, leg, null, e, false));
+    }
+
+    private void OnLeverage(LeverageResult result)
+    {
+        if (!IsCurrent(result.SignalId))
+        {
+            return;
+        }
+
+        if (result.Error is not null)
+        {
+            Complete(ExecutionStatus.Failed, $"could not set leverage {result.Leverage}x on {result.Symbol}: {Describe(result.Error)}");
+            return;
+        }
+
+        Persist(new LeverageSet(result.Symbol, result.Leverage), set =>
+        {
+            _state = _state.Apply(set);
+            PlaceNextLeg();
+        });
+    }
+
+    private void OnOrder(OrderResult result)
+    {
+        if (!IsCurrent(result.SignalId))
+        {
+            return;
+        }
+
+        var plan = _state.InFlight!.Plan!;
+        if (result.Order is { } order)
+        {
+            Persist(new OrderConfirmed(plan.SignalId, result.Leg.Leg, order.ClientOrderId, order.ExchangeOrderId, order.ExecutedQuantity, order.AveragePrice), confirmed =>
+            {
+                _state = _state.Apply(confirmed);
+                _attempts = 0;
+                PlaceNextLeg();
+            });
+            return;
+        }
+
+        if (result.WasLookup && result.Error is null)
+        {
+            // The exchange has no such order: the earlier attempt never arrived. Only now is it safe to place again.
+            if (_attempts >= MaxPlacementAttempts)
+            {
+                FailLeg(result.Leg, $"no confirmation after {_attempts} attempts");
+                return;
+            }
+
+            PlaceNextLeg();
+            return;
+        }
+
+        var error = result.Error!;
+        var kind = (error as ExchangeException)?.Kind ?? ExchangeErrorKind.OutcomeUnknown;
+        var duplicate = (error as ExchangeException)?.Code == ExchangeErrorCodes.DuplicateClientOrderId;
+        if (kind == ExchangeErrorKind.OutcomeUnknown || duplicate)
+        {
+            Log.LogWarning("Subscription {SubscriptionId}: outcome of order {ClientOrderId} unknown ({Error}); asking the exchange", SubscriptionId, result.Leg.ClientOrderId, error.Message);
+            LookUp(result.Leg);
+            return;
+        }
+
+        if (kind == ExchangeErrorKind.Retryable && _attempts < MaxPlacementAttempts)
+        {
+            Timers.StartSingleTimer(typeof(RetryLeg), new RetryLeg(plan.SignalId), TimeSpan.FromMilliseconds(200 * _attempts));
+            return;
+        }
+
+        FailLeg(result.Leg, Describe(error));
+    }
+
+    private void LookUp(PlannedLeg leg)
+    {
+        var plan = _state.InFlight!.Plan!;
+        Gateway((account, token) => account.GetOrderAsync(plan.Symbol, leg.ClientOrderId, token))
+            .PipeTo(Self, Self, order => new OrderResult(plan.SignalId, leg, order, null, true), e => new OrderResult(plan.SignalId, leg, null, e, true));
+    }
+
+    private void FailLeg(PlannedLeg leg, string reason)
+    {
+        var done = _state.InFlight!.Confirmed.Count;
+        var prefix = done > 0 ? $"{done} of {_state.InFlight.Plan!.Legs.Count} orders placed, then " : "";
+        Complete(ExecutionStatus.Failed, $"{prefix}{(leg.ReduceOnly ? "closing" : "opening")} order {leg.ClientOrderId} failed: {reason}");
+    }
+
+    private void Protect()
+    {
+        var inFlight = _state.InFlight!;
+        var plan = inFlight.Plan!;
+        var open = plan.Legs.LastOrDefault(l => !l.ReduceOnly);
+        if (open is null || inFlight.Confirmed[open.Leg].AveragePrice <= 0)
+        {
+            Finish();
+            return;
+        }
+
+        var entry = inFlight.Confirmed[open.Leg].AveragePrice;
+        var signalId = plan.SignalId;
+        var subscriptionId = SubscriptionId;
+        Gateway(async (account, token) =>
+        {
+            var problems = new List<string>();
+            var filters = await account.GetSymbolFiltersAsync(plan.Symbol, token);
+            foreach (var (kind, side, trigger) in Protection.For(open.Side, entry, plan.Parameters, filters))
+            {
+                var leg = kind == ProtectiveKind.StopLoss ? ClientOrderIds.Legs.StopLoss : ClientOrderIds.Legs.TakeProfit;
+                try
+                {
+                    await account.PlaceProtectiveOrderAsync(new ProtectiveOrderRequest(plan.Symbol, side, kind, trigger, ClientOrderIds.For(subscriptionId, signalId, leg)), token);
+                }
+                catch (ExchangeException exception) when (exception.Code == ExchangeErrorCodes.DuplicateClientOrderId)
+                {
+                    // Placed before a crash: the exchange has it.
+                }
+                catch (ExchangeException exception)
+                {
+                    problems.Add($"{(kind == ProtectiveKind.StopLoss ? "stop-loss" : "take-profit")} at {trigger} not placed: {exception.VenueMessage}");
+                }
+            }
+
+            return (IReadOnlyList<string>)problems;
+        }).PipeTo(Self, Self, problems => new ProtectionResult(signalId, problems), e => new ProtectionResult(signalId, [$"protection not placed: {Describe(e)}"]));
+    }
+
+    private void OnProtection(ProtectionResult result)
+    {
+        if (!IsCurrent(result.SignalId))
+        {
+            return;
+        }
+
+        _protectionProblems = [.. result.Problems];
+        foreach (var problem in result.Problems)
+        {
+            Log.LogError("Subscription {SubscriptionId}: {Problem}", SubscriptionId, problem);
+        }
+
+        Finish();
+    }
+
+    private void Finish()
+    {
+        var inFlight = _state.InFlight!;
+        var last = inFlight.Plan!.Legs.Count - 1;
+        var confirmed = inFlight.Confirmed[last];
+        var notes = new List<string>();
+        if (inFlight.Plan.SkipReason is { } skipped)
+        {
+            notes.Add($"position closed; not reopened: {skipped}");
+        }
+
+        notes.AddRange(_protectionProblems);
+        Complete(ExecutionStatus.Executed, notes.Count == 0 ? null : string.Join("; ", notes), confirmed.ExchangeOrderId, confirmed.AveragePrice, confirmed.ExecutedQuantity);
+    }
+
+    private void Complete(ExecutionStatus status, string? reason, string? exchangeOrderId = null, decimal? price = null, decimal? quantity = null)
+    {
+        var received = _state.InFlight!.Received;
+        var elapsed = (long)(_time.GetUtcNow() - received.At).TotalMilliseconds;
+        Persist(new SignalCompleted(received.SignalId, received.BotId, status, reason, exchangeOrderId, price, quantity, Math.Max(0, elapsed), _time.GetUtcNow()), completed =>
+        {
+            _state = _state.Apply(completed);
+            Receipt(completed);
+            Stash.UnstashAll();
+        });
+    }
+
+    private void Receipt(SignalCompleted completed) =>
+        _bots.Tell(new BotProtocol.SignalOutcomeRecorded(completed.BotId, completed.SignalId, SubscriptionId, completed.Status, completed.Reason), Self);
+
+    private void ResumeInFlight()
+    {
+        if (_state.InFlight is not { } inFlight)
+        {
+            return;
+        }
+
+        if (inFlight.Plan is null)
+        {
+            // Nothing was sent for it yet: start over (freshness is judged by the acceptance time, not by now).
+            Start(inFlight.Received);
+            return;
+        }
+
+        if (inFlight.NextLeg is { } leg)
+        {
+            // It may have reached the exchange before the crash: ask before placing (I2).
+            LookUp(leg);
+            return;
+        }
+
+        Protect();
+    }
+
+    private Task<T> Gateway<T>(Func<IExchangeAccount, CancellationToken, Task<T>> call)
+    {
+        var accountId = _state.Definition!.AccountId;
+        var gateways = _gateways;
+        return Task.Run(async () => await (await gateways.ForAsync(accountId)).RunAsync(call));
+    }
+
+    private static string Describe(Exception error) => error switch
+    {
+        ExchangeException exchange => exchange.Kind switch
+        {
+            ExchangeErrorKind.Rejected => $"rejected by {exchange.Exchange}: {exchange.VenueMessage}",
+            ExchangeErrorKind.AccountFatal => $"account unusable on {exchange.Exchange}: {exchange.VenueMessage}",
+            ExchangeErrorKind.Retryable => $"{exchange.Exchange} unavailable: {exchange.VenueMessage}",
+            _ => $"outcome unknown on {exchange.Exchange}: {exchange.VenueMessage}",
+        },
+        _ => error.Message,
+    };
+}

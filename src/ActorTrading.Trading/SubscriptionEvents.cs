@@ -1,0 +1,55 @@
+using ActorTrading.Domain;
+using ActorTrading.Exchanges;
+
+namespace ActorTrading.Trading;
+
+/// <summary>What a subscription entity stores (stable names in <c>TradingSerializer</c>).</summary>
+public static class SubscriptionEvents
+{
+    /// <summary>A trader subscribed a bot with an exchange account.</summary>
+    public sealed record SubscriptionCreated(string SubscriptionId, string OwnerId, string BotId, string AccountId, ExchangeName Exchange, ParameterOverrides Overrides, RiskLimits Limits, DateTimeOffset At);
+
+    /// <summary>Overrides or limits changed.</summary>
+    public sealed record SubscriptionUpdated(ParameterOverrides Overrides, RiskLimits Limits, DateTimeOffset At);
+
+    /// <summary>Signals are skipped while paused.</summary>
+    public sealed record SubscriptionPaused(DateTimeOffset At);
+
+    /// <summary>Signals are traded again.</summary>
+    public sealed record SubscriptionResumed(DateTimeOffset At);
+
+    /// <summary>For good: no more signals.</summary>
+    public sealed record SubscriptionCancelled(DateTimeOffset At);
+
+    /// <summary>A signal reached the subscription and will end with exactly one outcome.</summary>
+    public sealed record SignalReceived(string SignalId, string BotId, Signal Signal, DateTimeOffset AcceptedAt, TradingParameters BotDefaults, TimeSpan TimeToLive, DateTimeOffset At);
+
+    /// <summary>The orders the subscription will place for a signal, stored before any is sent: after a crash each
+    /// unconfirmed one is looked up by its client id before anything is sent again (invariant I2).</summary>
+    public sealed record OrdersPlanned(string SignalId, string Symbol, IReadOnlyList<PlannedLeg> Legs, TradingParameters Parameters, string? SkipReason);
+
+    /// <summary>The exchange confirmed the order.</summary>
+    public sealed record OrderConfirmed(string SignalId, int Leg, string ClientOrderId, string ExchangeOrderId, decimal ExecutedQuantity, decimal AveragePrice);
+
+    /// <summary>The leverage this account now has for the symbol (set only when it differs).</summary>
+    public sealed record LeverageSet(string Symbol, int Leverage);
+
+    /// <summary>The signal's one outcome (invariant I1): executed, skipped or failed, with the reason.</summary>
+    public sealed record SignalCompleted(string SignalId, string BotId, ExecutionStatus Status, string? Reason, string? ExchangeOrderId, decimal? Price, decimal? Quantity, long ElapsedMs, DateTimeOffset At);
+}
+
+/// <summary>A market order of a planned trade, with its client order id.</summary>
+public sealed record PlannedLeg(int Leg, string LegName, OrderSide Side, decimal Quantity, bool ReduceOnly, string ClientOrderId);
+
+/// <summary>How a signal ended for a subscription.</summary>
+public enum ExecutionStatus
+{
+    /// <summary>Orders were placed and confirmed.</summary>
+    Executed,
+
+    /// <summary>Deliberately not traded, for a reason the subscriber can read (risk limit, stale, too small…).</summary>
+    Skipped,
+
+    /// <summary>Tried and failed, for a reason; nothing more will be tried for this signal.</summary>
+    Failed,
+}

@@ -1,0 +1,50 @@
+using System.Collections.Immutable;
+using ActorTrading.Domain;
+using static ActorTrading.Trading.SubscriptionEvents;
+
+namespace ActorTrading.Trading;
+
+/// <summary>The signal a subscription is working on.</summary>
+public sealed record InFlightSignal(SignalReceived Received, OrdersPlanned? Plan, ImmutableDictionary<int, OrderConfirmed> Confirmed)
+{
+    /// <summary>The first leg not yet confirmed, or null when all are.</summary>
+    public PlannedLeg? NextLeg => Plan?.Legs.FirstOrDefault(leg => !Confirmed.ContainsKey(leg.Leg));
+}
+
+/// <summary>A subscription's state: the fold of its events (pure).</summary>
+public sealed record SubscriptionState(
+    SubscriptionCreated? Definition,
+    SubscriptionStatus Status,
+    ParameterOverrides Overrides,
+    RiskLimits Limits,
+    SubscriptionStatistics Statistics,
+    ImmutableDictionary<string, int> LeverageBySymbol,
+    ImmutableDictionary<string, SignalCompleted> Completed,
+    InFlightSignal? InFlight)
+{
+    /// <summary>Before creation.</summary>
+    public static SubscriptionState Empty { get; } = new(null, SubscriptionStatus.Active, ParameterOverrides.None, RiskLimits.None, SubscriptionStatistics.Empty,
+        ImmutableDictionary<string, int>.Empty.WithComparers(StringComparer.Ordinal), ImmutableDictionary<string, SignalCompleted>.Empty.WithComparers(StringComparer.Ordinal), null);
+
+    /// <summary>The next state.</summary>
+    public SubscriptionState Apply(object @event) => @event switch
+    {
+        SubscriptionCreated created => this with { Definition = created, Overrides = created.Overrides, Limits = created.Limits, Status = SubscriptionStatus.Active },
+        SubscriptionUpdated updated => this with { Overrides = updated.Overrides, Limits = updated.Limits },
+        SubscriptionPaused => this with { Status = SubscriptionStatus.Paused },
+        SubscriptionResumed => this with { Status = SubscriptionStatus.Active },
+        SubscriptionCancelled => this with { Status = SubscriptionStatus.Cancelled },
+        SignalReceived received => this with { InFlight = new InFlightSignal(received, null, ImmutableDictionary<int, OrderConfirmed>.Empty) },
+        OrdersPlanned planned when InFlight?.Received.SignalId == planned.SignalId => this with { InFlight = InFlight with { Plan = planned } },
+        OrderConfirmed confirmed when InFlight?.Received.SignalId == confirmed.SignalId =>
+            this with { InFlight = InFlight with { Confirmed = InFlight.Confirmed.SetItem(confirmed.Leg, confirmed) } },
+        LeverageSet leverage => this with { LeverageBySymbol = LeverageBySymbol.SetItem(leverage.Symbol, leverage.Leverage) },
+        SignalCompleted completed => this with
+        {
+            Completed = Completed.SetItem(completed.SignalId, completed),
+            Statistics = Statistics.With(completed.Status, completed.At),
+            InFlight = InFlight?.Received.SignalId == completed.SignalId ? null : InFlight,
+        },
+        _ => this,
+    };
+}

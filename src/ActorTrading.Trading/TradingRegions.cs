@@ -1,0 +1,65 @@
+using ActorTrading.Actors;
+using ActorTrading.Actors.Sharding;
+
+namespace ActorTrading.Trading;
+
+/// <summary>Settings of the trading entities.</summary>
+public sealed record TradingSettings
+{
+    /// <summary>Shards per entity type (fixed for the life of the data). Default 100.</summary>
+    public int NumberOfShards { get; init; } = 100;
+
+    /// <summary>Entities idle this long are passivated. Default 10 minutes.</summary>
+    public TimeSpan PassivateIdleEntityAfter { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>First restart delay of a crashed entity. Default 200 ms.</summary>
+    public TimeSpan MinBackoff { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Longest restart delay. Default 30 s.</summary>
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>The bot and subscription shard regions, wired to each other.</summary>
+public sealed record TradingRegions(IActorRef Bots, IActorRef Subscriptions)
+{
+    /// <summary>The message that passivates an entity for good (its backoff supervisor does not restart it).</summary>
+    public sealed record StopEntity
+    {
+        /// <summary>The one instance.</summary>
+        public static readonly StopEntity Instance = new();
+    }
+
+    /// <summary>
+    /// Starts both regions. Each entity runs under a backoff supervisor that restarts it when it stops or
+    /// fails (a persist failure, a bug), so one entity's crash never touches another (invariant I4).
+    /// <paramref name="subscriptionProps"/> can replace how a subscription entity is made (tests).
+    /// </summary>
+    public static TradingRegions Start(ActorSystem system, AccountGateways gateways, TradingSettings? settings = null,
+        Func<string, IActorRef, Props>? subscriptionProps = null)
+    {
+        settings ??= new TradingSettings();
+        var sharding = ClusterSharding.Get(system);
+        var shardingSettings = new ClusterShardingSettings { PassivateIdleEntityAfter = settings.PassivateIdleEntityAfter };
+        IActorRef? bots = null;
+        IActorRef? subscriptions = null;
+
+        Props Supervised(Props entity, string name) => BackoffSupervisor.Props(
+            BackoffOptions.OnStop(entity, name, settings.MinBackoff, settings.MaxBackoff, randomFactor: 0.2)
+                with { FinalStopMessage = message => message is StopEntity });
+
+        // The factories run when an entity starts, after both regions exist.
+        subscriptions = sharding.Start(
+            "subscription",
+            id => Supervised(subscriptionProps?.Invoke(id, bots!) ?? SubscriptionEntity.Props(id, gateways, bots!), "subscription"),
+            shardingSettings,
+            new SubscriptionMessageExtractor(settings.NumberOfShards),
+            StopEntity.Instance);
+        bots = sharding.Start(
+            "bot",
+            id => Supervised(BotEntity.Props(id, subscriptions), "bot"),
+            shardingSettings,
+            new BotMessageExtractor(settings.NumberOfShards),
+            StopEntity.Instance);
+        return new TradingRegions(bots, subscriptions);
+    }
+}

@@ -1,0 +1,57 @@
+using System.Text.Json.Serialization;
+using ActorTrading.Persistence;
+
+namespace ActorTrading.Trading;
+
+/// <summary>The stable stored names of every trading event. A rename of a class never changes these;
+/// a change of shape adds a version and keeps the old one readable.</summary>
+public static class TradingSerializer
+{
+    /// <summary>A serializer for the trading events (add the node's own types to <paramref name="builder"/> first, if any).</summary>
+    public static EventSerializer Create(EventSerializer.Builder? builder = null) => Register(builder ?? EventSerializer.Create()).Build();
+
+    /// <summary>Registers the trading events.</summary>
+    public static EventSerializer.Builder Register(EventSerializer.Builder builder) => builder
+        .Add("bot.created", 1, TradingJsonContext.Default.BotCreated)
+        .Add("bot.updated", 1, TradingJsonContext.Default.BotUpdated)
+        .Add("bot.paused", 1, TradingJsonContext.Default.BotPaused)
+        .Add("bot.resumed", 1, TradingJsonContext.Default.BotResumed)
+        .Add("bot.secret-rotated", 1, TradingJsonContext.Default.SecretRotated)
+        .Add("bot.subscriber-added", 1, TradingJsonContext.Default.SubscriberAdded)
+        .Add("bot.subscriber-removed", 1, TradingJsonContext.Default.SubscriberRemoved)
+        .Add("bot.signal-accepted", 1, TradingJsonContext.Default.SignalAccepted)
+        .Add("bot.fan-out-completed", 1, TradingJsonContext.Default.FanOutCompleted)
+        .Add("subscription.created", 1, TradingJsonContext.Default.SubscriptionCreated)
+        .Add("subscription.updated", 1, TradingJsonContext.Default.SubscriptionUpdated)
+        .Add("subscription.paused", 1, TradingJsonContext.Default.SubscriptionPaused)
+        .Add("subscription.resumed", 1, TradingJsonContext.Default.SubscriptionResumed)
+        .Add("subscription.cancelled", 1, TradingJsonContext.Default.SubscriptionCancelled)
+        .Add("subscription.signal-received", 1, TradingJsonContext.Default.SignalReceived)
+        .Add("subscription.orders-planned", 1, TradingJsonContext.Default.OrdersPlanned)
+        .Add("subscription.order-confirmed", 1, TradingJsonContext.Default.OrderConfirmed)
+        .Add("subscription.leverage-set", 1, TradingJsonContext.Default.LeverageSet)
+        .Add("subscription.signal-completed", 1, TradingJsonContext.Default.SignalCompleted);
+}
+
+/// <summary>Source-generated JSON for the trading events: snake_case names, enums as strings.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, UseStringEnumConverter = true)]
+[JsonSerializable(typeof(BotEvents.BotCreated))]
+[JsonSerializable(typeof(BotEvents.BotUpdated))]
+[JsonSerializable(typeof(BotEvents.BotPaused))]
+[JsonSerializable(typeof(BotEvents.BotResumed))]
+[JsonSerializable(typeof(BotEvents.SecretRotated))]
+[JsonSerializable(typeof(BotEvents.SubscriberAdded))]
+[JsonSerializable(typeof(BotEvents.SubscriberRemoved))]
+[JsonSerializable(typeof(BotEvents.SignalAccepted))]
+[JsonSerializable(typeof(BotEvents.FanOutCompleted))]
+[JsonSerializable(typeof(SubscriptionEvents.SubscriptionCreated))]
+[JsonSerializable(typeof(SubscriptionEvents.SubscriptionUpdated))]
+[JsonSerializable(typeof(SubscriptionEvents.SubscriptionPaused))]
+[JsonSerializable(typeof(SubscriptionEvents.SubscriptionResumed))]
+[JsonSerializable(typeof(SubscriptionEvents.SubscriptionCancelled))]
+[JsonSerializable(typeof(SubscriptionEvents.SignalReceived))]
+[JsonSerializable(typeof(SubscriptionEvents.OrdersPlanned))]
+[JsonSerializable(typeof(SubscriptionEvents.OrderConfirmed))]
+[JsonSerializable(typeof(SubscriptionEvents.LeverageSet))]
+[JsonSerializable(typeof(SubscriptionEvents.SignalCompleted))]
+internal sealed partial class TradingJsonContext : JsonSerializerContext;

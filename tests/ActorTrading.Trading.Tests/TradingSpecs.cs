@@ -1,0 +1,249 @@
+using System.Diagnostics;
+using ActorTrading.Actors.Persistence;
+using static ActorTrading.Trading.BotProtocol;
+using static ActorTrading.Trading.SubscriptionProtocol;
+
+namespace ActorTrading.Trading.Tests;
+
+public sealed class TradingSpecs : TestKitBase
+{
+    private const string Secret = "s3cret";
+    private static readonly TradingParameters Defaults = new(Leverage: 10, MarginUsd: 100m, StopLossPct: 2m, TakeProfitPct: 4m);
+    private readonly InMemoryJournal _journal = new();
+    private readonly FixedPrices _prices = new();
+    private readonly PaperExchange _paper;
+    private readonly InMemoryAccounts _accounts = new();
+    private readonly LosingResponses _exchanges;
+    private TradingRegions _regions = null!;
+
+    public TradingSpecs()
+    {
+        ActorTrading.Actors.Persistence.Persistence.Get(Sys).Use(_journal, new InMemorySnapshotStore());
+        _paper = new PaperExchange(_prices, new PaperExchangeSettings { Slippage = 0m });
+        _exchanges = new LosingResponses(_paper);
+        _prices.Set("BTCUSDT", 64_000m);
+    }
+
+    private void StartRegions(Func<string, IActorRef, Props>? subscriptionProps = null) =>
+        _regions = TradingRegions.Start(Sys, new AccountGateways(_accounts, _exchanges, new AccountGatewaySettings(), TimeProvider.System),
+            new TradingSettings { MinBackoff = TimeSpan.FromMilliseconds(20), MaxBackoff = TimeSpan.FromMilliseconds(100) }, subscriptionProps);
+
+    private async Task CreateBotAsync(string botId, TimeSpan? ttl = null) =>
+        (await _regions.Bots.Ask<object>(new CreateBot(botId, botId, "test bot", "path-" + botId, BotEntity.HashSecret(Secret), Defaults, ttl ?? TimeSpan.FromMinutes(1))))
+            .ShouldBeOfType<BotProtocol.Ok>();
+
+    private async Task SubscribeAsync(string subscriptionId, string botId, ParameterOverrides? overrides = null, RiskLimits? limits = null, string? apiKey = null)
+    {
+        _accounts.Add("acct-" + subscriptionId, apiKey ?? "key-" + subscriptionId);
+        (await _regions.Subscriptions.Ask<object>(new CreateSubscription(subscriptionId, "owner", botId, "acct-" + subscriptionId, ExchangeName.Paper,
+            overrides ?? ParameterOverrides.None, limits ?? RiskLimits.None))).ShouldBeOfType<SubscriptionProtocol.Ok>();
+        (await _regions.Bots.Ask<object>(new AddSubscriber(botId, subscriptionId))).ShouldBeOfType<BotProtocol.Ok>();
+    }
+
+    private async Task<SignalAcceptedReply> SignalAsync(string botId, SignalAction action, string? alertId = null, string ticker = "BTCUSDT") =>
+        (await _regions.Bots.Ask<object>(new AcceptSignal(botId, Secret, new Signal(ticker, action, 63_000m, alertId, null)))).ShouldBeOfType<SignalAcceptedReply>();
+
+    private async Task<SubscriptionEvents.SignalCompleted> OutcomeAsync(string subscriptionId, string signalId)
+    {
+        var started = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            var events = new List<object>();
+            await _journal.ReplayMessagesAsync("subscription-" + subscriptionId, 1, long.MaxValue, long.MaxValue, p => events.Add(p.Payload));
+            if (events.OfType<SubscriptionEvents.SignalCompleted>().FirstOrDefault(c => c.SignalId == signalId) is { } completed)
+            {
+                return completed;
+            }
+
+            if (Stopwatch.GetElapsedTime(started) > TimeSpan.FromSeconds(10))
+            {
+                throw new TimeoutException($"subscription {subscriptionId} recorded no outcome for {signalId}; events: {string.Join(", ", events.Select(e => e.GetType().Name))}");
+            }
+
+            await Task.Delay(10);
+        }
+    }
+
+    private IReadOnlyList<ExchangeOrder> OrdersOf(string subscriptionId) => _paper.Account("key-" + subscriptionId).Orders;
+
+    [Fact]
+    public async Task A_signal_reaches_every_active_subscription_and_no_paused_one_with_defaults_and_overrides_applied()
+    {
+        StartRegions();
+        await CreateBotAsync("bot-1");
+        await SubscribeAsync("plain", "bot-1");
+        await SubscribeAsync("custom", "bot-1", new ParameterOverrides(Leverage: 20, MarginUsd: 250m));
+        await SubscribeAsync("paused", "bot-1");
+        (await _regions.Subscriptions.Ask<object>(new PauseSubscription("paused"))).ShouldBeOfType<SubscriptionProtocol.Ok>();
+
+        var accepted = await SignalAsync("bot-1", SignalAction.Buy);
+        accepted.Subscribers.ShouldBe(3);
+
+        (await OutcomeAsync("plain", accepted.SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
+        (await OutcomeAsync("custom", accepted.SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
+        var paused = await OutcomeAsync("paused", accepted.SignalId);
+        paused.Status.ShouldBe(ExecutionStatus.Skipped);
+        paused.Reason.ShouldBe("subscription paused");
+
+        // 100 × 10 / 64,000 = 0.015625 → 0.015; 250 × 20 / 64,000 = 0.078125 → 0.078.
+        var plain = OrdersOf("plain");
+        plain[0].ShouldSatisfyAllConditions(o => o.Quantity.ShouldBe(0.015m), o => o.Side.ShouldBe(OrderSide.Buy), o => o.Status.ShouldBe(OrderStatus.Filled));
+        OrdersOf("custom")[0].Quantity.ShouldBe(0.078m);
+        OrdersOf("paused").ShouldBeEmpty();
+        _paper.Account("key-custom").LeverageOf("BTCUSDT").ShouldBe(20);
+
+        // Stop-loss 2 % below and take-profit 4 % above the fill.
+        plain.Skip(1).Select(o => o.ClientOrderId).ShouldBe([
+            ClientOrderIds.For("plain", accepted.SignalId, ClientOrderIds.Legs.StopLoss),
+            ClientOrderIds.For("plain", accepted.SignalId, ClientOrderIds.Legs.TakeProfit)]);
+    }
+
+    [Fact]
+    public async Task Subscription_skips_signal_when_max_concurrent_positions_reached()
+    {
+        StartRegions();
+        await CreateBotAsync("bot-2");
+        await SubscribeAsync("limited", "bot-2", limits: new RiskLimits(null, MaxConcurrentPositions: 1));
+        await _paper.Account("key-limited").PlaceMarketOrderAsync(new MarketOrderRequest("ETHUSDT", OrderSide.Buy, 0.1m, "elsewhere"));
+
+        var accepted = await SignalAsync("bot-2", SignalAction.Buy);
+        var outcome = await OutcomeAsync("limited", accepted.SignalId);
+        outcome.Status.ShouldBe(ExecutionStatus.Skipped);
+        outcome.Reason.ShouldBe("max concurrent positions reached");
+    }
+
+    [Fact]
+    public async Task Subscription_skips_signal_when_daily_loss_limit_reached()
+    {
+        StartRegions();
+        await CreateBotAsync("bot-3");
+        await SubscribeAsync("loser", "bot-3", limits: new RiskLimits(MaxDailyLossUsd: 5m, null));
+        var account = _paper.Account("key-loser");
+        await account.PlaceMarketOrderAsync(new MarketOrderRequest("BTCUSDT", OrderSide.Buy, 0.01m, "l-open"));
+        _prices.Set("BTCUSDT", 63_000m);
+        await account.PlaceMarketOrderAsync(new MarketOrderRequest("BTCUSDT", OrderSide.Sell, 0.01m, "l-close", ReduceOnly: true));
+
+        var accepted = await SignalAsync("bot-3", SignalAction.Buy);
+        (await OutcomeAsync("loser", accepted.SignalId)).Reason.ShouldBe("daily loss limit reached");
+    }
+
+    [Fact]
+    public async Task A_stale_signal_is_not_traded()
+    {
+        StartRegions();
+        await CreateBotAsync("bot-4", ttl: TimeSpan.FromSeconds(30));
+        await SubscribeAsync("late", "bot-4");
+
+        // As a bot re-sends after a long outage: accepted two minutes ago, time-to-live thirty seconds.
+        _regions.Subscriptions.Tell(new TradeSignal("late", "sig-old", "bot-4", new Signal("BTCUSDT", SignalAction.Buy, null, null, null),
+            DateTimeOffset.UtcNow.AddMinutes(-2), Defaults, TimeSpan.FromSeconds(30)), null);
+        var outcome = await OutcomeAsync("late", "sig-old");
+        outcome.Status.ShouldBe(ExecutionStatus.Skipped);
+        outcome.Reason!.ShouldStartWith("stale signal: 120");
+        OrdersOf("late").ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task The_same_alert_id_twice_is_answered_with_the_first_signal_and_traded_once()
+    {
+        StartRegions();
+        await CreateBotAsync("bot-5");
+        await SubscribeAsync("once", "bot-5");
+        var first = await SignalAsync("bot-5", SignalAction.Buy, alertId: "tv-42");
+        var second = await SignalAsync("bot-5", SignalAction.Buy, alertId: "tv-42");
+        second.SignalId.ShouldBe(first.SignalId);
+        second.Duplicate.ShouldBeTrue();
+        await OutcomeAsync("once", first.SignalId);
+        OrdersOf("once").Count(o => !o.ReduceOnly).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_wrong_secret_or_a_paused_bot_changes_nothing()
+    {
+        StartRegions();
+        await CreateBotAsync("bot-6");
+        await SubscribeAsync("quiet", "bot-6");
+        (await _regions.Bots.Ask<object>(new AcceptSignal("bot-6", "wrong", new Signal("BTCUSDT", SignalAction.Buy, null, null, null))))
+            .ShouldBeOfType<Rejected>().Kind.ShouldBe(RejectionKind.Unauthorized);
+        (await _regions.Bots.Ask<object>(new PauseBot("bot-6"))).ShouldBeOfType<BotProtocol.Ok>();
+        (await _regions.Bots.Ask<object>(new AcceptSignal("bot-6", Secret, new Signal("BTCUSDT", SignalAction.Buy, null, null, null))))
+            .ShouldBeOfType<Rejected>().Kind.ShouldBe(RejectionKind.Conflict);
+        ((CurrentBot)await _regions.Bots.Ask<object>(new GetBot("bot-6"))).SignalsReceived.ShouldBe(0);
+        OrdersOf("quiet").ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_buy_while_short_closes_the_short_then_opens_the_long()
+    {
+        StartRegions();
+        await CreateBotAsync("bot-7");
+        await SubscribeAsync("flipper", "bot-7");
+        var sell = await SignalAsync("bot-7", SignalAction.Sell);
+        await OutcomeAsync("flipper", sell.SignalId);
+        var buy = await SignalAsync("bot-7", SignalAction.Buy);
+        (await OutcomeAsync("flipper", buy.SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
+
+        var positions = await _paper.Account("key-flipper").GetPositionsAsync();
+        positions.Single().Quantity.ShouldBe(0.015m);
+        var ids = OrdersOf("flipper").Select(o => o.ClientOrderId).ToList();
+        ids.IndexOf(ClientOrderIds.For("flipper", buy.SignalId, ClientOrderIds.Legs.Close))
+            .ShouldBeLessThan(ids.IndexOf(ClientOrderIds.For("flipper", buy.SignalId, ClientOrderIds.Legs.Open)));
+    }
+
+    [Fact]
+    public async Task A_response_lost_after_the_fill_is_recognised_by_client_order_id_and_never_placed_twice()
+    {
+        StartRegions();
+        await CreateBotAsync("bot-8");
+        await SubscribeAsync("unlucky", "bot-8");
+        _exchanges.LoseNext = 1;
+
+        var accepted = await SignalAsync("bot-8", SignalAction.Buy);
+        var outcome = await OutcomeAsync("unlucky", accepted.SignalId);
+        outcome.Status.ShouldBe(ExecutionStatus.Executed);
+        var openId = ClientOrderIds.For("unlucky", accepted.SignalId, ClientOrderIds.Legs.Open);
+        OrdersOf("unlucky").Count(o => o.ClientOrderId == openId).ShouldBe(1);
+        outcome.ExchangeOrderId.ShouldNotBeNull();
+    }
+
+    [Fact]
+    public async Task One_subscription_crashing_on_every_message_does_not_stop_the_others_trading_the_same_signal()
+    {
+        StartRegions((id, bots) => id == "poison" ? Props.Create(() => new Poison()) : null!);
+        await CreateBotAsync("bot-9");
+        await SubscribeAsync("healthy-1", "bot-9");
+        (await _regions.Bots.Ask<object>(new AddSubscriber("bot-9", "poison"))).ShouldBeOfType<BotProtocol.Ok>();
+        await SubscribeAsync("healthy-2", "bot-9");
+
+        var accepted = await SignalAsync("bot-9", SignalAction.Buy);
+        accepted.Subscribers.ShouldBe(3);
+        (await OutcomeAsync("healthy-1", accepted.SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
+        (await OutcomeAsync("healthy-2", accepted.SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
+    }
+
+    [Fact]
+    public async Task A_subscription_recovers_its_statistics_after_a_restart()
+    {
+        StartRegions();
+        await CreateBotAsync("bot-10");
+        await SubscribeAsync("counted", "bot-10");
+        var first = await SignalAsync("bot-10", SignalAction.Buy);
+        await OutcomeAsync("counted", first.SignalId);
+        var second = await SignalAsync("bot-10", SignalAction.Buy);
+        await OutcomeAsync("counted", second.SignalId);
+
+        _regions.Subscriptions.Tell(new Actors.Sharding.ShardingEnvelope("counted", TradingRegions.StopEntity.Instance), null);
+        await AwaitConditionAsync(() => _regions.Subscriptions.Ask<Actors.Sharding.EntityLocation>(new Actors.Sharding.GetEntityLocation("counted")).Result.Entity is null, "the entity to stop");
+        var state = (CurrentSubscription)await _regions.Subscriptions.Ask<object>(new GetSubscription("counted"));
+        state.Statistics.ShouldSatisfyAllConditions(
+            s => s.SignalsReceived.ShouldBe(2),
+            s => s.OrdersExecuted.ShouldBe(1),
+            s => s.Skipped.ShouldBe(1));
+    }
+
+    /// <summary>A subscription entity that throws on every message.</summary>
+    private sealed class Poison : ReceiveActor
+    {
+        public Poison() => ReceiveAny(_ => throw new InvalidOperationException("poisoned subscription"));
+    }
+}
