@@ -13,6 +13,7 @@ public static class HarnessModes
     [
         new("ask-latency", "p50/p90/p99 of sequential asks vs a bare TaskCompletionSource round trip [--samples N] [--warmup N]", AskLatencyHarness.RunAsync),
         new("idle-memory", "retained bytes per idle actor vs per bare mailbox [--actors N]", IdleMemoryHarness.RunAsync),
+        new("persist-throughput", "events/s of Persist and PersistAsync to the in-memory journal vs the same actors without persistence [--actors N] [--measure-ms N] [--warmup-ms N] [--rounds N]", PersistThroughputHarness.RunAsync),
     ];
 
     public static HarnessMode? Find(string name) =>

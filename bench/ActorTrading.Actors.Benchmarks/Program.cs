@@ -3,7 +3,7 @@ using BenchmarkDotNet.Running;
 namespace ActorTrading.Actors.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release -- ask-latency|idle-memory [options]</c> runs a harness mode;
+/// <c>dotnet run -c Release -- ask-latency|idle-memory|persist-throughput [options]</c> runs a harness mode;
 /// <c>-- modes</c> lists them; anything else goes to BenchmarkDotNet
 /// (<c>-- --filter '*Tell*' --job short</c>).
 /// </summary>
@@ -15,10 +15,10 @@ public static class Program
         {
             foreach (var harness in HarnessModes.All)
             {
-                Console.WriteLine($"{harness.Name,-14}{harness.Description}");
+                Console.WriteLine($"{harness.Name,-20}{harness.Description}");
             }
 
-            Console.WriteLine($"{"(other)",-14}BenchmarkDotNet arguments, e.g. --filter '*Tell*' --job short; --list flat");
+            Console.WriteLine($"{"(other)",-20}BenchmarkDotNet arguments, e.g. --filter '*Tell*' --job short; --list flat");
             return 0;
         }
 
