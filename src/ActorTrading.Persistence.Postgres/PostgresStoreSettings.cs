@@ -6,8 +6,8 @@ public sealed record PostgresStoreSettings
     /// <summary>An Npgsql connection string (for scripts: the environment variable <c>ACTORTRADING_POSTGRES</c>).</summary>
     public required string ConnectionString { get; init; }
 
-    /// <summary>Largest number of events one transaction carries. Default 5,000.</summary>
-    public int MaxEventsPerBatch { get; init; } = 5_000;
+    /// <summary>Largest number of events one transaction carries. Default 2,000.</summary>
+    public int MaxEventsPerBatch { get; init; } = 2_000;
 
     /// <summary>Transactions in flight at once. Each takes whatever queued while the others committed. Default 2.</summary>
     public int Writers { get; init; } = 2;

@@ -123,7 +123,12 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
             _writer ??= await _database.OpenAsync(cancellationToken);
             try
             {
-                await WriteInTransactionAsync(_writer, serialized, results, cancellationToken);
+                // Fast path: the whole batch in one transaction. A taken sequence number (two incarnations, rare)
+                // rolls it back; then each write goes in a savepoint of its own, so that one fails alone.
+                if (!await TryWriteWithoutSavepointsAsync(_writer, serialized, results, cancellationToken))
+                {
+                    await WriteInTransactionAsync(_writer, serialized, results, cancellationToken);
+                }
             }
             catch
             {
@@ -142,29 +147,42 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
         return results;
     }
 
+    private static async Task<bool> TryWriteWithoutSavepointsAsync(SqliteConnection connection, SerializedWrite[] writes, Exception?[] results, CancellationToken cancellationToken)
+    {
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        var statements = new Statements(connection, transaction);
+        try
+        {
+            for (var i = 0; i < writes.Length; i++)
+            {
+                if (writes[i].Rejection is { } rejection)
+                {
+                    results[i] = rejection;
+                    continue;
+                }
+
+                await statements.InsertAsync(writes[i], cancellationToken);
+            }
+        }
+        catch (SqliteException exception) when (exception.SqliteExtendedErrorCode is ConstraintUnique or ConstraintPrimaryKey)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            Array.Clear(results);
+            return false;
+        }
+        finally
+        {
+            await statements.DisposeAsync();
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
     private static async Task WriteInTransactionAsync(SqliteConnection connection, SerializedWrite[] writes, Exception?[] results, CancellationToken cancellationToken)
     {
         await using var transaction = connection.BeginTransaction(deferred: false);
-        await using var insert = connection.CreateCommand();
-        insert.Transaction = transaction;
-        insert.CommandText = """
-            INSERT INTO event_journal (persistence_id, sequence_nr, created_at, manifest, payload, writer_uuid)
-            VALUES ($pid, $seq, $at, $manifest, $payload, $writer)
-            RETURNING ordering
-            """;
-        var pid = insert.Parameters.Add("$pid", SqliteType.Text);
-        var seq = insert.Parameters.Add("$seq", SqliteType.Integer);
-        var at = insert.Parameters.Add("$at", SqliteType.Integer);
-        var manifest = insert.Parameters.Add("$manifest", SqliteType.Text);
-        var payload = insert.Parameters.Add("$payload", SqliteType.Blob);
-        var writer = insert.Parameters.Add("$writer", SqliteType.Text);
-        await using var insertTag = connection.CreateCommand();
-        insertTag.Transaction = transaction;
-        insertTag.CommandText = "INSERT INTO event_tag (tag, ordering, persistence_id, sequence_nr) VALUES ($tag, $ordering, $pid, $seq)";
-        var tag = insertTag.Parameters.Add("$tag", SqliteType.Text);
-        var tagOrdering = insertTag.Parameters.Add("$ordering", SqliteType.Integer);
-        var tagPid = insertTag.Parameters.Add("$pid", SqliteType.Text);
-        var tagSeq = insertTag.Parameters.Add("$seq", SqliteType.Integer);
+        await using var statements = new Statements(connection, transaction);
 
         for (var i = 0; i < writes.Length; i++)
         {
@@ -176,32 +194,12 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
             }
 
             await transaction.SaveAsync("write", cancellationToken);
-            Persistent? current = null;
             try
             {
-                for (var e = 0; e < write.Write.Events.Count; e++)
-                {
-                    current = write.Write.Events[e];
-                    pid.Value = current.PersistenceId;
-                    seq.Value = current.SequenceNr;
-                    at.Value = current.Timestamp.ToUnixTimeMilliseconds();
-                    manifest.Value = write.Payloads[e].Manifest;
-                    payload.Value = write.Payloads[e].Payload;
-                    writer.Value = current.WriterUuid;
-                    var ordering = (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
-                    foreach (var label in current.Tags)
-                    {
-                        tag.Value = label;
-                        tagOrdering.Value = ordering;
-                        tagPid.Value = current.PersistenceId;
-                        tagSeq.Value = current.SequenceNr;
-                        await insertTag.ExecuteNonQueryAsync(cancellationToken);
-                    }
-                }
-
+                await statements.InsertAsync(write, cancellationToken);
                 await transaction.ReleaseAsync("write", cancellationToken);
             }
-            catch (SqliteException exception) when (exception.SqliteExtendedErrorCode is ConstraintUnique or ConstraintPrimaryKey && current is not null)
+            catch (SqliteException exception) when (exception.SqliteExtendedErrorCode is ConstraintUnique or ConstraintPrimaryKey && statements.Current is { } current)
             {
                 await transaction.RollbackAsync("write", cancellationToken);
                 await transaction.ReleaseAsync("write", cancellationToken);
@@ -210,5 +208,78 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
         }
 
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>The prepared inserts of one transaction.</summary>
+    private sealed class Statements : IAsyncDisposable
+    {
+        private readonly SqliteCommand _insert;
+        private readonly SqliteCommand _insertTag;
+        private readonly SqliteParameter _pid;
+        private readonly SqliteParameter _seq;
+        private readonly SqliteParameter _at;
+        private readonly SqliteParameter _manifest;
+        private readonly SqliteParameter _payload;
+        private readonly SqliteParameter _writer;
+        private readonly SqliteParameter _tag;
+        private readonly SqliteParameter _tagOrdering;
+        private readonly SqliteParameter _tagPid;
+        private readonly SqliteParameter _tagSeq;
+
+        public Statements(SqliteConnection connection, SqliteTransaction transaction)
+        {
+            _insert = connection.CreateCommand();
+            _insert.Transaction = transaction;
+            _insert.CommandText = """
+                INSERT INTO event_journal (persistence_id, sequence_nr, created_at, manifest, payload, writer_uuid)
+                VALUES ($pid, $seq, $at, $manifest, $payload, $writer)
+                RETURNING ordering
+                """;
+            _pid = _insert.Parameters.Add("$pid", SqliteType.Text);
+            _seq = _insert.Parameters.Add("$seq", SqliteType.Integer);
+            _at = _insert.Parameters.Add("$at", SqliteType.Integer);
+            _manifest = _insert.Parameters.Add("$manifest", SqliteType.Text);
+            _payload = _insert.Parameters.Add("$payload", SqliteType.Blob);
+            _writer = _insert.Parameters.Add("$writer", SqliteType.Text);
+            _insertTag = connection.CreateCommand();
+            _insertTag.Transaction = transaction;
+            _insertTag.CommandText = "INSERT INTO event_tag (tag, ordering, persistence_id, sequence_nr) VALUES ($tag, $ordering, $pid, $seq)";
+            _tag = _insertTag.Parameters.Add("$tag", SqliteType.Text);
+            _tagOrdering = _insertTag.Parameters.Add("$ordering", SqliteType.Integer);
+            _tagPid = _insertTag.Parameters.Add("$pid", SqliteType.Text);
+            _tagSeq = _insertTag.Parameters.Add("$seq", SqliteType.Integer);
+        }
+
+        /// <summary>The event being inserted (the one that collided, after a unique violation).</summary>
+        public Persistent? Current { get; private set; }
+
+        public async Task InsertAsync(SerializedWrite write, CancellationToken cancellationToken)
+        {
+            for (var e = 0; e < write.Write.Events.Count; e++)
+            {
+                var current = Current = write.Write.Events[e];
+                _pid.Value = current.PersistenceId;
+                _seq.Value = current.SequenceNr;
+                _at.Value = current.Timestamp.ToUnixTimeMilliseconds();
+                _manifest.Value = write.Payloads[e].Manifest;
+                _payload.Value = write.Payloads[e].Payload;
+                _writer.Value = current.WriterUuid;
+                var ordering = (long)(await _insert.ExecuteScalarAsync(cancellationToken))!;
+                foreach (var label in current.Tags)
+                {
+                    _tag.Value = label;
+                    _tagOrdering.Value = ordering;
+                    _tagPid.Value = current.PersistenceId;
+                    _tagSeq.Value = current.SequenceNr;
+                    await _insertTag.ExecuteNonQueryAsync(cancellationToken);
+                }
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _insert.DisposeAsync();
+            await _insertTag.DisposeAsync();
+        }
     }
 }

@@ -17,8 +17,8 @@ namespace ActorTrading.Persistence.Benchmarks;
 /// (transaction id) ordering.
 /// <para>
 /// With <c>perEventInsert</c> (a diagnostic, not the baseline) the rows are written the way
-/// <see cref="OperationLogProjection"/> writes them: one INSERT command per event, built with
-/// <see cref="ProjectionTransaction.Command"/>, so one statement (and on PostgreSQL one round trip) per event.
+/// <see cref="OperationLogProjection"/> writes them: one INSERT statement per event through
+/// <see cref="ProjectionTransaction.ExecuteAsync"/> (batched into one round trip per batch on PostgreSQL).
 /// </para>
 /// </summary>
 public static class RawProjection
@@ -187,21 +187,19 @@ public static class RawProjection
         await import.CompleteAsync();
     }
 
-    /// <summary>One command per event, exactly as <see cref="OperationLogProjection.ApplyAsync"/> builds and runs it.</summary>
+    /// <summary>One statement per event, given to the transaction exactly as <see cref="OperationLogProjection.ApplyAsync"/> gives it
+    /// (batched into one round trip on PostgreSQL, run at once on SQLite), then flushed as the runner does.</summary>
     private static async Task InsertEachAsync(ProjectionTransaction context, string sql, List<Row> batch, Func<Row, object> at)
     {
         foreach (var e in batch)
         {
-            await using var command = context.Command(
+            await context.ExecuteAsync(
                 sql,
-                ("ordering", e.Ordering),
-                ("at", at(e)),
-                ("pid", e.Pid),
-                ("seq", e.SequenceNr),
-                ("type", e.Manifest),
-                ("details", Encoding.UTF8.GetString(e.Payload)));
-            await command.ExecuteNonQueryAsync();
+                [("ordering", e.Ordering), ("at", at(e)), ("pid", e.Pid), ("seq", e.SequenceNr), ("type", e.Manifest), ("details", Encoding.UTF8.GetString(e.Payload))],
+                CancellationToken.None);
         }
+
+        await context.FlushAsync(CancellationToken.None);
     }
 
     private sealed record Row(long Ordering, DateTimeOffset At, string Pid, long SequenceNr, string Manifest, byte[] Payload);

@@ -39,7 +39,7 @@ internal sealed class BybitTransport
         _settings = settings;
         _recvWindow = settings.ReceiveWindowMs.ToString(CultureInfo.InvariantCulture);
         Clock = new ServerClock(time, settings.ClockResyncInterval);
-        _ip = HttpHandlerPool.HostShared(baseUrl, "bybit-ip", () => new RateWindow("IP 5s", 600, TimeSpan.FromSeconds(5), settings.RateLimitHeadroom, time));
+        _ip = HttpHandlerPool.HostShared(baseUrl, "bybit-ip", () => new RateWindow("IP 5s", settings.BybitIpRequestsPer5Seconds, TimeSpan.FromSeconds(5), settings.RateLimitHeadroom, time));
         _ban = HttpHandlerPool.HostShared(baseUrl, "bybit-ban", () => new BanState());
     }
 

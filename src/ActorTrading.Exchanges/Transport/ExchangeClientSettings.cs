@@ -54,6 +54,9 @@ public sealed record ExchangeClientSettings
     /// <summary>Share of each rate limit the client uses before it starts pacing. Default 0.9.</summary>
     public double RateLimitHeadroom { get; init; } = 0.9;
 
+    /// <summary>Bybit's IP limit: requests per 5 s across every account on a host (600 documented; no header reports it). Default 600.</summary>
+    public int BybitIpRequestsPer5Seconds { get; init; } = 600;
+
     /// <summary>The base URL of <paramref name="exchange"/>: the override if set, else production or testnet.</summary>
     public Uri BaseUrlFor(ExchangeName exchange, bool testnet) => exchange switch
     {

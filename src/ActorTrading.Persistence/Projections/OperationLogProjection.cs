@@ -47,16 +47,16 @@ public sealed class OperationLogProjection(Func<ProjectedEvent, bool>? include =
 
         // A plain INSERT, not an upsert: applying an event twice would violate the key and fail loudly.
         var postgres = transaction.Dialect == ProjectionDialect.Postgres;
-        await using var command = transaction.Command(
+        await transaction.ExecuteAsync(
             postgres
                 ? "INSERT INTO operation_log (ordering, at, persistence_id, sequence_nr, event_type, details) VALUES (@ordering, @at, @pid, @seq, @type, CAST(@details AS jsonb))"
                 : "INSERT INTO operation_log (ordering, at, persistence_id, sequence_nr, event_type, details) VALUES (@ordering, @at, @pid, @seq, @type, @details)",
-            ("ordering", @event.Offset.Ordering),
-            ("at", postgres ? @event.Timestamp : @event.Timestamp.ToString("O", System.Globalization.CultureInfo.InvariantCulture)),
-            ("pid", @event.PersistenceId),
-            ("seq", @event.SequenceNr),
-            ("type", @event.Manifest),
-            ("details", Encoding.UTF8.GetString(@event.PayloadJson)));
-        await command.ExecuteNonQueryAsync(cancellationToken);
+            [("ordering", @event.Offset.Ordering),
+             ("at", postgres ? @event.Timestamp : @event.Timestamp.ToString("O", System.Globalization.CultureInfo.InvariantCulture)),
+             ("pid", @event.PersistenceId),
+             ("seq", @event.SequenceNr),
+             ("type", @event.Manifest),
+             ("details", Encoding.UTF8.GetString(@event.PayloadJson))],
+            cancellationToken);
     }
 }

@@ -60,24 +60,77 @@ public interface IProjection
     Task ApplyAsync(ProjectedEvent @event, ProjectionTransaction transaction, CancellationToken cancellationToken);
 }
 
-/// <summary>The transaction a batch of events is applied in, with its dialect.</summary>
-public sealed record ProjectionTransaction(DbConnection Connection, DbTransaction Transaction, ProjectionDialect Dialect)
+/// <summary>
+/// The transaction a batch of events is applied in, with its dialect. Statements given to
+/// <see cref="ExecuteAsync"/> on PostgreSQL are gathered and sent as one batch (one round trip for the
+/// whole batch of events) when the runner flushes before committing; on SQLite, which is in-process,
+/// they run at once.
+/// </summary>
+public sealed class ProjectionTransaction(DbConnection connection, DbTransaction transaction, ProjectionDialect dialect)
 {
-    /// <summary>A command enlisted in the transaction, with <c>@name</c> parameters.</summary>
-    public DbCommand Command(string sql, params (string Name, object? Value)[] parameters)
+    private DbBatch? _batch;
+
+    /// <summary>The connection.</summary>
+    public DbConnection Connection { get; } = connection;
+
+    /// <summary>The transaction.</summary>
+    public DbTransaction Transaction { get; } = transaction;
+
+    /// <summary>The dialect.</summary>
+    public ProjectionDialect Dialect { get; } = dialect;
+
+    /// <summary>Runs (or queues, see the type) one statement with <c>@name</c> parameters.</summary>
+    public async ValueTask ExecuteAsync(string sql, IEnumerable<(string Name, object? Value)> parameters, CancellationToken cancellationToken)
     {
-        var command = Connection.CreateCommand();
-        command.Transaction = Transaction;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
+        if (Connection.CanCreateBatch)
         {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            parameter.Value = value ?? DBNull.Value;
-            command.Parameters.Add(parameter);
+            _batch ??= CreateBatch();
+            var command = _batch.CreateBatchCommand();
+            command.CommandText = sql;
+            foreach (var (name, value) in parameters)
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = name;
+                parameter.Value = value ?? DBNull.Value;
+                command.Parameters.Add(parameter);
+            }
+
+            _batch.BatchCommands.Add(command);
+            return;
         }
 
-        return command;
+        await using var single = Connection.CreateCommand();
+        single.Transaction = Transaction;
+        single.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = single.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value ?? DBNull.Value;
+            single.Parameters.Add(parameter);
+        }
+
+        await single.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Sends what is queued.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        if (_batch is { BatchCommands.Count: > 0 } batch)
+        {
+            _batch = null;
+            await using (batch)
+            {
+                await batch.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+    }
+
+    private DbBatch CreateBatch()
+    {
+        var batch = Connection.CreateBatch();
+        batch.Transaction = Transaction;
+        return batch;
     }
 }
 

@@ -206,6 +206,8 @@ public sealed partial class ProjectionRunner : IAsyncDisposable
             await _projection.ApplyAsync(@event, context, token);
         }
 
+        await context.FlushAsync(token);
+
         var last = events[^1];
         await _store.SaveOffsetAsync(_projection.Name, last.Offset, connection, transaction, token);
         await transaction.CommitAsync(token);

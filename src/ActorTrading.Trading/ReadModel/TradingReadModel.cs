@@ -1,0 +1,186 @@
+using ActorTrading.Persistence.Projections;
+using static ActorTrading.Trading.BotEvents;
+using static ActorTrading.Trading.SubscriptionEvents;
+
+namespace ActorTrading.Trading.ReadModel;
+
+/// <summary>
+/// The read tables of copy trading, named as operators of such systems already query them:
+/// <c>bots</c>, <c>bot_subscriptions</c> (with each subscription's statistics), <c>bot_signals</c> and
+/// <c>bot_signal_executions</c> (one row per subscription and signal: the outcome). No secret is ever
+/// written here: bots keep only a hash of their webhook secret, and it stays in the journal.
+/// </summary>
+public sealed class TradingReadModel : IProjection
+{
+    /// <inheritdoc/>
+    public string Name => "trading_read_model";
+
+    /// <inheritdoc/>
+    public string Schema(ProjectionDialect dialect)
+    {
+        var (money, time, flag) = dialect == ProjectionDialect.Postgres ? ("numeric", "timestamptz", "boolean") : ("TEXT", "TEXT", "INTEGER");
+        return $"""
+            CREATE TABLE IF NOT EXISTS bots (
+                bot_id                  varchar(64)  PRIMARY KEY,
+                name                    text         NOT NULL,
+                description             text         NOT NULL,
+                market_type             text         NOT NULL,
+                master_webhook_path     varchar(128) NOT NULL UNIQUE,
+                default_leverage        integer      NOT NULL,
+                default_margin_usd      {money}      NOT NULL,
+                default_stop_loss_pct   {money},
+                default_take_profit_pct {money},
+                signal_ttl_seconds      integer      NOT NULL,
+                is_active               {flag}       NOT NULL,
+                subscribers             integer      NOT NULL DEFAULT 0,
+                created_at              {time}       NOT NULL,
+                updated_at              {time}       NOT NULL
+            );
+            CREATE TABLE IF NOT EXISTS bot_subscriptions (
+                subscription_id          varchar(64) PRIMARY KEY,
+                owner_id                 varchar(64) NOT NULL,
+                bot_id                   varchar(64) NOT NULL,
+                account_id               varchar(64) NOT NULL,
+                exchange                 text        NOT NULL,
+                custom_leverage          integer,
+                custom_margin_usd        {money},
+                custom_stop_loss_pct     {money},
+                custom_take_profit_pct   {money},
+                max_daily_loss_usd       {money},
+                max_concurrent_positions integer,
+                status                   text        NOT NULL,
+                signals_received         integer     NOT NULL DEFAULT 0,
+                orders_executed          integer     NOT NULL DEFAULT 0,
+                orders_failed            integer     NOT NULL DEFAULT 0,
+                orders_skipped           integer     NOT NULL DEFAULT 0,
+                last_signal_at           {time},
+                created_at               {time}      NOT NULL,
+                updated_at               {time}      NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS bot_subscriptions_by_bot ON bot_subscriptions (bot_id);
+            CREATE INDEX IF NOT EXISTS bot_subscriptions_by_owner ON bot_subscriptions (owner_id);
+            CREATE TABLE IF NOT EXISTS bot_signals (
+                signal_id            varchar(64) PRIMARY KEY,
+                bot_id               varchar(64) NOT NULL,
+                ticker               text        NOT NULL,
+                action               text        NOT NULL,
+                alert_price          {money},
+                alert_id             text,
+                accepted_at          {time}      NOT NULL,
+                subscribers          integer     NOT NULL,
+                fan_out_completed_at {time}
+            );
+            CREATE INDEX IF NOT EXISTS bot_signals_by_bot ON bot_signals (bot_id, accepted_at);
+            CREATE TABLE IF NOT EXISTS bot_signal_executions (
+                signal_id         varchar(64) NOT NULL,
+                subscription_id   varchar(64) NOT NULL,
+                bot_id            varchar(64) NOT NULL,
+                status            text        NOT NULL,
+                reason            text,
+                exchange_order_id text,
+                price             {money},
+                quantity          {money},
+                elapsed_ms        bigint      NOT NULL,
+                completed_at      {time}      NOT NULL,
+                PRIMARY KEY (signal_id, subscription_id)
+            );
+            """;
+    }
+
+    /// <inheritdoc/>
+    public async Task ApplyAsync(ProjectedEvent @event, ProjectionTransaction transaction, CancellationToken cancellationToken)
+    {
+        foreach (var (sql, parameters) in Statements(@event))
+        {
+            await transaction.ExecuteAsync(sql, parameters, cancellationToken);
+        }
+    }
+
+    private static IEnumerable<(string Sql, (string, object?)[] Parameters)> Statements(ProjectedEvent @event)
+    {
+        var entityId = @event.PersistenceId[(@event.PersistenceId.IndexOf('-', StringComparison.Ordinal) + 1)..];
+        if (@event.Payload is SignalCompleted completed)
+        {
+            // Two statements, not one: a batched statement on PostgreSQL carries a single command.
+            return
+            [
+                ("""
+                 INSERT INTO bot_signal_executions (signal_id, subscription_id, bot_id, status, reason, exchange_order_id, price, quantity, elapsed_ms, completed_at)
+                 VALUES (@signal, @id, @bot, @status, @reason, @order, @price, @quantity, @elapsed, @at)
+                 """,
+                 [("signal", completed.SignalId), ("id", entityId), ("bot", completed.BotId), ("status", completed.Status.ToString().ToLowerInvariant()),
+                  ("reason", completed.Reason), ("order", completed.ExchangeOrderId), ("price", completed.Price), ("quantity", completed.Quantity),
+                  ("elapsed", completed.ElapsedMs), ("at", completed.At)]),
+                ("""
+                 UPDATE bot_subscriptions
+                    SET signals_received = signals_received + 1,
+                        orders_executed = orders_executed + @executed,
+                        orders_failed = orders_failed + @failed,
+                        orders_skipped = orders_skipped + @skipped,
+                        last_signal_at = @at, updated_at = @at
+                  WHERE subscription_id = @id
+                 """,
+                 [("id", entityId), ("at", completed.At),
+                  ("executed", completed.Status == ExecutionStatus.Executed ? 1 : 0), ("failed", completed.Status == ExecutionStatus.Failed ? 1 : 0),
+                  ("skipped", completed.Status == ExecutionStatus.Skipped ? 1 : 0)]),
+            ];
+        }
+
+        return Statement(@event.Payload, entityId) is { Sql: { } sql } single ? [(sql, single.Parameters)] : [];
+    }
+
+    private static (string? Sql, (string, object?)[] Parameters) Statement(object payload, string entityId)
+    {
+        return payload switch
+        {
+            BotCreated e => ("""
+                INSERT INTO bots (bot_id, name, description, market_type, master_webhook_path, default_leverage, default_margin_usd,
+                                  default_stop_loss_pct, default_take_profit_pct, signal_ttl_seconds, is_active, created_at, updated_at)
+                VALUES (@id, @name, @description, @market, @path, @leverage, @margin, @sl, @tp, @ttl, @active, @at, @at)
+                """,
+                [("id", e.BotId), ("name", e.Name), ("description", e.Description), ("market", e.MarketType), ("path", e.WebhookPath),
+                 ("leverage", e.Defaults.Leverage), ("margin", e.Defaults.MarginUsd), ("sl", e.Defaults.StopLossPct), ("tp", e.Defaults.TakeProfitPct),
+                 ("ttl", (int)e.SignalTimeToLive.TotalSeconds), ("active", true), ("at", e.At)]),
+            BotUpdated e => ("""
+                UPDATE bots SET description = @description, default_leverage = @leverage, default_margin_usd = @margin,
+                       default_stop_loss_pct = @sl, default_take_profit_pct = @tp, signal_ttl_seconds = @ttl, updated_at = @at
+                 WHERE bot_id = @id
+                """,
+                [("id", entityId), ("description", e.Description), ("leverage", e.Defaults.Leverage), ("margin", e.Defaults.MarginUsd),
+                 ("sl", e.Defaults.StopLossPct), ("tp", e.Defaults.TakeProfitPct), ("ttl", (int)e.SignalTimeToLive.TotalSeconds), ("at", e.At)]),
+            BotPaused e => ("UPDATE bots SET is_active = @active, updated_at = @at WHERE bot_id = @id", [("id", entityId), ("active", false), ("at", e.At)]),
+            BotResumed e => ("UPDATE bots SET is_active = @active, updated_at = @at WHERE bot_id = @id", [("id", entityId), ("active", true), ("at", e.At)]),
+            SubscriberAdded e => ("UPDATE bots SET subscribers = subscribers + 1, updated_at = @at WHERE bot_id = @id", [("id", entityId), ("at", e.At)]),
+            SubscriberRemoved e => ("UPDATE bots SET subscribers = subscribers - 1, updated_at = @at WHERE bot_id = @id", [("id", entityId), ("at", e.At)]),
+            SignalAccepted e => ("""
+                INSERT INTO bot_signals (signal_id, bot_id, ticker, action, alert_price, alert_id, accepted_at, subscribers)
+                VALUES (@id, @bot, @ticker, @action, @price, @alert, @at, @subscribers)
+                """,
+                [("id", e.SignalId), ("bot", entityId), ("ticker", e.Signal.Ticker), ("action", e.Signal.Action.ToString().ToLowerInvariant()),
+                 ("price", e.Signal.AlertPrice), ("alert", e.Signal.AlertId), ("at", e.AcceptedAt), ("subscribers", e.Subscribers.Count)]),
+            FanOutCompleted e => ("UPDATE bot_signals SET fan_out_completed_at = @at WHERE signal_id = @id", [("id", e.SignalId), ("at", e.At)]),
+            SubscriptionCreated e => ("""
+                INSERT INTO bot_subscriptions (subscription_id, owner_id, bot_id, account_id, exchange, custom_leverage, custom_margin_usd,
+                       custom_stop_loss_pct, custom_take_profit_pct, max_daily_loss_usd, max_concurrent_positions, status, created_at, updated_at)
+                VALUES (@id, @owner, @bot, @account, @exchange, @leverage, @margin, @sl, @tp, @loss, @positions, 'active', @at, @at)
+                """,
+                [("id", e.SubscriptionId), ("owner", e.OwnerId), ("bot", e.BotId), ("account", e.AccountId), ("exchange", e.Exchange.ToString().ToLowerInvariant()),
+                 ("leverage", e.Overrides.Leverage), ("margin", e.Overrides.MarginUsd), ("sl", e.Overrides.StopLossPct), ("tp", e.Overrides.TakeProfitPct),
+                 ("loss", e.Limits.MaxDailyLossUsd), ("positions", e.Limits.MaxConcurrentPositions), ("at", e.At)]),
+            SubscriptionUpdated e => ("""
+                UPDATE bot_subscriptions SET custom_leverage = @leverage, custom_margin_usd = @margin, custom_stop_loss_pct = @sl,
+                       custom_take_profit_pct = @tp, max_daily_loss_usd = @loss, max_concurrent_positions = @positions, updated_at = @at
+                 WHERE subscription_id = @id
+                """,
+                [("id", entityId), ("leverage", e.Overrides.Leverage), ("margin", e.Overrides.MarginUsd), ("sl", e.Overrides.StopLossPct),
+                 ("tp", e.Overrides.TakeProfitPct), ("loss", e.Limits.MaxDailyLossUsd), ("positions", e.Limits.MaxConcurrentPositions), ("at", e.At)]),
+            SubscriptionPaused e => Status(entityId, "paused", e.At),
+            SubscriptionResumed e => Status(entityId, "active", e.At),
+            SubscriptionCancelled e => Status(entityId, "cancelled", e.At),
+            _ => (null, []),
+        };
+    }
+
+    private static (string, (string, object?)[]) Status(string subscriptionId, string status, DateTimeOffset at) =>
+        ("UPDATE bot_subscriptions SET status = @status, updated_at = @at WHERE subscription_id = @id", [("id", subscriptionId), ("status", status), ("at", at)]);
+}

@@ -1,0 +1,100 @@
+using System.Data.Common;
+using ActorTrading.Persistence.Hosting;
+using ActorTrading.Persistence.Projections;
+using ActorTrading.TestSupport;
+using ActorTrading.Trading.ReadModel;
+using static ActorTrading.Trading.BotProtocol;
+using static ActorTrading.Trading.SubscriptionProtocol;
+
+namespace ActorTrading.Trading.Tests;
+
+public sealed class ReadModelSpecs : TestKitBase, IAsyncLifetime
+{
+    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "actortrading-readmodel-" + Guid.NewGuid().ToString("N"));
+    private TestDatabase? _database;
+    private DurableStores? _stores;
+    private ProjectionRunner? _runner;
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Signals_outcomes_and_statistics_reach_the_read_tables(bool postgres)
+    {
+        var options = new DurableStoreOptions { DataDirectory = _dataDirectory };
+        if (postgres)
+        {
+            _database = await TestDatabase.CreateAsync("readmodel");
+            options = options with { PostgresConnectionString = _database.ConnectionString };
+        }
+
+        _stores = await DurableStores.OpenAsync(options, TradingSerializer.Create());
+        ActorTrading.Actors.Persistence.Persistence.Get(Sys).Use(_stores.Journal, _stores.SnapshotStore);
+        var prices = new FixedPrices();
+        var paper = new PaperExchange(prices, new PaperExchangeSettings { Slippage = 0m });
+        var accounts = new InMemoryAccounts();
+        accounts.Add("acct-1", "key-1");
+        accounts.Add("acct-2", "key-2");
+        var regions = TradingRegions.Start(Sys, new AccountGateways(accounts, paper, new AccountGatewaySettings(), TimeProvider.System));
+        _runner = await ProjectionRunner.StartAsync(new TradingReadModel(), _stores.ProjectionStore,
+            new ProjectionSettings { PollInterval = TimeSpan.FromMilliseconds(50) });
+
+        var defaults = new TradingParameters(10, 100m, 2m, 4m);
+        (await regions.Bots.Ask<object>(new CreateBot("b1", "Trend", "a bot", "trend-1", BotEntity.HashSecret("s"), defaults, TimeSpan.FromMinutes(1)))).ShouldBeOfType<BotProtocol.Ok>();
+        foreach (var (id, account) in new[] { ("s1", "acct-1"), ("s2", "acct-2") })
+        {
+            (await regions.Subscriptions.Ask<object>(new CreateSubscription(id, "u1", "b1", account, ExchangeName.Paper,
+                id == "s2" ? new ParameterOverrides(MarginUsd: 1m) : ParameterOverrides.None, RiskLimits.None))).ShouldBeOfType<SubscriptionProtocol.Ok>();
+            (await regions.Bots.Ask<object>(new AddSubscriber("b1", id))).ShouldBeOfType<BotProtocol.Ok>();
+        }
+
+        var accepted = (SignalAcceptedReply)await regions.Bots.Ask<object>(new AcceptSignal("b1", "s", new Signal("BTCUSDT", SignalAction.Buy, 64_100m, "tv-1", null)));
+
+        await using var connection = await _stores.ProjectionStore.OpenAsync(CancellationToken.None);
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (await Scalar(connection, "SELECT COUNT(*) FROM bot_signals WHERE fan_out_completed_at IS NOT NULL") < 1)
+        {
+            DateTime.UtcNow.ShouldBeLessThan(deadline, "the fan-out to complete in the read model");
+            await Task.Delay(20);
+        }
+
+        await _runner.WaitUntilCaughtUpAsync(TimeSpan.FromSeconds(15));
+        (await Scalar(connection, "SELECT subscribers FROM bots WHERE bot_id = 'b1'")).ShouldBe(2);
+        (await Scalar(connection, "SELECT subscribers FROM bot_signals WHERE signal_id = '" + accepted.SignalId + "'")).ShouldBe(2);
+        (await Scalar(connection, "SELECT COUNT(*) FROM bot_signal_executions WHERE status = 'executed' AND subscription_id = 's1'")).ShouldBe(1);
+        (await Scalar(connection, "SELECT COUNT(*) FROM bot_signal_executions WHERE status = 'skipped' AND subscription_id = 's2' AND reason LIKE '%below the minimum%'")).ShouldBe(1);
+        (await Scalar(connection, "SELECT orders_executed FROM bot_subscriptions WHERE subscription_id = 's1'")).ShouldBe(1);
+        (await Scalar(connection, "SELECT orders_skipped FROM bot_subscriptions WHERE subscription_id = 's2'")).ShouldBe(1);
+    }
+
+    private static async Task<long> Scalar(DbConnection connection, string sql)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (_runner is not null)
+        {
+            await _runner.DisposeAsync();
+        }
+
+        if (_stores is not null)
+        {
+            await _stores.DisposeAsync();
+        }
+
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (Directory.Exists(_dataDirectory))
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+    }
+}
