@@ -25,3 +25,15 @@ public sealed class SubscriptionMessageExtractor(int shards = 100) : HashCodeMes
         _ => null,
     };
 }
+
+/// <summary>Routes exchange account messages by account id.</summary>
+public sealed class AccountMessageExtractor(int shards = 100) : HashCodeMessageExtractor(shards)
+{
+    /// <inheritdoc/>
+    public override string? EntityId(object message) => message switch
+    {
+        AccountProtocol.IWithAccountId account => account.AccountId,
+        ShardingEnvelope envelope => envelope.EntityId,
+        _ => null,
+    };
+}

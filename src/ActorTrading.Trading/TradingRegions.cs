@@ -62,4 +62,18 @@ public sealed record TradingRegions(IActorRef Bots, IActorRef Subscriptions)
             StopEntity.Instance);
         return new TradingRegions(bots, subscriptions);
     }
+
+    /// <summary>Starts the exchange account region (before the others: their gateways read credentials from it).</summary>
+    public static IActorRef StartAccounts(ActorSystem system, SecretProtector protector, TradingSettings? settings = null)
+    {
+        settings ??= new TradingSettings();
+        return ClusterSharding.Get(system).Start(
+            "account",
+            id => BackoffSupervisor.Props(
+                BackoffOptions.OnStop(ExchangeAccountEntity.Props(id, protector), "account", settings.MinBackoff, settings.MaxBackoff, randomFactor: 0.2)
+                    with { FinalStopMessage = message => message is StopEntity }),
+            new ClusterShardingSettings { PassivateIdleEntityAfter = settings.PassivateIdleEntityAfter },
+            new AccountMessageExtractor(settings.NumberOfShards),
+            StopEntity.Instance);
+    }
 }

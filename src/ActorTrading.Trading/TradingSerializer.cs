@@ -30,7 +30,10 @@ public static class TradingSerializer
         .Add("subscription.orders-planned", 1, TradingJsonContext.Default.OrdersPlanned)
         .Add("subscription.order-confirmed", 1, TradingJsonContext.Default.OrderConfirmed)
         .Add("subscription.leverage-set", 1, TradingJsonContext.Default.LeverageSet)
-        .Add("subscription.signal-completed", 1, TradingJsonContext.Default.SignalCompleted);
+        .Add("subscription.signal-completed", 1, TradingJsonContext.Default.SignalCompleted)
+        .Add("account.registered", 1, TradingJsonContext.Default.AccountRegistered)
+        .Add("account.credentials-changed", 1, TradingJsonContext.Default.AccountCredentialsChanged)
+        .Add("account.deleted", 1, TradingJsonContext.Default.AccountDeleted);
 }
 
 /// <summary>Source-generated JSON for the trading events: snake_case names, enums as strings.</summary>
@@ -54,4 +57,7 @@ public static class TradingSerializer
 [JsonSerializable(typeof(SubscriptionEvents.OrderConfirmed))]
 [JsonSerializable(typeof(SubscriptionEvents.LeverageSet))]
 [JsonSerializable(typeof(SubscriptionEvents.SignalCompleted))]
+[JsonSerializable(typeof(AccountEvents.AccountRegistered))]
+[JsonSerializable(typeof(AccountEvents.AccountCredentialsChanged))]
+[JsonSerializable(typeof(AccountEvents.AccountDeleted))]
 internal sealed partial class TradingJsonContext : JsonSerializerContext;

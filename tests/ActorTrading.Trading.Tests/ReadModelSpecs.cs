@@ -47,6 +47,10 @@ public sealed class ReadModelSpecs : TestKitBase, IAsyncLifetime
             (await regions.Bots.Ask<object>(new AddSubscriber("b1", id))).ShouldBeOfType<BotProtocol.Ok>();
         }
 
+        var protector = new SecretProtector(new byte[32]);
+        var accountRegion = TradingRegions.StartAccounts(Sys, protector);
+        (await accountRegion.Ask<object>(new AccountProtocol.RegisterAccount("acct-x", "u1", ExchangeName.Binance, true, "api-key-x", "never-in-a-read-table"))).ShouldBeOfType<AccountProtocol.Ok>();
+
         var accepted = (SignalAcceptedReply)await regions.Bots.Ask<object>(new AcceptSignal("b1", "s", new Signal("BTCUSDT", SignalAction.Buy, 64_100m, "tv-1", null)));
 
         await using var connection = await _stores.ProjectionStore.OpenAsync(CancellationToken.None);
@@ -64,6 +68,17 @@ public sealed class ReadModelSpecs : TestKitBase, IAsyncLifetime
         (await Scalar(connection, "SELECT COUNT(*) FROM bot_signal_executions WHERE status = 'skipped' AND subscription_id = 's2' AND reason LIKE '%below the minimum%'")).ShouldBe(1);
         (await Scalar(connection, "SELECT orders_executed FROM bot_subscriptions WHERE subscription_id = 's1'")).ShouldBe(1);
         (await Scalar(connection, "SELECT orders_skipped FROM bot_subscriptions WHERE subscription_id = 's2'")).ShouldBe(1);
+        (await Scalar(connection, "SELECT COUNT(*) FROM exchange_accounts WHERE account_id = 'acct-x' AND api_key = 'api-key-x' AND exchange = 'binance'")).ShouldBe(1);
+        await using var everything = connection.CreateCommand();
+        everything.CommandText = "SELECT * FROM exchange_accounts";
+        await using var reader = await everything.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            for (var column = 0; column < reader.FieldCount; column++)
+            {
+                (reader.GetValue(column)?.ToString() ?? "").ShouldNotContain("never-in-a-read-table");
+            }
+        }
     }
 
     private static async Task<long> Scalar(DbConnection connection, string sql)

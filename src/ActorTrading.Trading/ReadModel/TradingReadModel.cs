@@ -6,7 +6,7 @@ namespace ActorTrading.Trading.ReadModel;
 
 /// <summary>
 /// The read tables of copy trading, named as operators of such systems already query them:
-/// <c>bots</c>, <c>bot_subscriptions</c> (with each subscription's statistics), <c>bot_signals</c> and
+/// <c>bots</c>, <c>exchange_accounts</c> (the API key, never the secret, not even encrypted), <c>bot_subscriptions</c> (with each subscription's statistics), <c>bot_signals</c> and
 /// <c>bot_signal_executions</c> (one row per subscription and signal: the outcome). No secret is ever
 /// written here: bots keep only a hash of their webhook secret, and it stays in the journal.
 /// </summary>
@@ -36,6 +36,17 @@ public sealed class TradingReadModel : IProjection
                 created_at              {time}       NOT NULL,
                 updated_at              {time}       NOT NULL
             );
+            CREATE TABLE IF NOT EXISTS exchange_accounts (
+                account_id varchar(64) PRIMARY KEY,
+                owner_id   varchar(64) NOT NULL,
+                exchange   text        NOT NULL,
+                testnet    {flag}      NOT NULL,
+                api_key    text        NOT NULL,
+                is_deleted {flag}      NOT NULL,
+                created_at {time}      NOT NULL,
+                updated_at {time}      NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS exchange_accounts_by_owner ON exchange_accounts (owner_id);
             CREATE TABLE IF NOT EXISTS bot_subscriptions (
                 subscription_id          varchar(64) PRIMARY KEY,
                 owner_id                 varchar(64) NOT NULL,
@@ -177,6 +188,14 @@ public sealed class TradingReadModel : IProjection
             SubscriptionPaused e => Status(entityId, "paused", e.At),
             SubscriptionResumed e => Status(entityId, "active", e.At),
             SubscriptionCancelled e => Status(entityId, "cancelled", e.At),
+            AccountEvents.AccountRegistered e => ("""
+                INSERT INTO exchange_accounts (account_id, owner_id, exchange, testnet, api_key, is_deleted, created_at, updated_at)
+                VALUES (@id, @owner, @exchange, @testnet, @key, @deleted, @at, @at)
+                """,
+                [("id", e.AccountId), ("owner", e.OwnerId), ("exchange", e.Exchange.ToString().ToLowerInvariant()), ("testnet", e.Testnet),
+                 ("key", e.ApiKey), ("deleted", false), ("at", e.At)]),
+            AccountEvents.AccountCredentialsChanged e => ("UPDATE exchange_accounts SET api_key = @key, updated_at = @at WHERE account_id = @id", [("id", entityId), ("key", e.ApiKey), ("at", e.At)]),
+            AccountEvents.AccountDeleted e => ("UPDATE exchange_accounts SET is_deleted = @deleted, updated_at = @at WHERE account_id = @id", [("id", entityId), ("deleted", true), ("at", e.At)]),
             _ => (null, []),
         };
     }
