@@ -1,0 +1,61 @@
+using ActorTrading.Actors;
+using ActorTrading.Domain;
+using ActorTrading.Exchanges;
+using ActorTrading.Trading;
+
+namespace ActorTrading.Node.Api;
+
+/// <summary>Exchange accounts: the API secret is write-only (encrypted at rest, never returned).</summary>
+internal static class AccountsApi
+{
+    public sealed record CreateAccountRequest(string? Exchange, bool? Testnet, string? ApiKey, string? SecretKey);
+
+    public static void MapAccountsApi(this IEndpointRouteBuilder app, IEndpointFilter admin)
+    {
+        var accounts = app.MapGroup("/api/v1/exchange-accounts").AddEndpointFilter(admin);
+        accounts.MapPost("", CreateAsync).WithName("CreateExchangeAccount");
+        accounts.MapGet("", async (NodeRuntime runtime, CancellationToken token) =>
+            Results.Json(await ReadTables.QueryAsync(runtime, "SELECT * FROM exchange_accounts WHERE is_deleted = @no ORDER BY created_at", token, ("no", false))))
+            .WithName("ListExchangeAccounts");
+    }
+
+    private static async Task<IResult> CreateAsync(CreateAccountRequest request, NodeRuntime runtime, CancellationToken cancellationToken)
+    {
+        var errors = new List<FieldError>();
+        if (!Enum.TryParse<ExchangeName>(request.Exchange, ignoreCase: true, out var exchange) || !Enum.IsDefined(exchange))
+        {
+            errors.Add(new FieldError("exchange", "must be paper, binance or bybit"));
+        }
+
+        if (string.IsNullOrWhiteSpace(request.ApiKey) || request.ApiKey.Length > 256)
+        {
+            errors.Add(new FieldError("api_key", "is required, at most 256 characters"));
+        }
+
+        if (string.IsNullOrWhiteSpace(request.SecretKey) || request.SecretKey.Length > 512)
+        {
+            errors.Add(new FieldError("secret_key", "is required, at most 512 characters"));
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Invalid(errors);
+        }
+
+        var accountId = Guid.CreateVersion7().ToString("N");
+        var reply = await runtime.Accounts.Ask<object>(new AccountProtocol.RegisterAccount(accountId, "admin", exchange, request.Testnet ?? false, request.ApiKey!, request.SecretKey!),
+            TimeSpan.FromSeconds(10), cancellationToken);
+        return reply switch
+        {
+            AccountProtocol.Ok => Results.Json(new Dictionary<string, object?>
+            {
+                ["id"] = accountId,
+                ["exchange"] = exchange.ToString().ToLowerInvariant(),
+                ["testnet"] = request.Testnet ?? false,
+                ["api_key"] = request.ApiKey,
+            }, statusCode: StatusCodes.Status201Created),
+            BotProtocol.Rejected rejected => Problems.From(rejected),
+            _ => Problems.Unexpected(reply),
+        };
+    }
+}

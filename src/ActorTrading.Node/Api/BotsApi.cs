@@ -1,0 +1,163 @@
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using ActorTrading.Actors;
+using ActorTrading.Domain;
+using ActorTrading.Trading;
+
+namespace ActorTrading.Node.Api;
+
+/// <summary>Bots: create (the master secret is shown once), list, read, change.</summary>
+internal static partial class BotsApi
+{
+    public sealed record CreateBotRequest(string? Name, string? Description, string? MasterWebhookPath, int? DefaultLeverage, decimal? DefaultMarginUsd,
+        decimal? DefaultStopLossPct, decimal? DefaultTakeProfitPct, int? SignalTtlSeconds);
+
+    public sealed record UpdateBotRequest(bool? IsActive, string? Description, int? DefaultLeverage, decimal? DefaultMarginUsd,
+        decimal? DefaultStopLossPct, decimal? DefaultTakeProfitPct, int? SignalTtlSeconds, bool? RotateSecret);
+
+    public static void MapBotsApi(this IEndpointRouteBuilder app, IEndpointFilter admin)
+    {
+        var bots = app.MapGroup("/api/v1/bots").AddEndpointFilter(admin);
+        bots.MapPost("", CreateAsync).WithName("CreateBot");
+        bots.MapGet("", ListAsync).WithName("ListBots");
+        bots.MapGet("/{id}", GetAsync).WithName("GetBot");
+        bots.MapPatch("/{id}", UpdateAsync).WithName("UpdateBot");
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{2,63}$")]
+    private static partial Regex PathPattern();
+
+    private static async Task<IResult> CreateAsync(CreateBotRequest request, NodeRuntime runtime, CancellationToken cancellationToken)
+    {
+        var errors = new List<FieldError>();
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 100)
+        {
+            errors.Add(new FieldError("name", "is required, at most 100 characters"));
+        }
+
+        var path = request.MasterWebhookPath ?? Guid.NewGuid().ToString("N");
+        if (!PathPattern().IsMatch(path))
+        {
+            errors.Add(new FieldError("master_webhook_path", "must be 3-64 characters of a-z, 0-9 and '-', starting with a letter or digit"));
+        }
+
+        var defaults = new TradingParameters(request.DefaultLeverage ?? 0, request.DefaultMarginUsd ?? 0, request.DefaultStopLossPct, request.DefaultTakeProfitPct);
+        errors.AddRange(EffectiveConfiguration.ValidateDefaults(defaults));
+        var ttl = request.SignalTtlSeconds ?? 60;
+        if (ttl is < 1 or > 86_400)
+        {
+            errors.Add(new FieldError("signal_ttl_seconds", "must be between 1 and 86400"));
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Invalid(errors);
+        }
+
+        var botId = Guid.CreateVersion7().ToString("N");
+        if (!runtime.TryReservePath(path, botId))
+        {
+            return Results.Problem($"webhook path '{path}' is taken", statusCode: StatusCodes.Status409Conflict);
+        }
+
+        var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var reply = await runtime.Regions.Bots.Ask<object>(new BotProtocol.CreateBot(botId, request.Name!.Trim(), request.Description ?? "", path,
+            BotEntity.HashSecret(secret), defaults, TimeSpan.FromSeconds(ttl)), TimeSpan.FromSeconds(10), cancellationToken);
+        if (reply is not BotProtocol.Ok)
+        {
+            runtime.ReleasePath(path);
+            return reply is BotProtocol.Rejected rejected ? Problems.From(rejected) : Problems.Unexpected(reply);
+        }
+
+        return Results.Json(new Dictionary<string, object?>
+        {
+            ["id"] = botId,
+            ["name"] = request.Name.Trim(),
+            ["master_webhook_path"] = path,
+            ["master_secret"] = secret,
+            ["master_secret_note"] = "shown once: put it in the alert's \"secret\" field",
+            ["webhook_url"] = $"/api/v1/bots/webhook/master/{path}",
+        }, statusCode: StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> ListAsync(NodeRuntime runtime, CancellationToken cancellationToken) =>
+        Results.Json(await ReadTables.QueryAsync(runtime, "SELECT * FROM bots ORDER BY created_at", cancellationToken));
+
+    private static async Task<IResult> GetAsync(string id, NodeRuntime runtime, CancellationToken cancellationToken)
+    {
+        var reply = await runtime.Regions.Bots.Ask<object>(new BotProtocol.GetBot(id), TimeSpan.FromSeconds(10), cancellationToken);
+        return reply switch
+        {
+            BotProtocol.CurrentBot bot => Results.Json(new Dictionary<string, object?>
+            {
+                ["id"] = bot.BotId,
+                ["name"] = bot.Name,
+                ["description"] = bot.Description,
+                ["master_webhook_path"] = bot.WebhookPath,
+                ["default_leverage"] = bot.Defaults.Leverage,
+                ["default_margin_usd"] = bot.Defaults.MarginUsd,
+                ["default_stop_loss_pct"] = bot.Defaults.StopLossPct,
+                ["default_take_profit_pct"] = bot.Defaults.TakeProfitPct,
+                ["signal_ttl_seconds"] = (int)bot.SignalTimeToLive.TotalSeconds,
+                ["is_active"] = bot.Active,
+                ["subscribers"] = bot.Subscribers.Count,
+                ["signals_received"] = bot.SignalsReceived,
+            }),
+            BotProtocol.Rejected rejected => Problems.From(rejected),
+            _ => Problems.Unexpected(reply),
+        };
+    }
+
+    private static async Task<IResult> UpdateAsync(string id, UpdateBotRequest request, NodeRuntime runtime, CancellationToken cancellationToken)
+    {
+        var current = await runtime.Regions.Bots.Ask<object>(new BotProtocol.GetBot(id), TimeSpan.FromSeconds(10), cancellationToken);
+        if (current is not BotProtocol.CurrentBot bot)
+        {
+            return current is BotProtocol.Rejected rejected ? Problems.From(rejected) : Problems.Unexpected(current);
+        }
+
+        var defaults = new TradingParameters(request.DefaultLeverage ?? bot.Defaults.Leverage, request.DefaultMarginUsd ?? bot.Defaults.MarginUsd,
+            request.DefaultStopLossPct ?? bot.Defaults.StopLossPct, request.DefaultTakeProfitPct ?? bot.Defaults.TakeProfitPct);
+        var errors = EffectiveConfiguration.ValidateDefaults(defaults).ToList();
+        if (request.SignalTtlSeconds is < 1 or > 86_400)
+        {
+            errors.Add(new FieldError("signal_ttl_seconds", "must be between 1 and 86400"));
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Invalid(errors);
+        }
+
+        var commands = new List<object>();
+        if (request.Description is not null || request.DefaultLeverage is not null || request.DefaultMarginUsd is not null || request.DefaultStopLossPct is not null
+            || request.DefaultTakeProfitPct is not null || request.SignalTtlSeconds is not null)
+        {
+            commands.Add(new BotProtocol.UpdateBot(id, request.Description, defaults, request.SignalTtlSeconds is { } ttl ? TimeSpan.FromSeconds(ttl) : null));
+        }
+
+        if (request.IsActive is { } active)
+        {
+            commands.Add(active ? new BotProtocol.ResumeBot(id) : new BotProtocol.PauseBot(id));
+        }
+
+        string? secret = null;
+        if (request.RotateSecret == true)
+        {
+            secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+            commands.Add(new BotProtocol.RotateSecret(id, BotEntity.HashSecret(secret)));
+        }
+
+        foreach (var command in commands)
+        {
+            var reply = await runtime.Regions.Bots.Ask<object>(command, TimeSpan.FromSeconds(10), cancellationToken);
+            if (reply is BotProtocol.Rejected rejected)
+            {
+                return Problems.From(rejected);
+            }
+        }
+
+        var updated = await GetAsync(id, runtime, cancellationToken);
+        return secret is null ? updated : Results.Json(new Dictionary<string, object?> { ["id"] = id, ["master_secret"] = secret, ["master_secret_note"] = "shown once" });
+    }
+}

@@ -1,0 +1,141 @@
+using ActorTrading.Actors;
+using ActorTrading.Domain;
+using ActorTrading.Trading;
+
+namespace ActorTrading.Node.Api;
+
+/// <summary>Subscriptions of exchange accounts to bots, with optional overrides and risk limits.</summary>
+internal static class SubscriptionsApi
+{
+    public sealed record CreateSubscriptionRequest(string? BotId, string? ExchangeAccountId, int? CustomLeverage, decimal? CustomMarginUsd,
+        decimal? CustomStopLossPct, decimal? CustomTakeProfitPct, decimal? MaxDailyLossUsd, int? MaxConcurrentPositions);
+
+    public sealed record UpdateSubscriptionRequest(bool? IsActive, int? CustomLeverage, decimal? CustomMarginUsd, decimal? CustomStopLossPct,
+        decimal? CustomTakeProfitPct, decimal? MaxDailyLossUsd, int? MaxConcurrentPositions);
+
+    public static void MapSubscriptionsApi(this IEndpointRouteBuilder app, IEndpointFilter admin)
+    {
+        var subscriptions = app.MapGroup("/api/v1/bot-subscriptions").AddEndpointFilter(admin);
+        subscriptions.MapPost("", CreateAsync).WithName("CreateSubscription");
+        subscriptions.MapGet("", async (NodeRuntime runtime, CancellationToken token) =>
+            Results.Json(await ReadTables.QueryAsync(runtime, "SELECT * FROM bot_subscriptions ORDER BY created_at", token))).WithName("ListSubscriptions");
+        subscriptions.MapGet("/{id}", async (string id, NodeRuntime runtime, CancellationToken token) =>
+            await runtime.Regions.Subscriptions.Ask<object>(new SubscriptionProtocol.GetSubscription(id), TimeSpan.FromSeconds(10), token) switch
+            {
+                SubscriptionProtocol.CurrentSubscription s => Results.Json(s),
+                BotProtocol.Rejected rejected => Problems.From(rejected),
+                var other => Problems.Unexpected(other),
+            }).WithName("GetSubscription");
+        subscriptions.MapPatch("/{id}", UpdateAsync).WithName("UpdateSubscription");
+        subscriptions.MapDelete("/{id}", CancelAsync).WithName("CancelSubscription");
+    }
+
+    private static (ParameterOverrides, RiskLimits, List<FieldError>) Validate(int? leverage, decimal? margin, decimal? stopLoss, decimal? takeProfit, decimal? maxLoss, int? maxPositions)
+    {
+        var overrides = new ParameterOverrides(leverage, margin, stopLoss, takeProfit);
+        var errors = EffectiveConfiguration.ValidateOverrides(overrides).ToList();
+        if (maxLoss is <= 0)
+        {
+            errors.Add(new FieldError("max_daily_loss_usd", $"must be greater than 0, got {maxLoss}"));
+        }
+
+        if (maxPositions is <= 0)
+        {
+            errors.Add(new FieldError("max_concurrent_positions", $"must be at least 1, got {maxPositions}"));
+        }
+
+        return (overrides, new RiskLimits(maxLoss, maxPositions), errors);
+    }
+
+    private static async Task<IResult> CreateAsync(CreateSubscriptionRequest request, NodeRuntime runtime, CancellationToken cancellationToken)
+    {
+        var (overrides, limits, errors) = Validate(request.CustomLeverage, request.CustomMarginUsd, request.CustomStopLossPct, request.CustomTakeProfitPct,
+            request.MaxDailyLossUsd, request.MaxConcurrentPositions);
+        if (string.IsNullOrWhiteSpace(request.BotId))
+        {
+            errors.Add(new FieldError("bot_id", "is required"));
+        }
+
+        if (string.IsNullOrWhiteSpace(request.ExchangeAccountId))
+        {
+            errors.Add(new FieldError("exchange_account_id", "is required"));
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Invalid(errors);
+        }
+
+        var timeout = TimeSpan.FromSeconds(10);
+        if (await runtime.Regions.Bots.Ask<object>(new BotProtocol.GetBot(request.BotId!), timeout, cancellationToken) is not BotProtocol.CurrentBot)
+        {
+            return Problems.Invalid("bot_id", $"bot {request.BotId} does not exist");
+        }
+
+        if (await runtime.Accounts.Ask<object>(new AccountProtocol.GetAccount(request.ExchangeAccountId!), timeout, cancellationToken) is not AccountProtocol.CurrentAccount { Deleted: false } account)
+        {
+            return Problems.Invalid("exchange_account_id", $"exchange account {request.ExchangeAccountId} does not exist");
+        }
+
+        var subscriptionId = Guid.CreateVersion7().ToString("N");
+        var created = await runtime.Regions.Subscriptions.Ask<object>(new SubscriptionProtocol.CreateSubscription(subscriptionId, account.OwnerId, request.BotId!,
+            account.AccountId, account.Exchange, overrides, limits), timeout, cancellationToken);
+        if (created is BotProtocol.Rejected rejected)
+        {
+            return Problems.From(rejected);
+        }
+
+        // The subscription exists before the bot fans out to it; if this step fails the call can be repeated.
+        var added = await runtime.Regions.Bots.Ask<object>(new BotProtocol.AddSubscriber(request.BotId!, subscriptionId), timeout, cancellationToken);
+        return added is BotProtocol.Rejected notAdded
+            ? Problems.From(notAdded)
+            : Results.Json(new Dictionary<string, object?> { ["id"] = subscriptionId, ["bot_id"] = request.BotId, ["exchange_account_id"] = account.AccountId, ["status"] = "active" },
+                statusCode: StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> UpdateAsync(string id, UpdateSubscriptionRequest request, NodeRuntime runtime, CancellationToken cancellationToken)
+    {
+        var timeout = TimeSpan.FromSeconds(10);
+        if (await runtime.Regions.Subscriptions.Ask<object>(new SubscriptionProtocol.GetSubscription(id), timeout, cancellationToken) is not SubscriptionProtocol.CurrentSubscription current)
+        {
+            return Results.Problem($"subscription {id} does not exist", statusCode: StatusCodes.Status404NotFound);
+        }
+
+        var (overrides, limits, errors) = Validate(request.CustomLeverage ?? current.Overrides.Leverage, request.CustomMarginUsd ?? current.Overrides.MarginUsd,
+            request.CustomStopLossPct ?? current.Overrides.StopLossPct, request.CustomTakeProfitPct ?? current.Overrides.TakeProfitPct,
+            request.MaxDailyLossUsd ?? current.Limits.MaxDailyLossUsd, request.MaxConcurrentPositions ?? current.Limits.MaxConcurrentPositions);
+        if (errors.Count > 0)
+        {
+            return Problems.Invalid(errors);
+        }
+
+        var commands = new List<object> { new SubscriptionProtocol.UpdateSubscription(id, overrides, limits) };
+        if (request.IsActive is { } active)
+        {
+            commands.Add(active ? new SubscriptionProtocol.ResumeSubscription(id) : new SubscriptionProtocol.PauseSubscription(id));
+        }
+
+        foreach (var command in commands)
+        {
+            if (await runtime.Regions.Subscriptions.Ask<object>(command, timeout, cancellationToken) is BotProtocol.Rejected rejected)
+            {
+                return Problems.From(rejected);
+            }
+        }
+
+        return Results.Json(await runtime.Regions.Subscriptions.Ask<object>(new SubscriptionProtocol.GetSubscription(id), timeout, cancellationToken));
+    }
+
+    private static async Task<IResult> CancelAsync(string id, NodeRuntime runtime, CancellationToken cancellationToken)
+    {
+        var timeout = TimeSpan.FromSeconds(10);
+        if (await runtime.Regions.Subscriptions.Ask<object>(new SubscriptionProtocol.GetSubscription(id), timeout, cancellationToken) is not SubscriptionProtocol.CurrentSubscription current)
+        {
+            return Results.Problem($"subscription {id} does not exist", statusCode: StatusCodes.Status404NotFound);
+        }
+
+        await runtime.Regions.Bots.Ask<object>(new BotProtocol.RemoveSubscriber(current.BotId, id), timeout, cancellationToken);
+        var reply = await runtime.Regions.Subscriptions.Ask<object>(new SubscriptionProtocol.CancelSubscription(id), timeout, cancellationToken);
+        return reply is BotProtocol.Rejected rejected ? Problems.From(rejected) : Results.NoContent();
+    }
+}

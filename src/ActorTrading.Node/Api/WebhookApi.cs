@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using ActorTrading.Actors;
+using ActorTrading.Domain;
+using ActorTrading.Trading;
+
+namespace ActorTrading.Node.Api;
+
+/// <summary>
+/// <c>POST /api/v1/bots/webhook/master/{path}</c>: where TradingView (or any HTTP client) posts alerts.
+/// The body is JSON, sent as <c>application/json</c> or as <c>text/plain</c> (TradingView's choice when the
+/// alert message is not strict JSON). The answer is 202 once the signal is durable; the fan-out goes on.
+/// </summary>
+internal static class WebhookApi
+{
+    public static void MapWebhookApi(this IEndpointRouteBuilder app) =>
+        app.MapPost("/api/v1/bots/webhook/master/{path}", ReceiveAlertAsync).WithName("ReceiveAlert");
+
+    private static async Task<IResult> ReceiveAlertAsync(string path, HttpRequest request, NodeRuntime runtime, int? wait, CancellationToken cancellationToken)
+    {
+        var limit = runtime.Options.MaxWebhookBodyBytes;
+        if (request.ContentLength > limit)
+        {
+            return Results.Problem($"body is larger than {limit} bytes", statusCode: StatusCodes.Status413PayloadTooLarge);
+        }
+
+        var buffer = new char[limit + 1];
+        using var reader = new StreamReader(request.Body);
+        var read = await reader.ReadBlockAsync(buffer, cancellationToken);
+        if (read > limit)
+        {
+            return Results.Problem($"body is larger than {limit} bytes", statusCode: StatusCodes.Status413PayloadTooLarge);
+        }
+
+        var (alert, errors) = AlertParser.Parse(new string(buffer, 0, read));
+        if (alert is null)
+        {
+            return Problems.Invalid(errors);
+        }
+
+        if (runtime.BotIdForPath(path) is not { } botId)
+        {
+            return Results.Problem($"no bot listens on webhook path '{path}'", statusCode: StatusCodes.Status404NotFound);
+        }
+
+        if (wait is < 0 || wait > runtime.Options.MaxWebhookWaitMs)
+        {
+            return Problems.Invalid("wait", $"must be between 0 and {runtime.Options.MaxWebhookWaitMs} milliseconds");
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var reply = await runtime.Regions.Bots.Ask<object>(new BotProtocol.AcceptSignal(botId, alert.Secret, alert.Signal), TimeSpan.FromSeconds(2.5), cancellationToken);
+        if (reply is BotProtocol.Rejected rejected)
+        {
+            return Problems.From(rejected);
+        }
+
+        if (reply is not BotProtocol.SignalAcceptedReply accepted)
+        {
+            return Problems.Unexpected(reply);
+        }
+
+        var body = new Dictionary<string, object?>
+        {
+            ["success"] = true,
+            ["bot_name"] = accepted.BotName,
+            ["signal_id"] = accepted.SignalId,
+            ["subscribers"] = accepted.Subscribers,
+            ["duplicate"] = accepted.Duplicate,
+            ["timestamp"] = accepted.AcceptedAt,
+        };
+        if (wait is > 0)
+        {
+            body["broadcast_stats"] = await SignalsApi.WaitForOutcomesAsync(runtime, accepted.SignalId, TimeSpan.FromMilliseconds(wait.Value), started, cancellationToken);
+        }
+
+        return Results.Json(body, statusCode: StatusCodes.Status202Accepted);
+    }
+}

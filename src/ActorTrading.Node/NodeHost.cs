@@ -1,0 +1,70 @@
+using System.Text.Json;
+using ActorTrading.Exchanges.Paper;
+using ActorTrading.Node.Api;
+
+namespace ActorTrading.Node;
+
+/// <summary>Builds the node's web application: settings, runtime, HTTP API, health.</summary>
+public static class NodeHost
+{
+    /// <summary>Builds (and starts the runtime of) a node; <paramref name="prices"/> replaces the paper exchange's random walk (tests).</summary>
+    public static async Task<WebApplication> BuildAsync(string[] args, IPriceSource? prices = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        builder.Configuration.AddJsonFile("config/actortrading.json", optional: true).AddCommandLine(args);
+        var options = ReadOptions(builder.Configuration, args);
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+            json.SerializerOptions.TypeInfoResolverChain.Insert(0, new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver());
+        });
+        builder.Services.AddProblemDetails();
+        builder.Services.AddHealthChecks();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
+
+        var runtime = await NodeRuntime.StartAsync(options, builder.Services.BuildServiceProvider().GetRequiredService<ILoggerFactory>(),
+            line => Console.WriteLine($"actortrading: {line}"), prices);
+        builder.Services.AddSingleton(runtime);
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        var admin = new AdminAuthentication(runtime);
+        app.MapWebhookApi();
+        app.MapSignalsApi(admin);
+        app.MapBotsApi(admin);
+        app.MapAccountsApi(admin);
+        app.MapSubscriptionsApi(admin);
+        app.MapGet("/health/live", () => Results.Ok(new { status = "live" }));
+        app.MapGet("/health/ready", () => runtime.ReadModel.Status.LastError is { } error
+            ? Results.Json(new { status = "degraded", projection = error }, statusCode: StatusCodes.Status503ServiceUnavailable)
+            : Results.Ok(new { status = "ready", store = runtime.Stores.Description }));
+        app.MapGet("/api/v1/bots/health", () => Results.Ok(new
+        {
+            status = "ok",
+            read_model_lag_events = runtime.ReadModel.Status.Head.Ordering - runtime.ReadModel.Status.Offset.Ordering,
+            dead_letters = runtime.System.DeadLetterCount,
+        }));
+        app.Lifetime.ApplicationStopping.Register(() => runtime.DisposeAsync().AsTask().GetAwaiter().GetResult());
+        if (options.Demo)
+        {
+            app.Lifetime.ApplicationStarted.Register(() => _ = Demo.CreateAsync(app, runtime));
+        }
+
+        return app;
+    }
+
+    private static NodeOptions ReadOptions(ConfigurationManager configuration, string[] args)
+    {
+        var options = configuration.GetSection("ActorTrading").Get<NodeOptions>() ?? new NodeOptions();
+        string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
+        return options with
+        {
+            DataDirectory = Env("ACTORTRADING_DATA_DIR") ?? options.DataDirectory,
+            Postgres = Env("ACTORTRADING_POSTGRES") ?? options.Postgres,
+            AdminToken = Env("ACTORTRADING_ADMIN_TOKEN") ?? options.AdminToken,
+            SecretKey = Env("ACTORTRADING_SECRET_KEY") ?? options.SecretKey,
+            Demo = options.Demo || args.Contains("--demo"),
+        };
+    }
+}

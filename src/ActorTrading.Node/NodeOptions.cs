@@ -1,0 +1,51 @@
+namespace ActorTrading.Node;
+
+/// <summary>
+/// The node's settings, from config/*.json, then environment variables, then the command line (.NET's order).
+/// Every key, its default and why; README.md lists them too.
+/// </summary>
+public sealed record NodeOptions
+{
+    /// <summary>Where the SQLite file, the generated admin token hash and the generated secret key live. Env <c>ACTORTRADING_DATA_DIR</c>. Default <c>./data</c>.</summary>
+    public string DataDirectory { get; init; } = "data";
+
+    /// <summary>PostgreSQL connection string; set, it replaces the SQLite file. Env <c>ACTORTRADING_POSTGRES</c>.</summary>
+    public string? Postgres { get; init; }
+
+    /// <summary>The admin API token. Env <c>ACTORTRADING_ADMIN_TOKEN</c>. Unset: one is generated at first start,
+    /// printed once, and only its hash is kept in the data directory.</summary>
+    public string? AdminToken { get; init; }
+
+    /// <summary>Base64 of the 32-byte key that encrypts exchange API secrets at rest. Env <c>ACTORTRADING_SECRET_KEY</c>.
+    /// Unset: one is generated at first start into the data directory (readable by the node's user only);
+    /// set it explicitly for any deployment that matters, and keep it out of backups of the data.</summary>
+    public string? SecretKey { get; init; }
+
+    /// <summary>Creates a demo bot with paper subscriptions at start and prints how to fire it. Flag <c>--demo</c>.</summary>
+    public bool Demo { get; init; }
+
+    /// <summary>Largest webhook body in bytes. Default 16 KiB.</summary>
+    public int MaxWebhookBodyBytes { get; init; } = 16 * 1024;
+
+    /// <summary>Longest <c>?wait=</c> a webhook caller may ask for. Default 10 s.</summary>
+    public int MaxWebhookWaitMs { get; init; } = 10_000;
+
+    /// <summary>Throws naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(DataDirectory))
+        {
+            throw new ArgumentException("ActorTrading:DataDirectory (ACTORTRADING_DATA_DIR) must name a directory");
+        }
+
+        if (AdminToken is { Length: < 16 })
+        {
+            throw new ArgumentException("ActorTrading:AdminToken (ACTORTRADING_ADMIN_TOKEN) must be at least 16 characters");
+        }
+
+        if (MaxWebhookBodyBytes is < 256 or > 1024 * 1024)
+        {
+            throw new ArgumentException("ActorTrading:MaxWebhookBodyBytes must be between 256 and 1048576");
+        }
+    }
+}

@@ -1,0 +1,173 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Security.Cryptography;
+using ActorTrading.Actors;
+using ActorTrading.Exchanges;
+using ActorTrading.Exchanges.Paper;
+using ActorTrading.Exchanges.Transport;
+using ActorTrading.Persistence.Hosting;
+using ActorTrading.Persistence.Projections;
+using ActorTrading.Trading;
+using ActorTrading.Trading.ReadModel;
+
+namespace ActorTrading.Node;
+
+/// <summary>
+/// Everything a node runs: the stores, the actor system with the bot, subscription and account regions,
+/// the projections, the paper exchange and the webhook paths. Started once at boot; stopped by coordinated
+/// shutdown (shards hand off, then the stores close).
+/// </summary>
+public sealed class NodeRuntime : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, string> _botIdByPath = new(StringComparer.Ordinal);
+
+    private NodeRuntime(NodeOptions options, ActorSystem system, DurableStores stores, TradingRegions regions, IActorRef accounts,
+        ProjectionRunner readModel, ProjectionRunner operationLog, PaperExchange paper, string adminTokenSha256)
+    {
+        Options = options;
+        System = system;
+        Stores = stores;
+        Regions = regions;
+        Accounts = accounts;
+        ReadModel = readModel;
+        OperationLog = operationLog;
+        Paper = paper;
+        AdminTokenSha256 = adminTokenSha256;
+    }
+
+    /// <summary>The settings.</summary>
+    public NodeOptions Options { get; }
+
+    /// <summary>The actor system.</summary>
+    public ActorSystem System { get; }
+
+    /// <summary>The stores.</summary>
+    public DurableStores Stores { get; }
+
+    /// <summary>The bot and subscription regions.</summary>
+    public TradingRegions Regions { get; }
+
+    /// <summary>The exchange account region.</summary>
+    public IActorRef Accounts { get; }
+
+    /// <summary>The trading read tables' projection.</summary>
+    public ProjectionRunner ReadModel { get; }
+
+    /// <summary>The operation log's projection.</summary>
+    public ProjectionRunner OperationLog { get; }
+
+    /// <summary>The paper exchange (its prices move with a random walk unless a test fixes them).</summary>
+    public PaperExchange Paper { get; }
+
+    /// <summary>SHA-256 (hex) of the admin token.</summary>
+    public string AdminTokenSha256 { get; }
+
+    /// <summary>Starts everything; <paramref name="announce"/> receives start-up lines (the one-time admin token when one is generated).</summary>
+    public static async Task<NodeRuntime> StartAsync(NodeOptions options, ILoggerFactory loggerFactory, Action<string> announce, IPriceSource? prices = null)
+    {
+        options.Validate();
+        Directory.CreateDirectory(options.DataDirectory);
+        var adminTokenSha256 = AdminToken(options, announce);
+        var protector = SecretKey(options, announce);
+
+        var stores = await DurableStores.OpenAsync(
+            new DurableStoreOptions { DataDirectory = options.DataDirectory, PostgresConnectionString = options.Postgres },
+            TradingSerializer.Create());
+        announce($"durable store: {stores.Description}");
+        var system = ActorSystem.Create("actortrading", new ActorSystemSettings { LoggerFactory = loggerFactory });
+        ActorTrading.Actors.Persistence.Persistence.Get(system).Use(stores.Journal, stores.SnapshotStore);
+
+        var paper = new PaperExchange(prices ?? new RandomWalkPrices(), new PaperExchangeSettings());
+        var factory = new ExchangeAccountFactory(ExchangeClientSettings.FromEnvironment(), credentials => paper.Account(credentials.ApiKey));
+        var accounts = TradingRegions.StartAccounts(system, protector);
+        var gateways = new AccountGateways(new EntityAccountDirectory(accounts, protector, TimeSpan.FromSeconds(10)), factory, new AccountGatewaySettings(), TimeProvider.System);
+        var regions = TradingRegions.Start(system, gateways);
+        var projectionLogger = loggerFactory.CreateLogger("ActorTrading.Projections");
+        var readModel = await ProjectionRunner.StartAsync(new TradingReadModel(), stores.ProjectionStore, new ProjectionSettings { PollInterval = TimeSpan.FromMilliseconds(250) }, projectionLogger);
+        var operationLog = await ProjectionRunner.StartAsync(new OperationLogProjection(), stores.ProjectionStore, new ProjectionSettings(), projectionLogger);
+        var runtime = new NodeRuntime(options, system, stores, regions, accounts, readModel, operationLog, paper, adminTokenSha256);
+        await readModel.WaitUntilCaughtUpAsync(TimeSpan.FromMinutes(5));
+        await runtime.LoadWebhookPathsAsync();
+        return runtime;
+    }
+
+    /// <summary>The bot behind a webhook path.</summary>
+    public string? BotIdForPath(string path) => _botIdByPath.GetValueOrDefault(path);
+
+    /// <summary>Reserves a webhook path for a new bot; false when it is taken.</summary>
+    public bool TryReservePath(string path, string botId) => _botIdByPath.TryAdd(path, botId);
+
+    /// <summary>Releases a path reserved for a bot that was not created after all.</summary>
+    public void ReleasePath(string path) => _botIdByPath.TryRemove(path, out _);
+
+    /// <summary>A connection to the read tables.</summary>
+    public Task<DbConnection> OpenReadModelAsync(CancellationToken cancellationToken) => Stores.ProjectionStore.OpenAsync(cancellationToken);
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        await CoordinatedShutdown.Get(System).Run("node stopping");
+        await ReadModel.DisposeAsync();
+        await OperationLog.DisposeAsync();
+        await Stores.DisposeAsync();
+    }
+
+    private async Task LoadWebhookPathsAsync()
+    {
+        await using var connection = await OpenReadModelAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT master_webhook_path, bot_id FROM bots";
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            _botIdByPath[reader.GetString(0)] = reader.GetString(1);
+        }
+    }
+
+    private static string AdminToken(NodeOptions options, Action<string> announce)
+    {
+        if (options.AdminToken is { } configured)
+        {
+            return Sha256(configured);
+        }
+
+        var file = Path.Combine(options.DataDirectory, "admin-token.sha256");
+        if (File.Exists(file))
+        {
+            return File.ReadAllText(file).Trim();
+        }
+
+        var token = "at_admin_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        WritePrivate(file, Sha256(token));
+        announce($"generated admin token (shown once, only its hash is kept in {file}): {token}");
+        return Sha256(token);
+    }
+
+    private static SecretProtector SecretKey(NodeOptions options, Action<string> announce)
+    {
+        if (options.SecretKey is { } configured)
+        {
+            return SecretProtector.FromBase64(configured);
+        }
+
+        var file = Path.Combine(options.DataDirectory, "secret.key");
+        if (!File.Exists(file))
+        {
+            WritePrivate(file, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+            announce($"generated the key that encrypts exchange API secrets: {file} (set ACTORTRADING_SECRET_KEY in production)");
+        }
+
+        return SecretProtector.FromBase64(File.ReadAllText(file).Trim());
+    }
+
+    private static void WritePrivate(string file, string content)
+    {
+        File.WriteAllText(file, content);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+    }
+
+    internal static string Sha256(string value) => Convert.ToHexStringLower(SHA256.HashData(global::System.Text.Encoding.UTF8.GetBytes(value)));
+}

@@ -1,0 +1,4 @@
+using ActorTrading.Node;
+
+var app = await NodeHost.BuildAsync(args);
+await app.RunAsync();

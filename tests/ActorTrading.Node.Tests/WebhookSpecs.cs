@@ -1,0 +1,126 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using ActorTrading.Exchanges.Paper;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ActorTrading.Node.Tests;
+
+/// <summary>The node end to end over HTTP on loopback (Kestrel, SQLite file, paper exchange).</summary>
+public sealed class WebhookSpecs : IAsyncLifetime
+{
+    private const string AdminToken = "test-admin-token-0123456789";
+    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "actortrading-node-" + Guid.NewGuid().ToString("N"));
+    private readonly FixedPrices _prices = new();
+    private WebApplication _app = null!;
+    private HttpClient _http = null!;
+
+    public async Task InitializeAsync()
+    {
+        _app = await NodeHost.BuildAsync(["--urls", "http://127.0.0.1:0", "--ActorTrading:DataDirectory", _dataDirectory, "--ActorTrading:AdminToken", AdminToken], _prices);
+        await _app.StartAsync();
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        _http = new HttpClient { BaseAddress = new Uri(address) };
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dataDirectory, recursive: true);
+    }
+
+    private async Task<JsonElement> PostAsync(string path, object body, HttpStatusCode expected)
+    {
+        var response = await _http.PostAsJsonAsync(path, body);
+        var text = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(expected, text);
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    private async Task<(string BotPath, string Secret, string BotId)> BotWithSubscribersAsync()
+    {
+        var bot = await PostAsync("/api/v1/bots", new { name = "Trend", master_webhook_path = "trend-1", default_leverage = 10, default_margin_usd = 100, default_stop_loss_pct = 2, default_take_profit_pct = 4 }, HttpStatusCode.Created);
+        var botId = bot.GetProperty("id").GetString()!;
+        foreach (var (key, margin) in new[] { ("k1", (decimal?)null), ("k2", 250m) })
+        {
+            var account = await PostAsync("/api/v1/exchange-accounts", new { exchange = "paper", testnet = false, api_key = key, secret_key = "paper-secret" }, HttpStatusCode.Created);
+            account.TryGetProperty("secret_key", out _).ShouldBeFalse();
+            await PostAsync("/api/v1/bot-subscriptions", new { bot_id = botId, exchange_account_id = account.GetProperty("id").GetString(), custom_margin_usd = margin }, HttpStatusCode.Created);
+        }
+
+        return ("trend-1", bot.GetProperty("master_secret").GetString()!, botId);
+    }
+
+    [Fact]
+    public async Task A_tradingview_alert_sent_as_text_plain_is_acknowledged_and_traded_by_every_subscriber()
+    {
+        _prices.Set("BTCUSDT", 64_000m);
+        var (path, secret, _) = await BotWithSubscribersAsync();
+        var alert = $$"""{"secret":"{{secret}}","ticker":"BINANCE:BTCUSDT.P","action":"buy","price":"64000","alert_id":"a-1"}""";
+
+        var response = await _http.PostAsync($"/api/v1/bots/webhook/master/{path}?wait=5000", new StringContent(alert, Encoding.UTF8, "text/plain"));
+        var text = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, text);
+        var body = JsonDocument.Parse(text).RootElement;
+        body.GetProperty("subscribers").GetInt32().ShouldBe(2);
+        var stats = body.GetProperty("broadcast_stats");
+        stats.GetProperty("successful_executions").GetInt32().ShouldBe(2);
+
+        var signal = JsonDocument.Parse(await _http.GetStringAsync($"/api/v1/signals/{body.GetProperty("signal_id").GetString()}")).RootElement;
+        var quantities = signal.GetProperty("executions").EnumerateArray().Select(e => e.GetProperty("quantity").GetDecimal()).Order().ToArray();
+        quantities.ShouldBe([0.015m, 0.039m]);
+
+        // The same alert again: the first signal's id, nothing traded twice.
+        var again = JsonDocument.Parse(await (await _http.PostAsync($"/api/v1/bots/webhook/master/{path}", new StringContent(alert, Encoding.UTF8, "text/plain"))).Content.ReadAsStringAsync()).RootElement;
+        again.GetProperty("signal_id").GetString().ShouldBe(body.GetProperty("signal_id").GetString());
+        again.GetProperty("duplicate").GetBoolean().ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task A_bad_alert_gets_a_clear_error_naming_the_field_and_changes_nothing()
+    {
+        var (path, secret, botId) = await BotWithSubscribersAsync();
+        var malformed = await _http.PostAsync($"/api/v1/bots/webhook/master/{path}", new StringContent($$"""{"secret":"{{secret}}","ticker":"BTCUSDT","action":"hold"}""", Encoding.UTF8, "application/json"));
+        malformed.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await malformed.Content.ReadAsStringAsync()).ShouldContain("action");
+
+        var wrongSecret = await _http.PostAsync($"/api/v1/bots/webhook/master/{path}", new StringContent("""{"secret":"nope","ticker":"BTCUSDT","action":"buy"}""", Encoding.UTF8, "application/json"));
+        wrongSecret.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+
+        var unknown = await _http.PostAsync("/api/v1/bots/webhook/master/no-such-path", new StringContent($$"""{"secret":"{{secret}}","ticker":"BTCUSDT","action":"buy"}""", Encoding.UTF8, "application/json"));
+        unknown.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+
+        var huge = await _http.PostAsync($"/api/v1/bots/webhook/master/{path}", new StringContent(new string(' ', 20_000), Encoding.UTF8, "text/plain"));
+        huge.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+
+        var bot = JsonDocument.Parse(await _http.GetStringAsync($"/api/v1/bots/{botId}")).RootElement;
+        bot.GetProperty("signals_received").GetInt32().ShouldBe(0);
+        (await _http.GetAsync("/health/ready")).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task The_admin_api_needs_the_token_and_validates_every_field()
+    {
+        using var anonymous = new HttpClient { BaseAddress = _http.BaseAddress };
+        (await anonymous.GetAsync("/api/v1/bots")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+
+        var invalid = await PostAsync("/api/v1/bots", new { name = "", default_leverage = 0, default_margin_usd = -1 }, HttpStatusCode.BadRequest);
+        var fields = invalid.GetProperty("errors").EnumerateObject().Select(p => p.Name).ToArray();
+        fields.ShouldBe(["name", "default_leverage", "default_margin_usd"], ignoreOrder: true);
+
+        var (_, _, botId) = await BotWithSubscribersAsync();
+        var badOverride = await PostAsync("/api/v1/bot-subscriptions", new { bot_id = botId, exchange_account_id = "x", custom_leverage = 0 }, HttpStatusCode.BadRequest);
+        badOverride.GetProperty("errors").TryGetProperty("custom_leverage", out _).ShouldBeTrue();
+        (await PostAsync("/api/v1/bots", new { name = "Again", master_webhook_path = "trend-1", default_leverage = 5, default_margin_usd = 10 }, HttpStatusCode.Conflict))
+            .GetProperty("detail").GetString()!.ShouldContain("trend-1");
+    }
+}
