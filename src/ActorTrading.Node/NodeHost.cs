@@ -7,8 +7,9 @@ namespace ActorTrading.Node;
 /// <summary>Builds the node's web application: settings, runtime, HTTP API, health.</summary>
 public static class NodeHost
 {
-    /// <summary>Builds (and starts the runtime of) a node; <paramref name="prices"/> replaces the paper exchange's random walk (tests).</summary>
-    public static async Task<WebApplication> BuildAsync(string[] args, IPriceSource? prices = null)
+    /// <summary>Builds (and starts the runtime of) a node; <paramref name="prices"/> replaces the paper exchange's random walk and
+    /// <paramref name="exchanges"/> the exchange settings from the environment (tests).</summary>
+    public static async Task<WebApplication> BuildAsync(string[] args, IPriceSource? prices = null, ActorTrading.Exchanges.Transport.ExchangeClientSettings? exchanges = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
         builder.Configuration.AddJsonFile("config/actortrading.json", optional: true).AddCommandLine(args);
@@ -24,7 +25,7 @@ public static class NodeHost
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
 
         var runtime = await NodeRuntime.StartAsync(options, builder.Services.BuildServiceProvider().GetRequiredService<ILoggerFactory>(),
-            line => Console.WriteLine($"actortrading: {line}"), prices);
+            line => Console.WriteLine($"actortrading: {line}"), prices, exchanges);
         builder.Services.AddSingleton(runtime);
 
         var app = builder.Build();

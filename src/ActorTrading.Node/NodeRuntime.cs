@@ -62,8 +62,8 @@ public sealed class NodeRuntime : IAsyncDisposable
     /// <summary>SHA-256 (hex) of the admin token.</summary>
     public string AdminTokenSha256 { get; }
 
-    /// <summary>Starts everything; <paramref name="announce"/> receives start-up lines (the one-time admin token when one is generated).</summary>
-    public static async Task<NodeRuntime> StartAsync(NodeOptions options, ILoggerFactory loggerFactory, Action<string> announce, IPriceSource? prices = null)
+    /// <summary>Starts everything (<paramref name="prices"/> and <paramref name="exchanges"/> replace the paper market and the exchange settings from the environment, for tests); <paramref name="announce"/> receives start-up lines (the one-time admin token when one is generated).</summary>
+    public static async Task<NodeRuntime> StartAsync(NodeOptions options, ILoggerFactory loggerFactory, Action<string> announce, IPriceSource? prices = null, ExchangeClientSettings? exchanges = null)
     {
         options.Validate();
         Directory.CreateDirectory(options.DataDirectory);
@@ -78,7 +78,7 @@ public sealed class NodeRuntime : IAsyncDisposable
         ActorTrading.Actors.Persistence.Persistence.Get(system).Use(stores.Journal, stores.SnapshotStore);
 
         var paper = new PaperExchange(prices ?? new RandomWalkPrices(), new PaperExchangeSettings());
-        var factory = new ExchangeAccountFactory(ExchangeClientSettings.FromEnvironment(), credentials => paper.Account(credentials.ApiKey));
+        var factory = new ExchangeAccountFactory(exchanges ?? ExchangeClientSettings.FromEnvironment(), credentials => paper.Account(credentials.ApiKey));
         var accounts = TradingRegions.StartAccounts(system, protector);
         var gateways = new AccountGateways(new EntityAccountDirectory(accounts, protector, TimeSpan.FromSeconds(10)), factory, new AccountGatewaySettings(), TimeProvider.System);
         var regions = TradingRegions.Start(system, gateways);

@@ -1,0 +1,90 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using ActorTrading.Domain;
+using ActorTrading.ExchangeSimulator;
+using ActorTrading.Exchanges.Transport;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ActorTrading.Node.Tests;
+
+/// <summary>A webhook signal trades through the real Binance and Bybit clients against the simulator on loopback.</summary>
+public sealed class RealExchangeSpecs : IAsyncLifetime
+{
+    private const string AdminToken = "test-admin-token-0123456789";
+    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "actortrading-node-" + Guid.NewGuid().ToString("N"));
+    private SimulatorHost _simulator = null!;
+    private WebApplication _app = null!;
+    private HttpClient _http = null!;
+
+    public async Task InitializeAsync()
+    {
+        _simulator = await SimulatorHost.StartAsync();
+        _simulator.State.SetPrice("BTCUSDT", 64_000m);
+        _simulator.State.RegisterAccount("binance-key", "binance-secret");
+        _simulator.State.RegisterAccount("bybit-key", "bybit-secret");
+        var exchanges = new ExchangeClientSettings { BinanceBaseUrl = _simulator.BaseUrl, BybitBaseUrl = _simulator.BaseUrl };
+        _app = await NodeHost.BuildAsync(["--urls", "http://127.0.0.1:0", "--ActorTrading:DataDirectory", _dataDirectory, "--ActorTrading:AdminToken", AdminToken], exchanges: exchanges);
+        await _app.StartAsync();
+        _http = new HttpClient { BaseAddress = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()) };
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await _simulator.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dataDirectory, recursive: true);
+    }
+
+    private async Task<JsonElement> PostAsync(string path, object body)
+    {
+        var response = await _http.PostAsJsonAsync(path, body);
+        var text = await response.Content.ReadAsStringAsync();
+        response.IsSuccessStatusCode.ShouldBeTrue(text);
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task A_webhook_signal_trades_on_binance_and_bybit_with_leverage_market_order_stop_loss_and_take_profit_and_is_recorded()
+    {
+        var bot = await PostAsync("/api/v1/bots", new { name = "Real", master_webhook_path = "real-1", default_leverage = 10, default_margin_usd = 100, default_stop_loss_pct = 2, default_take_profit_pct = 4 });
+        var subscriptions = new Dictionary<string, string>();
+        foreach (var (exchange, key) in new[] { ("binance", "binance-key"), ("bybit", "bybit-key") })
+        {
+            var account = await PostAsync("/api/v1/exchange-accounts", new { exchange, testnet = true, api_key = key, secret_key = key.Replace("key", "secret", StringComparison.Ordinal) });
+            var subscription = await PostAsync("/api/v1/bot-subscriptions", new { bot_id = bot.GetProperty("id").GetString(), exchange_account_id = account.GetProperty("id").GetString() });
+            subscriptions[key] = subscription.GetProperty("id").GetString()!;
+        }
+
+        var alert = $$"""{"secret":"{{bot.GetProperty("master_secret").GetString()}}","ticker":"BINANCE:BTCUSDT.P","action":"buy"}""";
+        var response = await _http.PostAsync("/api/v1/bots/webhook/master/real-1?wait=10000", new StringContent(alert, Encoding.UTF8, "text/plain"));
+        var text = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, text);
+        var accepted = JsonDocument.Parse(text).RootElement;
+        accepted.GetProperty("broadcast_stats").GetProperty("successful_executions").GetInt32().ShouldBe(2, text);
+        var signalId = accepted.GetProperty("signal_id").GetString()!;
+
+        foreach (var (key, subscriptionId) in subscriptions)
+        {
+            var orders = _simulator.State.Orders().Where(o => o.ApiKey == key).ToList();
+            orders.Select(o => o.ClientOrderId).ShouldBe([
+                ClientOrderIds.For(subscriptionId, signalId, ClientOrderIds.Legs.Open),
+                ClientOrderIds.For(subscriptionId, signalId, ClientOrderIds.Legs.StopLoss),
+                ClientOrderIds.For(subscriptionId, signalId, ClientOrderIds.Legs.TakeProfit)], key);
+            orders[0].Quantity.ShouldBe(0.015m, key);
+            _simulator.State.LeverageOf(_simulator.State.Account(key.StartsWith("binance", StringComparison.Ordinal) ? Venue.Binance : Venue.Bybit, key)!, "BTCUSDT").ShouldBe(10, key);
+        }
+
+        var signal = JsonDocument.Parse(await _http.GetStringAsync($"/api/v1/signals/{signalId}")).RootElement;
+        signal.GetProperty("executions").EnumerateArray().Select(e => e.GetProperty("status").GetString()).ShouldBe(["executed", "executed"]);
+    }
+}
