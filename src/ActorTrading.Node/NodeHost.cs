@@ -12,7 +12,7 @@ public static class NodeHost
     public static async Task<WebApplication> BuildAsync(string[] args, IPriceSource? prices = null, ActorTrading.Exchanges.Transport.ExchangeClientSettings? exchanges = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
-        builder.Configuration.AddJsonFile("config/actortrading.json", optional: true).AddCommandLine(args);
+        builder.Configuration.AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "config", "actortrading.json"), optional: true).AddEnvironmentVariables().AddCommandLine(args);
         var options = ReadOptions(builder.Configuration, args);
         builder.Services.ConfigureHttpJsonOptions(json =>
         {
