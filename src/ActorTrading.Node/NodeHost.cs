@@ -30,12 +30,14 @@ public static class NodeHost
 
         var app = builder.Build();
         app.UseExceptionHandler();
-        var admin = new AdminAuthentication(runtime);
+        var admin = new TokenAuthentication(runtime, adminOnly: true);
+        var anyCaller = new TokenAuthentication(runtime, adminOnly: false);
         app.MapWebhookApi();
         app.MapSignalsApi(admin);
         app.MapBotsApi(admin);
-        app.MapAccountsApi(admin);
-        app.MapSubscriptionsApi(admin);
+        app.MapUsersApi(admin);
+        app.MapAccountsApi(anyCaller);
+        app.MapSubscriptionsApi(anyCaller);
         app.MapGet("/health/live", () => Results.Ok(new { status = "live" }));
         app.MapGet("/health/ready", () => runtime.ReadModel.Status.LastError is { } error
             ? Results.Json(new { status = "degraded", projection = error }, statusCode: StatusCodes.Status503ServiceUnavailable)

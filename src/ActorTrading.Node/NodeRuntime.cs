@@ -20,10 +20,12 @@ namespace ActorTrading.Node;
 public sealed class NodeRuntime : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, string> _botIdByPath = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _userIdByTokenSha256 = new(StringComparer.Ordinal);
 
-    private NodeRuntime(NodeOptions options, ActorSystem system, DurableStores stores, TradingRegions regions, IActorRef accounts,
+    private NodeRuntime(NodeOptions options, ActorSystem system, DurableStores stores, TradingRegions regions, IActorRef accounts, IActorRef users,
         ProjectionRunner readModel, ProjectionRunner operationLog, PaperExchange paper, string adminTokenSha256)
     {
+        Users = users;
         Options = options;
         System = system;
         Stores = stores;
@@ -49,6 +51,9 @@ public sealed class NodeRuntime : IAsyncDisposable
 
     /// <summary>The exchange account region.</summary>
     public IActorRef Accounts { get; }
+
+    /// <summary>The user region.</summary>
+    public IActorRef Users { get; }
 
     /// <summary>The trading read tables' projection.</summary>
     public ProjectionRunner ReadModel { get; }
@@ -82,12 +87,13 @@ public sealed class NodeRuntime : IAsyncDisposable
         var accounts = TradingRegions.StartAccounts(system, protector);
         var gateways = new AccountGateways(new EntityAccountDirectory(accounts, protector, TimeSpan.FromSeconds(10)), factory, new AccountGatewaySettings(), TimeProvider.System);
         var regions = TradingRegions.Start(system, gateways);
+        var users = UserEntity.StartRegion(system);
         var projectionLogger = loggerFactory.CreateLogger("ActorTrading.Projections");
         var readModel = await ProjectionRunner.StartAsync(new TradingReadModel(), stores.ProjectionStore, new ProjectionSettings { PollInterval = TimeSpan.FromMilliseconds(250) }, projectionLogger);
         var operationLog = await ProjectionRunner.StartAsync(new OperationLogProjection(), stores.ProjectionStore, new ProjectionSettings(), projectionLogger);
-        var runtime = new NodeRuntime(options, system, stores, regions, accounts, readModel, operationLog, paper, adminTokenSha256);
+        var runtime = new NodeRuntime(options, system, stores, regions, accounts, users, readModel, operationLog, paper, adminTokenSha256);
         await readModel.WaitUntilCaughtUpAsync(TimeSpan.FromMinutes(5));
-        await runtime.LoadWebhookPathsAsync();
+        await runtime.LoadIndexesAsync();
         return runtime;
     }
 
@@ -99,6 +105,12 @@ public sealed class NodeRuntime : IAsyncDisposable
 
     /// <summary>Releases a path reserved for a bot that was not created after all.</summary>
     public void ReleasePath(string path) => _botIdByPath.TryRemove(path, out _);
+
+    /// <summary>The user whose API token hashes to <paramref name="tokenSha256"/>.</summary>
+    public string? UserIdForToken(string tokenSha256) => _userIdByTokenSha256.GetValueOrDefault(tokenSha256);
+
+    /// <summary>Makes a new user's token usable at once (the read table follows).</summary>
+    public void RegisterToken(string tokenSha256, string userId) => _userIdByTokenSha256[tokenSha256] = userId;
 
     /// <summary>A connection to the read tables.</summary>
     public Task<DbConnection> OpenReadModelAsync(CancellationToken cancellationToken) => Stores.ProjectionStore.OpenAsync(cancellationToken);
@@ -112,15 +124,18 @@ public sealed class NodeRuntime : IAsyncDisposable
         await Stores.DisposeAsync();
     }
 
-    private async Task LoadWebhookPathsAsync()
+    private async Task LoadIndexesAsync()
     {
         await using var connection = await OpenReadModelAsync(CancellationToken.None);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT master_webhook_path, bot_id FROM bots";
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
+        foreach (var (sql, index) in new[] { ("SELECT master_webhook_path, bot_id FROM bots", _botIdByPath), ("SELECT api_token_sha256, user_id FROM users", _userIdByTokenSha256) })
         {
-            _botIdByPath[reader.GetString(0)] = reader.GetString(1);
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                index[reader.GetString(0)] = reader.GetString(1);
+            }
         }
     }
 

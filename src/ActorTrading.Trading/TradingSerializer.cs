@@ -33,7 +33,8 @@ public static class TradingSerializer
         .Add("subscription.signal-completed", 1, TradingJsonContext.Default.SignalCompleted)
         .Add("account.registered", 1, TradingJsonContext.Default.AccountRegistered)
         .Add("account.credentials-changed", 1, TradingJsonContext.Default.AccountCredentialsChanged)
-        .Add("account.deleted", 1, TradingJsonContext.Default.AccountDeleted);
+        .Add("account.deleted", 1, TradingJsonContext.Default.AccountDeleted)
+        .Add("user.created", 1, TradingJsonContext.Default.UserCreated);
 }
 
 /// <summary>Source-generated JSON for the trading events: snake_case names, enums as strings.</summary>
@@ -60,4 +61,5 @@ public static class TradingSerializer
 [JsonSerializable(typeof(AccountEvents.AccountRegistered))]
 [JsonSerializable(typeof(AccountEvents.AccountCredentialsChanged))]
 [JsonSerializable(typeof(AccountEvents.AccountDeleted))]
+[JsonSerializable(typeof(UserEvents.UserCreated))]
 internal sealed partial class TradingJsonContext : JsonSerializerContext;

@@ -5,21 +5,24 @@ using ActorTrading.Trading;
 
 namespace ActorTrading.Node.Api;
 
-/// <summary>Exchange accounts: the API secret is write-only (encrypted at rest, never returned).</summary>
+/// <summary>Exchange accounts: the API secret is write-only (encrypted at rest, never returned). A user sees and uses only their own.</summary>
 internal static class AccountsApi
 {
     public sealed record CreateAccountRequest(string? Exchange, bool? Testnet, string? ApiKey, string? SecretKey);
 
-    public static void MapAccountsApi(this IEndpointRouteBuilder app, IEndpointFilter admin)
+    public static void MapAccountsApi(this IEndpointRouteBuilder app, IEndpointFilter caller)
     {
-        var accounts = app.MapGroup("/api/v1/exchange-accounts").AddEndpointFilter(admin);
+        var accounts = app.MapGroup("/api/v1/exchange-accounts").AddEndpointFilter(caller);
         accounts.MapPost("", CreateAsync).WithName("CreateExchangeAccount");
-        accounts.MapGet("", async (NodeRuntime runtime, CancellationToken token) =>
-            Results.Json(await ReadTables.QueryAsync(runtime, "SELECT * FROM exchange_accounts WHERE is_deleted = @no ORDER BY created_at", token, ("no", false))))
-            .WithName("ListExchangeAccounts");
+        accounts.MapGet("", async (HttpContext http, NodeRuntime runtime, CancellationToken token) =>
+        {
+            var me = Caller.Of(http);
+            var rows = await ReadTables.QueryAsync(runtime, "SELECT * FROM exchange_accounts WHERE is_deleted = @no ORDER BY created_at", token, ("no", false));
+            return Results.Json(rows.Where(row => me.Owns((string)row["owner_id"]!)));
+        }).WithName("ListExchangeAccounts");
     }
 
-    private static async Task<IResult> CreateAsync(CreateAccountRequest request, NodeRuntime runtime, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateAsync(CreateAccountRequest request, HttpContext http, NodeRuntime runtime, CancellationToken cancellationToken)
     {
         var errors = new List<FieldError>();
         if (!Enum.TryParse<ExchangeName>(request.Exchange, ignoreCase: true, out var exchange) || !Enum.IsDefined(exchange))
@@ -43,7 +46,7 @@ internal static class AccountsApi
         }
 
         var accountId = Guid.CreateVersion7().ToString("N");
-        var reply = await runtime.Accounts.Ask<object>(new AccountProtocol.RegisterAccount(accountId, "admin", exchange, request.Testnet ?? false, request.ApiKey!, request.SecretKey!),
+        var reply = await runtime.Accounts.Ask<object>(new AccountProtocol.RegisterAccount(accountId, Caller.Of(http).OwnerId, exchange, request.Testnet ?? false, request.ApiKey!, request.SecretKey!),
             TimeSpan.FromSeconds(10), cancellationToken);
         return reply switch
         {

@@ -4,7 +4,8 @@ using ActorTrading.Trading;
 
 namespace ActorTrading.Node.Api;
 
-/// <summary>Subscriptions of exchange accounts to bots, with optional overrides and risk limits.</summary>
+/// <summary>Subscriptions of exchange accounts to bots, with optional overrides and risk limits. A user sees and
+/// changes only their own (someone else's answers 404, so existence does not leak).</summary>
 internal static class SubscriptionsApi
 {
     public sealed record CreateSubscriptionRequest(string? BotId, string? ExchangeAccountId, int? CustomLeverage, decimal? CustomMarginUsd,
@@ -13,22 +14,30 @@ internal static class SubscriptionsApi
     public sealed record UpdateSubscriptionRequest(bool? IsActive, int? CustomLeverage, decimal? CustomMarginUsd, decimal? CustomStopLossPct,
         decimal? CustomTakeProfitPct, decimal? MaxDailyLossUsd, int? MaxConcurrentPositions);
 
-    public static void MapSubscriptionsApi(this IEndpointRouteBuilder app, IEndpointFilter admin)
+    public static void MapSubscriptionsApi(this IEndpointRouteBuilder app, IEndpointFilter caller)
     {
-        var subscriptions = app.MapGroup("/api/v1/bot-subscriptions").AddEndpointFilter(admin);
+        var subscriptions = app.MapGroup("/api/v1/bot-subscriptions").AddEndpointFilter(caller);
         subscriptions.MapPost("", CreateAsync).WithName("CreateSubscription");
-        subscriptions.MapGet("", async (NodeRuntime runtime, CancellationToken token) =>
-            Results.Json(await ReadTables.QueryAsync(runtime, "SELECT * FROM bot_subscriptions ORDER BY created_at", token))).WithName("ListSubscriptions");
-        subscriptions.MapGet("/{id}", async (string id, NodeRuntime runtime, CancellationToken token) =>
-            await runtime.Regions.Subscriptions.Ask<object>(new SubscriptionProtocol.GetSubscription(id), TimeSpan.FromSeconds(10), token) switch
-            {
-                SubscriptionProtocol.CurrentSubscription s => Results.Json(s),
-                BotProtocol.Rejected rejected => Problems.From(rejected),
-                var other => Problems.Unexpected(other),
-            }).WithName("GetSubscription");
+        subscriptions.MapGet("", async (HttpContext http, NodeRuntime runtime, CancellationToken token) =>
+        {
+            var me = Caller.Of(http);
+            var rows = await ReadTables.QueryAsync(runtime, "SELECT * FROM bot_subscriptions ORDER BY created_at", token);
+            return Results.Json(rows.Where(row => me.Owns((string)row["owner_id"]!)));
+        }).WithName("ListSubscriptions");
+        subscriptions.MapGet("/{id}", async (string id, HttpContext http, NodeRuntime runtime, CancellationToken token) =>
+            await OwnedAsync(id, http, runtime, token) is { } current ? Results.Json(current) : NotFound(id)).WithName("GetSubscription");
         subscriptions.MapPatch("/{id}", UpdateAsync).WithName("UpdateSubscription");
         subscriptions.MapDelete("/{id}", CancelAsync).WithName("CancelSubscription");
     }
+
+    private static IResult NotFound(string id) => Results.Problem($"subscription {id} does not exist", statusCode: StatusCodes.Status404NotFound);
+
+    /// <summary>The subscription, if it exists and the caller owns it.</summary>
+    private static async Task<SubscriptionProtocol.CurrentSubscription?> OwnedAsync(string id, HttpContext http, NodeRuntime runtime, CancellationToken cancellationToken) =>
+        await runtime.Regions.Subscriptions.Ask<object>(new SubscriptionProtocol.GetSubscription(id), TimeSpan.FromSeconds(10), cancellationToken) is SubscriptionProtocol.CurrentSubscription current
+            && Caller.Of(http).Owns(current.OwnerId)
+            ? current
+            : null;
 
     private static (ParameterOverrides, RiskLimits, List<FieldError>) Validate(int? leverage, decimal? margin, decimal? stopLoss, decimal? takeProfit, decimal? maxLoss, int? maxPositions)
     {
@@ -47,7 +56,7 @@ internal static class SubscriptionsApi
         return (overrides, new RiskLimits(maxLoss, maxPositions), errors);
     }
 
-    private static async Task<IResult> CreateAsync(CreateSubscriptionRequest request, NodeRuntime runtime, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateAsync(CreateSubscriptionRequest request, HttpContext http, NodeRuntime runtime, CancellationToken cancellationToken)
     {
         var (overrides, limits, errors) = Validate(request.CustomLeverage, request.CustomMarginUsd, request.CustomStopLossPct, request.CustomTakeProfitPct,
             request.MaxDailyLossUsd, request.MaxConcurrentPositions);
@@ -72,7 +81,8 @@ internal static class SubscriptionsApi
             return Problems.Invalid("bot_id", $"bot {request.BotId} does not exist");
         }
 
-        if (await runtime.Accounts.Ask<object>(new AccountProtocol.GetAccount(request.ExchangeAccountId!), timeout, cancellationToken) is not AccountProtocol.CurrentAccount { Deleted: false } account)
+        if (await runtime.Accounts.Ask<object>(new AccountProtocol.GetAccount(request.ExchangeAccountId!), timeout, cancellationToken) is not AccountProtocol.CurrentAccount { Deleted: false } account
+            || !Caller.Of(http).Owns(account.OwnerId))
         {
             return Problems.Invalid("exchange_account_id", $"exchange account {request.ExchangeAccountId} does not exist");
         }
@@ -93,12 +103,12 @@ internal static class SubscriptionsApi
                 statusCode: StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> UpdateAsync(string id, UpdateSubscriptionRequest request, NodeRuntime runtime, CancellationToken cancellationToken)
+    private static async Task<IResult> UpdateAsync(string id, UpdateSubscriptionRequest request, HttpContext http, NodeRuntime runtime, CancellationToken cancellationToken)
     {
         var timeout = TimeSpan.FromSeconds(10);
-        if (await runtime.Regions.Subscriptions.Ask<object>(new SubscriptionProtocol.GetSubscription(id), timeout, cancellationToken) is not SubscriptionProtocol.CurrentSubscription current)
+        if (await OwnedAsync(id, http, runtime, cancellationToken) is not { } current)
         {
-            return Results.Problem($"subscription {id} does not exist", statusCode: StatusCodes.Status404NotFound);
+            return NotFound(id);
         }
 
         var (overrides, limits, errors) = Validate(request.CustomLeverage ?? current.Overrides.Leverage, request.CustomMarginUsd ?? current.Overrides.MarginUsd,
@@ -126,12 +136,12 @@ internal static class SubscriptionsApi
         return Results.Json(await runtime.Regions.Subscriptions.Ask<object>(new SubscriptionProtocol.GetSubscription(id), timeout, cancellationToken));
     }
 
-    private static async Task<IResult> CancelAsync(string id, NodeRuntime runtime, CancellationToken cancellationToken)
+    private static async Task<IResult> CancelAsync(string id, HttpContext http, NodeRuntime runtime, CancellationToken cancellationToken)
     {
         var timeout = TimeSpan.FromSeconds(10);
-        if (await runtime.Regions.Subscriptions.Ask<object>(new SubscriptionProtocol.GetSubscription(id), timeout, cancellationToken) is not SubscriptionProtocol.CurrentSubscription current)
+        if (await OwnedAsync(id, http, runtime, cancellationToken) is not { } current)
         {
-            return Results.Problem($"subscription {id} does not exist", statusCode: StatusCodes.Status404NotFound);
+            return NotFound(id);
         }
 
         await runtime.Regions.Bots.Ask<object>(new BotProtocol.RemoveSubscriber(current.BotId, id), timeout, cancellationToken);

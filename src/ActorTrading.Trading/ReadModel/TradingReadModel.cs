@@ -36,6 +36,12 @@ public sealed class TradingReadModel : IProjection
                 created_at              {time}       NOT NULL,
                 updated_at              {time}       NOT NULL
             );
+            CREATE TABLE IF NOT EXISTS users (
+                user_id          varchar(64) PRIMARY KEY,
+                name             text        NOT NULL,
+                api_token_sha256 varchar(64) NOT NULL UNIQUE,
+                created_at       {time}      NOT NULL
+            );
             CREATE TABLE IF NOT EXISTS exchange_accounts (
                 account_id varchar(64) PRIMARY KEY,
                 owner_id   varchar(64) NOT NULL,
@@ -188,6 +194,9 @@ public sealed class TradingReadModel : IProjection
             SubscriptionPaused e => Status(entityId, "paused", e.At),
             SubscriptionResumed e => Status(entityId, "active", e.At),
             SubscriptionCancelled e => Status(entityId, "cancelled", e.At),
+            UserEvents.UserCreated e => (
+                "INSERT INTO users (user_id, name, api_token_sha256, created_at) VALUES (@id, @name, @token, @at)",
+                [("id", e.UserId), ("name", e.Name), ("token", e.ApiTokenSha256), ("at", e.At)]),
             AccountEvents.AccountRegistered e => ("""
                 INSERT INTO exchange_accounts (account_id, owner_id, exchange, testnet, api_key, is_deleted, created_at, updated_at)
                 VALUES (@id, @owner, @exchange, @testnet, @key, @deleted, @at, @at)

@@ -1,0 +1,40 @@
+using System.Security.Cryptography;
+using ActorTrading.Actors;
+using ActorTrading.Trading;
+
+namespace ActorTrading.Node.Api;
+
+/// <summary><c>POST /api/v1/users</c> (admin): a user and its API token, shown once.</summary>
+internal static class UsersApi
+{
+    public sealed record CreateUserRequest(string? Name);
+
+    public static void MapUsersApi(this IEndpointRouteBuilder app, IEndpointFilter admin) =>
+        app.MapPost("/api/v1/users", CreateAsync).AddEndpointFilter(admin).WithName("CreateUser");
+
+    private static async Task<IResult> CreateAsync(CreateUserRequest request, NodeRuntime runtime, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 100)
+        {
+            return Problems.Invalid("name", "is required, at most 100 characters");
+        }
+
+        var userId = Guid.CreateVersion7().ToString("N");
+        var token = "at_user_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        var tokenSha256 = NodeRuntime.Sha256(token);
+        var reply = await runtime.Users.Ask<object>(new UserProtocol.CreateUser(userId, request.Name.Trim(), tokenSha256), TimeSpan.FromSeconds(10), cancellationToken);
+        if (reply is not UserProtocol.Ok)
+        {
+            return reply is BotProtocol.Rejected rejected ? Problems.From(rejected) : Problems.Unexpected(reply);
+        }
+
+        runtime.RegisterToken(tokenSha256, userId);
+        return Results.Json(new Dictionary<string, object?>
+        {
+            ["id"] = userId,
+            ["name"] = request.Name.Trim(),
+            ["api_token"] = token,
+            ["api_token_note"] = "shown once: send it as Authorization: Bearer <api_token>",
+        }, statusCode: StatusCodes.Status201Created);
+    }
+}

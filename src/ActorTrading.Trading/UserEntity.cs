@@ -1,0 +1,87 @@
+using ActorTrading.Actors;
+using ActorTrading.Actors.Persistence;
+using ActorTrading.Actors.Sharding;
+
+namespace ActorTrading.Trading;
+
+/// <summary>What a user entity stores: only the SHA-256 of the API token, which is shown once.</summary>
+public static class UserEvents
+{
+    /// <summary>A user was created.</summary>
+    public sealed record UserCreated(string UserId, string Name, string ApiTokenSha256, DateTimeOffset At);
+}
+
+/// <summary>The user entity's protocol.</summary>
+public static class UserProtocol
+{
+    /// <summary>Messages for a user entity carry its id.</summary>
+    public interface IWithUserId
+    {
+        /// <summary>The user.</summary>
+        string UserId { get; }
+    }
+
+    /// <summary>Creates the user with the hash of its API token.</summary>
+    public sealed record CreateUser(string UserId, string Name, string ApiTokenSha256) : IWithUserId;
+
+    /// <summary>Asks for the user; answered with <see cref="CurrentUser"/> or <see cref="BotProtocol.Rejected"/>.</summary>
+    public sealed record GetUser(string UserId) : IWithUserId;
+
+    /// <summary>The user (never the token).</summary>
+    public sealed record CurrentUser(string UserId, string Name, DateTimeOffset CreatedAt);
+
+    /// <summary>Done.</summary>
+    public sealed record Ok(string UserId);
+}
+
+/// <summary>A user of the API: traders own exchange accounts and subscriptions.</summary>
+public sealed class UserEntity : ReceivePersistentActor
+{
+    private UserEvents.UserCreated? _user;
+
+    /// <summary>Creates the entity.</summary>
+    public UserEntity(string userId)
+    {
+        PersistenceId = "user-" + userId;
+        Recover<UserEvents.UserCreated>(e => _user = e);
+        Command<UserProtocol.CreateUser>(c =>
+        {
+            if (_user is not null)
+            {
+                Sender.Tell(new BotProtocol.Rejected(RejectionKind.Conflict, $"user {userId} already exists"), Self);
+                return;
+            }
+
+            Persist(new UserEvents.UserCreated(userId, c.Name, c.ApiTokenSha256, Context.System.TimeProvider.GetUtcNow()), e =>
+            {
+                _user = e;
+                Sender.Tell(new UserProtocol.Ok(userId), Self);
+            });
+        });
+        Command<UserProtocol.GetUser>(_ => Sender.Tell(
+            _user is { } u ? new UserProtocol.CurrentUser(u.UserId, u.Name, u.At) : new BotProtocol.Rejected(RejectionKind.NotFound, $"user {userId} does not exist"), Self));
+        Command<TradingRegions.StopEntity>(_ => Context.Stop(Self));
+    }
+
+    /// <inheritdoc/>
+    public override string PersistenceId { get; }
+
+    /// <summary>Starts the user region.</summary>
+    public static IActorRef StartRegion(ActorSystem system, TradingSettings? settings = null)
+    {
+        settings ??= new TradingSettings();
+        return ClusterSharding.Get(system).Start(
+            "user",
+            id => BackoffSupervisor.Props(
+                BackoffOptions.OnStop(Props.Create(() => new UserEntity(id)), "user", settings.MinBackoff, settings.MaxBackoff, randomFactor: 0.2)
+                    with { FinalStopMessage = message => message is TradingRegions.StopEntity }),
+            new ClusterShardingSettings { PassivateIdleEntityAfter = settings.PassivateIdleEntityAfter },
+            new UserMessageExtractor(settings.NumberOfShards),
+            TradingRegions.StopEntity.Instance);
+    }
+
+    private sealed class UserMessageExtractor(int shards) : HashCodeMessageExtractor(shards)
+    {
+        public override string? EntityId(object message) => (message as UserProtocol.IWithUserId)?.UserId;
+    }
+}

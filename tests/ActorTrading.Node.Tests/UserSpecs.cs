@@ -1,0 +1,79 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ActorTrading.Exchanges.Paper;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ActorTrading.Node.Tests;
+
+/// <summary>Users and their tokens: a user sees and changes only their own accounts and subscriptions.</summary>
+public sealed class UserSpecs : IAsyncLifetime
+{
+    private const string AdminToken = "test-admin-token-0123456789";
+    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "actortrading-node-" + Guid.NewGuid().ToString("N"));
+    private WebApplication _app = null!;
+    private Uri _address = null!;
+
+    public async Task InitializeAsync()
+    {
+        _app = await NodeHost.BuildAsync(["--urls", "http://127.0.0.1:0", "--ActorTrading:DataDirectory", _dataDirectory, "--ActorTrading:AdminToken", AdminToken], new FixedPrices());
+        await _app.StartAsync();
+        _address = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dataDirectory, recursive: true);
+    }
+
+    private HttpClient Client(string token)
+    {
+        var client = new HttpClient { BaseAddress = _address };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    private static async Task<JsonElement> Json(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(expected, text);
+        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task A_user_sees_and_changes_only_their_own_accounts_and_subscriptions()
+    {
+        using var admin = Client(AdminToken);
+        var bot = await Json(await admin.PostAsJsonAsync("/api/v1/bots", new { name = "B", master_webhook_path = "users-bot", default_leverage = 5, default_margin_usd = 50 }), HttpStatusCode.Created);
+        var alice = await Json(await admin.PostAsJsonAsync("/api/v1/users", new { name = "alice" }), HttpStatusCode.Created);
+        var bob = await Json(await admin.PostAsJsonAsync("/api/v1/users", new { name = "bob" }), HttpStatusCode.Created);
+        using var asAlice = Client(alice.GetProperty("api_token").GetString()!);
+        using var asBob = Client(bob.GetProperty("api_token").GetString()!);
+
+        var account = await Json(await asAlice.PostAsJsonAsync("/api/v1/exchange-accounts", new { exchange = "paper", api_key = "alice-key", secret_key = "s" }), HttpStatusCode.Created);
+        var accountId = account.GetProperty("id").GetString();
+
+        // Bob can neither use Alice's account nor see it.
+        await Json(await asBob.PostAsJsonAsync("/api/v1/bot-subscriptions", new { bot_id = bot.GetProperty("id").GetString(), exchange_account_id = accountId }), HttpStatusCode.BadRequest);
+        var subscription = await Json(await asAlice.PostAsJsonAsync("/api/v1/bot-subscriptions", new { bot_id = bot.GetProperty("id").GetString(), exchange_account_id = accountId }), HttpStatusCode.Created);
+        var subscriptionId = subscription.GetProperty("id").GetString();
+
+        (await Json(await asBob.GetAsync("/api/v1/exchange-accounts"), HttpStatusCode.OK)).GetArrayLength().ShouldBe(0);
+        await Json(await asBob.GetAsync($"/api/v1/bot-subscriptions/{subscriptionId}"), HttpStatusCode.NotFound);
+        await Json(await asBob.DeleteAsync($"/api/v1/bot-subscriptions/{subscriptionId}"), HttpStatusCode.NotFound);
+        (await Json(await asAlice.GetAsync($"/api/v1/bot-subscriptions/{subscriptionId}"), HttpStatusCode.OK)).GetProperty("status").GetString().ShouldBe("active");
+
+        // Users cannot touch what belongs to the operator.
+        await Json(await asAlice.PostAsJsonAsync("/api/v1/bots", new { name = "mine" }), HttpStatusCode.Forbidden);
+        await Json(await asAlice.PostAsJsonAsync("/api/v1/users", new { name = "eve" }), HttpStatusCode.Forbidden);
+        using var stranger = Client("at_user_not-a-real-token");
+        await Json(await stranger.GetAsync("/api/v1/exchange-accounts"), HttpStatusCode.Unauthorized);
+    }
+}
