@@ -206,51 +206,9 @@ public sealed class DedicatedPostgres : IAsyncDisposable
     private async Task<int> ExitCodeAsync(string program, IReadOnlyList<string> arguments, CancellationToken cancellationToken) =>
         (await ExecuteAsync(program, arguments, asServerUser: false, cancellationToken)).ExitCode;
 
-    private async Task<(int ExitCode, string Output, string Command)> ExecuteAsync(
-        string program, IReadOnlyList<string> arguments, bool asServerUser, CancellationToken cancellationToken)
-    {
-        var info = new ProcessStartInfo
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            // The server's user may not be able to enter the current directory; it owns this one.
-            WorkingDirectory = _directory,
-        };
-        if (asServerUser && _runAs is not null)
-        {
-            info.FileName = "runuser";
-            foreach (var a in (string[])["-u", _runAs, "--", program])
-            {
-                info.ArgumentList.Add(a);
-            }
-        }
-        else
-        {
-            info.FileName = program;
-        }
-
-        foreach (var a in arguments)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        var command = info.FileName + " " + string.Join(' ', info.ArgumentList);
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start: {command}");
-        var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-        var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
-        try
-        {
-            await process.WaitForExitAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, $"stdout: {(await stdout).Trim()}{Environment.NewLine}stderr: {(await stderr).Trim()}", command);
-    }
+    private Task<(int ExitCode, string Output, string Command)> ExecuteAsync(
+        string program, IReadOnlyList<string> arguments, bool asServerUser, CancellationToken cancellationToken) =>
+        ServerProcess.ExecuteAsync(program, arguments, asServerUser ? _runAs : null, _directory, cancellationToken);
 
     private static int FreePort()
     {

@@ -58,53 +58,11 @@ public static class PostgresControl
     {
         var pgCtl = Path.Combine(Required(BinVariable), "pg_ctl");
         var user = Get(UserVariable);
-        var info = new ProcessStartInfo
+        var runAs = user is not null && !string.Equals(user, Environment.UserName, StringComparison.Ordinal) ? user : null;
+        var (exitCode, output, command) = await ServerProcess.ExecuteAsync(pgCtl, arguments, runAs, Required(DataVariable), cancellationToken);
+        if (exitCode != 0)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = false,
-            UseShellExecute = false,
-            // The server's user may not be able to enter the current directory.
-            WorkingDirectory = Required(DataVariable),
-        };
-        if (user is not null && !string.Equals(user, Environment.UserName, StringComparison.Ordinal))
-        {
-            info.FileName = "runuser";
-            foreach (var a in (string[])["-u", user, "--", pgCtl])
-            {
-                info.ArgumentList.Add(a);
-            }
-        }
-        else
-        {
-            info.FileName = pgCtl;
-        }
-
-        foreach (var a in arguments)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        var command = info.FileName + " " + string.Join(' ', info.ArgumentList);
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start: {command}");
-        var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-        var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
-        try
-        {
-            await process.WaitForExitAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        var output = await stdout;
-        var error = await stderr;
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException(
-                $"`{command}` exited with {process.ExitCode}.{Environment.NewLine}stdout: {output.Trim()}{Environment.NewLine}stderr: {error.Trim()}");
+            throw new InvalidOperationException($"`{command}` exited with {exitCode}.{Environment.NewLine}{output}");
         }
     }
 

@@ -87,14 +87,7 @@ public sealed class ProjectionTransaction(DbConnection connection, DbTransaction
             _batch ??= CreateBatch();
             var command = _batch.CreateBatchCommand();
             command.CommandText = sql;
-            foreach (var (name, value) in parameters)
-            {
-                var parameter = command.CreateParameter();
-                parameter.ParameterName = name;
-                parameter.Value = value ?? DBNull.Value;
-                command.Parameters.Add(parameter);
-            }
-
+            Bind(command.Parameters, command.CreateParameter, parameters);
             _batch.BatchCommands.Add(command);
             return;
         }
@@ -102,14 +95,7 @@ public sealed class ProjectionTransaction(DbConnection connection, DbTransaction
         await using var single = Connection.CreateCommand();
         single.Transaction = Transaction;
         single.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            var parameter = single.CreateParameter();
-            parameter.ParameterName = name;
-            parameter.Value = value ?? DBNull.Value;
-            single.Parameters.Add(parameter);
-        }
-
+        Bind(single.Parameters, single.CreateParameter, parameters);
         await single.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -123,6 +109,17 @@ public sealed class ProjectionTransaction(DbConnection connection, DbTransaction
             {
                 await batch.ExecuteNonQueryAsync(cancellationToken);
             }
+        }
+    }
+
+    private static void Bind(DbParameterCollection target, Func<DbParameter> create, IEnumerable<(string Name, object? Value)> parameters)
+    {
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = create();
+            parameter.ParameterName = name;
+            parameter.Value = value ?? DBNull.Value;
+            target.Add(parameter);
         }
     }
 
