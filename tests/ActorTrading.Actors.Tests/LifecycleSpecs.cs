@@ -85,6 +85,7 @@ public sealed class LifecycleSpecs : TestKitBase
 
         protected override void PostStop()
         {
+            // A slow PostStop: the parent must still wait for it (no timing is asserted, only the order).
             Thread.Sleep(50);
             _order.Tell("child stopped", Self);
         }
