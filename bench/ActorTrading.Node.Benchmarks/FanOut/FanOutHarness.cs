@@ -1,0 +1,186 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using ActorTrading.Exchanges;
+
+namespace ActorTrading.Node.Benchmarks;
+
+/// <summary>
+/// <c>fan-out</c>: one webhook signal to N (10,000) paper subscriptions of one bot on one node. Measures the time
+/// from the POST to the last outcome in <c>bot_signal_executions</c>, and separates the entities' work (the bot's
+/// <c>FanOutCompleted</c>, stamped when the last receipt arrived) from the read model's lag. Baseline in the same
+/// run: the same N orders placed by a bare parallel loop on N paper accounts (<see cref="BareAccounts"/>).
+/// </summary>
+public static class FanOutHarness
+{
+    public const int DefaultSubscriptions = 10_000;
+
+    /// <summary>The issue's aim: POST to the last recorded outcome.</summary>
+    public static readonly TimeSpan Aim = TimeSpan.FromSeconds(0.5);
+
+    private static readonly TimeSpan s_stuckAfter = TimeSpan.FromSeconds(300);
+    private static readonly TimeSpan s_pollInterval = TimeSpan.FromMilliseconds(10);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var kind = HarnessArguments.Store(args);
+        var count = HarnessArguments.Int(args, "--subscriptions", DefaultSubscriptions);
+        var store = BenchNode.Name(kind);
+        Console.WriteLine(
+            $"fan-out --store {store}: one bot, {count:N0} paper subscriptions (each its own paper account, the bot's defaults 10x / 100 USD / SL 2 % / TP 4 %), "
+            + $"BTCUSDT fixed at 64,000; signals: buy (warm-up), close (measured), buy (measured); {Environment.ProcessorCount} processors");
+        await using var node = await BenchNode.StartAsync(kind, "fan-out");
+        Console.WriteLine($"store: {node.Details}");
+        var runtime = node.Runtime;
+
+        var bot = await BenchBot.CreateAsync(runtime, "fanout");
+        var started = Stopwatch.GetTimestamp();
+        var setup = await bot.AddPaperSubscriptionsAsync(count);
+        Console.WriteLine($"set-up through the regions in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s ({setup})");
+        await CatchUpAsync(node);
+
+        long transactions = 0;
+        runtime.Stores.ProjectionStore.EventsWritten += () => Interlocked.Increment(ref transactions);
+        using var client = node.NewClient();
+        var quantity = BareAccounts.Quantity(node.Prices);
+
+        // JIT of the baselines, on accounts of their own.
+        var warm = new BareAccounts(node.Prices, 1_000, "warm");
+        await warm.SetLeverageAsync();
+        await warm.MarketOrdersAsync(OrderSide.Buy, quantity, reduceOnly: false);
+        await warm.MarketOrdersAsync(OrderSide.Sell, quantity, reduceOnly: true);
+        await warm.SubscriptionCallsAsync(OrderSide.Buy, quantity, reduceOnly: false);
+        await warm.SubscriptionCallsAsync(OrderSide.Sell, quantity, reduceOnly: true);
+        var bare = new BareAccounts(node.Prices, count, "bare");
+        await bare.SetLeverageAsync();
+
+        Console.WriteLine();
+        var warmup = await FireAsync(node, client, bot, "buy", "warm-up", () => Volatile.Read(ref transactions));
+        Print("buy (warm-up: gateways created, leverage set; not a result)", warmup, count);
+        await bare.MarketOrdersAsync(OrderSide.Buy, quantity, reduceOnly: false); // the same long as the subscriptions now hold
+
+        var close = await FireAsync(node, client, bot, "close", "measured-close", () => Volatile.Read(ref transactions));
+        Print("close (one reduce-only market order each)", close, count);
+        var closeBare = await bare.MarketOrdersAsync(OrderSide.Sell, quantity, reduceOnly: true);
+
+        var open = await FireAsync(node, client, bot, "buy", "measured-buy", () => Volatile.Read(ref transactions));
+        Print("buy (one market order, then a stop-loss and a take-profit each)", open, count);
+        var openBare = await bare.MarketOrdersAsync(OrderSide.Buy, quantity, reduceOnly: false);
+
+        // The wider baseline (every exchange call of a subscription through a gateway), on the same accounts.
+        var closeCalls = await bare.SubscriptionCallsAsync(OrderSide.Sell, quantity, reduceOnly: true);
+        var openCalls = await bare.SubscriptionCallsAsync(OrderSide.Buy, quantity, reduceOnly: false);
+
+        Console.WriteLine();
+        Console.WriteLine($"baseline: {count:N0} bare PaperAccount.PlaceMarketOrderAsync in Parallel.ForEachAsync ({Environment.ProcessorCount} workers):");
+        Console.WriteLine($"  close (reduce-only sell)   {closeBare.TotalMilliseconds,8:F1} ms   ({count / closeBare.TotalSeconds:N0} orders/s)");
+        Console.WriteLine($"  buy                        {openBare.TotalMilliseconds,8:F1} ms   ({count / openBare.TotalSeconds:N0} orders/s)");
+        Console.WriteLine($"wider baseline: every exchange call of a subscription through an AccountGateway per account (account read, order{(open.Outcome.Executed > 0 ? ", stop-loss and take-profit for the buy" : "")}):");
+        Console.WriteLine($"  close                      {closeCalls.TotalMilliseconds,8:F1} ms");
+        Console.WriteLine($"  buy                        {openCalls.TotalMilliseconds,8:F1} ms");
+        var acceptedBytes = await ReadModelQueries.ScalarAsync(runtime, "SELECT MAX(length(payload)) FROM event_journal WHERE manifest = @manifest", ("manifest", "bot.signal-accepted.v1"));
+        Console.WriteLine($"the bot's SignalAccepted event (written before the 202; it lists every subscriber): {acceptedBytes:N0} bytes of JSON");
+        Console.WriteLine();
+
+        var ok = true;
+        foreach (var (name, result, baseline, calls) in new[] { ("close", close, closeBare, closeCalls), ("buy", open, openBare, openCalls) })
+        {
+            var total = result.ReadModelComplete;
+            var entities = result.FanOutCompleted;
+            Console.WriteLine(
+                $"result: fan-out {store} {name}, {count:N0} subscriptions: POST -> last outcome in bot_signal_executions {Seconds(total)} "
+                + $"(202 after {result.Ack.TotalMilliseconds:F1} ms; every entity done [bot FanOutCompleted] at {Seconds(entities)}, read model {Seconds(total - entities)} after it) "
+                + $"vs baseline {count:N0} bare PlaceMarketOrderAsync {baseline.TotalMilliseconds:F1} ms = ratio {total / baseline:F0} "
+                + $"(entities alone {entities / baseline:F0}; vs every exchange call through gateways {calls.TotalMilliseconds:F1} ms: {total / calls:F0}); "
+                + $"{result.Outcome.Statuses}; {result.Events:N0} events in {result.Transactions:N0} journal transactions");
+            ok &= result.Outcome.Executed == count && !result.TimedOut;
+        }
+
+        var worst = close.ReadModelComplete > open.ReadModelComplete ? close.ReadModelComplete : open.ReadModelComplete;
+        Console.WriteLine($"aim: under {Aim.TotalSeconds:F1} s from the POST to the last recorded outcome; measured {Seconds(close.ReadModelComplete)} (close), {Seconds(open.ReadModelComplete)} (buy): "
+            + (worst < Aim ? "met" : "NOT met"));
+        return ok ? 0 : 1;
+    }
+
+    /// <summary>What one signal did, times from just before the POST.</summary>
+    private sealed record FanOutResult(string SignalId, int Subscribers, TimeSpan Ack, TimeSpan ReadModelComplete, TimeSpan FirstCompleted, TimeSpan LastCompleted,
+        TimeSpan FanOutCompleted, TimeSpan ProjectionsCaughtUp, SignalOutcome Outcome, long Events, long Transactions, bool TimedOut);
+
+    private static async Task<FanOutResult> FireAsync(BenchNode node, HttpClient client, BenchBot bot, string action, string alertId, Func<long> transactions)
+    {
+        var runtime = node.Runtime;
+        var eventsBefore = await ReadModelQueries.JournalEventsAsync(runtime);
+        var transactionsBefore = transactions();
+        var wallStart = DateTimeOffset.UtcNow;
+        var start = Stopwatch.GetTimestamp();
+        using var response = await client.PostAsync(bot.WebhookUri, bot.AlertContent(action, alertId));
+        var text = await response.Content.ReadAsStringAsync();
+        var ack = Stopwatch.GetElapsedTime(start);
+        if (response.StatusCode != HttpStatusCode.Accepted)
+        {
+            throw new InvalidOperationException($"webhook answered {(int)response.StatusCode}: {text}");
+        }
+
+        using var body = JsonDocument.Parse(text);
+        var signalId = body.RootElement.GetProperty("signal_id").GetString()!;
+        var subscribers = body.RootElement.GetProperty("subscribers").GetInt32();
+
+        TimeSpan complete;
+        var timedOut = false;
+        while (true)
+        {
+            if (await ReadModelQueries.ExecutionsAsync(runtime, signalId) >= subscribers)
+            {
+                complete = Stopwatch.GetElapsedTime(start);
+                break;
+            }
+
+            if (Stopwatch.GetElapsedTime(start) > s_stuckAfter)
+            {
+                complete = Stopwatch.GetElapsedTime(start);
+                timedOut = true;
+                Console.WriteLine($"  signal {signalId}: not every outcome in the read model after {s_stuckAfter.TotalSeconds:N0} s");
+                break;
+            }
+
+            await Task.Delay(s_pollInterval);
+        }
+
+        // The bot's FanOutCompleted follows the last receipt; its row is updated by the same projection.
+        while (await ReadModelQueries.FanOutCompletedAtAsync(runtime, signalId) is null && Stopwatch.GetElapsedTime(start) < s_stuckAfter)
+        {
+            await Task.Delay(s_pollInterval);
+        }
+
+        await CatchUpAsync(node);
+        var caughtUp = Stopwatch.GetElapsedTime(start);
+        var events = await ReadModelQueries.JournalEventsAsync(runtime) - eventsBefore;
+        var outcome = await ReadModelQueries.OutcomeAsync(runtime, signalId);
+        TimeSpan Offset(DateTimeOffset? at) => at is { } value ? value - wallStart : TimeSpan.MaxValue;
+        await Task.Delay(TimeSpan.FromSeconds(1)); // let the node settle before the baseline or the next signal
+        return new FanOutResult(signalId, subscribers, ack, complete, Offset(outcome.FirstCompletedAt), Offset(outcome.LastCompletedAt), Offset(outcome.FanOutCompletedAt),
+            caughtUp, outcome, events, transactions() - transactionsBefore, timedOut);
+    }
+
+    private static void Print(string what, FanOutResult result, int count)
+    {
+        Console.WriteLine($"signal {what}:");
+        Console.WriteLine($"  202 after {result.Ack.TotalMilliseconds:F1} ms ({result.Subscribers:N0} subscribers); {result.Outcome.Statuses}"
+            + (result.Outcome.Reasons.Count > 0 ? $" ({string.Join("; ", result.Outcome.Reasons)})" : ""));
+        Console.WriteLine($"  outcomes stored (completed_at): first at +{Seconds(result.FirstCompleted)}, last at +{Seconds(result.LastCompleted)}; "
+            + $"bot's FanOutCompleted at +{Seconds(result.FanOutCompleted)}");
+        Console.WriteLine($"  {result.Outcome.Executions:N0}th row in bot_signal_executions seen at +{Seconds(result.ReadModelComplete)} (polled every {s_pollInterval.TotalMilliseconds:N0} ms; "
+            + $"{Seconds(result.ReadModelComplete - result.FanOutCompleted)} after FanOutCompleted); both projections caught up at +{Seconds(result.ProjectionsCaughtUp)}");
+        Console.WriteLine($"  per subscription, SignalReceived -> outcome (elapsed_ms): {result.Outcome.ElapsedMs.Describe("ms", "F0")}");
+        Console.WriteLine($"  journal: {result.Events:N0} events ({result.Events / (double)count:F1} per subscription) in {result.Transactions:N0} transactions "
+            + $"({(result.Transactions == 0 ? 0 : result.Events / (double)result.Transactions):N0} events per transaction)");
+    }
+
+    private static async Task CatchUpAsync(BenchNode node)
+    {
+        await node.Runtime.ReadModel.WaitUntilCaughtUpAsync(s_stuckAfter);
+        await node.Runtime.OperationLog.WaitUntilCaughtUpAsync(s_stuckAfter);
+    }
+
+    private static string Seconds(TimeSpan value) => value == TimeSpan.MaxValue ? "n/a" : $"{value.TotalSeconds:F3} s";
+}

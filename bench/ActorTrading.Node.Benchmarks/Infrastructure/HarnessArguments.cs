@@ -1,0 +1,42 @@
+using System.Globalization;
+
+namespace ActorTrading.Node.Benchmarks;
+
+/// <summary>The options of the modes: <c>--name value</c> pairs.</summary>
+public static class HarnessArguments
+{
+    public static int Int(string[] args, string name, int defaultValue)
+    {
+        var text = Value(args, name);
+        if (text is null)
+        {
+            return defaultValue;
+        }
+
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < 1)
+        {
+            throw new ArgumentException($"{name} takes a positive integer");
+        }
+
+        return value;
+    }
+
+    /// <summary><c>--store sqlite|postgres</c>; SQLite (a node's default) when absent.</summary>
+    public static StoreKind Store(string[] args) => Value(args, "--store") switch
+    {
+        null or "sqlite" => StoreKind.Sqlite,
+        "postgres" => StoreKind.Postgres,
+        var other => throw new ArgumentException($"--store must be sqlite or postgres, not '{other}'"),
+    };
+
+    private static string? Value(string[] args, string name)
+    {
+        var index = Array.IndexOf(args, name);
+        if (index < 0)
+        {
+            return null;
+        }
+
+        return index + 1 < args.Length ? args[index + 1] : throw new ArgumentException($"{name} needs a value");
+    }
+}
