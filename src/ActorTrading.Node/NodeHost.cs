@@ -12,7 +12,11 @@ public static class NodeHost
     public static async Task<WebApplication> BuildAsync(string[] args, IPriceSource? prices = null, ActorTrading.Exchanges.Transport.ExchangeClientSettings? exchanges = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
-        builder.Configuration.AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "config", "actortrading.json"), optional: true).AddEnvironmentVariables().AddCommandLine(args);
+        // .NET's order: config file, then the environment (ACTORTRADING_* named as scripts know them), then the command line.
+        builder.Configuration
+            .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "config", "actortrading.json"), optional: true)
+            .AddInMemoryCollection(EnvironmentSettings())
+            .AddCommandLine(args);
         var options = ReadOptions(builder.Configuration, args);
         builder.Services.ConfigureHttpJsonOptions(json =>
         {
@@ -60,14 +64,24 @@ public static class NodeHost
     private static NodeOptions ReadOptions(ConfigurationManager configuration, string[] args)
     {
         var options = configuration.GetSection("ActorTrading").Get<NodeOptions>() ?? new NodeOptions();
-        string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
-        return options with
+        return options with { Demo = options.Demo || args.Contains("--demo") };
+    }
+
+    private static Dictionary<string, string?> EnvironmentSettings()
+    {
+        var settings = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var (variable, key) in new[]
+                 {
+                     ("ACTORTRADING_DATA_DIR", "DataDirectory"), ("ACTORTRADING_POSTGRES", "Postgres"),
+                     ("ACTORTRADING_ADMIN_TOKEN", "AdminToken"), ("ACTORTRADING_SECRET_KEY", "SecretKey"),
+                 })
         {
-            DataDirectory = Env("ACTORTRADING_DATA_DIR") ?? options.DataDirectory,
-            Postgres = Env("ACTORTRADING_POSTGRES") ?? options.Postgres,
-            AdminToken = Env("ACTORTRADING_ADMIN_TOKEN") ?? options.AdminToken,
-            SecretKey = Env("ACTORTRADING_SECRET_KEY") ?? options.SecretKey,
-            Demo = options.Demo || args.Contains("--demo"),
-        };
+            if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value)
+            {
+                settings["ActorTrading:" + key] = value;
+            }
+        }
+
+        return settings;
     }
 }

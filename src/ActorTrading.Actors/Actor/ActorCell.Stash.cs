@@ -22,10 +22,21 @@ internal sealed partial class ActorCell
         return false;
     }
 
-    /// <summary>Puts envelopes at the head of the queue, ahead of earlier unstashed ones, keeping their order.</summary>
-    internal void Unstash(IReadOnlyList<Envelope> envelopes)
+    /// <summary>Puts envelopes ahead of everything still in the mailbox, keeping their order: ahead of earlier
+    /// unstashed ones too, unless <paramref name="behindEarlierUnstashed"/>.</summary>
+    internal void Unstash(IReadOnlyList<Envelope> envelopes, bool behindEarlierUnstashed = false)
     {
         _unstashed ??= new LinkedList<Envelope>();
+        if (behindEarlierUnstashed)
+        {
+            foreach (var envelope in envelopes)
+            {
+                _unstashed.AddLast(envelope);
+            }
+
+            return;
+        }
+
         for (var i = envelopes.Count - 1; i >= 0; i--)
         {
             _unstashed.AddFirst(envelopes[i]);

@@ -19,7 +19,9 @@ public interface IStash
     int Count { get; }
 }
 
-internal sealed class ActorStash(ActorCell cell) : IStash
+/// <summary>An actor's stash. <paramref name="behindEarlierUnstashed"/> is for the persistent actor's internal
+/// stash: what it holds arrived after anything the actor unstashed itself, so it goes behind it, not ahead.</summary>
+internal sealed class ActorStash(ActorCell cell, bool behindEarlierUnstashed = false) : IStash
 {
     private readonly LinkedList<Envelope> _stashed = new();
 
@@ -54,7 +56,7 @@ internal sealed class ActorStash(ActorCell cell) : IStash
 
         var envelopes = _stashed.ToArray();
         _stashed.Clear();
-        cell.Unstash(envelopes);
+        cell.Unstash(envelopes, behindEarlierUnstashed);
     }
 
     public IReadOnlyList<object> ClearStash()

@@ -58,7 +58,9 @@ public abstract class PersistentActor : ActorBase
     /// <summary>The snapshot store; the system's by default.</summary>
     protected virtual ISnapshotStore SnapshotStore => Persistence.Get(Context.System).SnapshotStore;
 
-    private ActorStash InternalStash => _internalStash ??= new ActorStash(Cell);
+    // Commands held back while recovering or persisting arrived after anything the actor stashed itself:
+    // when both come back in the same turn, the actor's own stash goes first (Akka's order too).
+    private ActorStash InternalStash => _internalStash ??= new ActorStash(Cell, behindEarlierUnstashed: true);
 
     /// <summary>Rebuilds state: a <see cref="SnapshotOffer"/>, then each event, then <see cref="RecoveryCompleted"/>.</summary>
     protected abstract bool ReceiveRecover(object message);

@@ -218,3 +218,56 @@ public sealed class PersistentActorSpecs : TestKitBase
         await ExpectMsgAsync("added:c@3");
     }
 }
+
+/// <summary>Regression (found by the node's ack-latency benchmark, session 1): a subscription traded a newer signal
+/// before an older one it had stashed, because commands held during a persist jumped ahead of the actor's own unstash.</summary>
+public sealed class StashOrderAcrossPersistSpecs : TestKitBase
+{
+    private readonly ControllableJournal _journal = new();
+
+    public StashOrderAcrossPersistSpecs() => global::ActorTrading.Actors.Persistence.Persistence.Get(Sys).Use(_journal, new InMemorySnapshotStore());
+
+    private sealed class Worker : ReceivePersistentActor
+    {
+        private bool _busy;
+
+        public Worker(IActorRef probe)
+        {
+            PersistenceId = "worker-" + Guid.NewGuid().ToString("N");
+            Recover<string>(_ => { });
+            Command<string>(s => s == "start", _ => _busy = true);
+            Command<string>(s => s == "done", _ => Persist("finished", _ =>
+            {
+                _busy = false;
+                Stash.UnstashAll();
+            }));
+            Command<string>(s =>
+            {
+                if (_busy)
+                {
+                    Stash.Stash();
+                    return;
+                }
+
+                probe.Tell(s, Self);
+            });
+        }
+
+        public override string PersistenceId { get; }
+    }
+
+    [Fact]
+    public async Task Messages_the_actor_stashed_itself_come_back_before_those_held_during_its_persist()
+    {
+        var worker = Sys.ActorOf(Props.Create(() => new Worker(TestActor.Ref)));
+        worker.Tell("start", null);
+        worker.Tell("older", null);
+        _journal.Hold();
+        worker.Tell("done", null);
+        await AwaitConditionAsync(() => Volatile.Read(ref _journal.Writes) == 1, "the persist to start");
+        worker.Tell("newer", null);
+        _journal.Release();
+        await ExpectMsgAsync("older");
+        await ExpectMsgAsync("newer");
+    }
+}
