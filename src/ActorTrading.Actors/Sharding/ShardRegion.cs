@@ -134,7 +134,12 @@ internal sealed class ShardRegion : ActorBase
 
     private void BeginShutdown(IActorRef requester)
     {
-        _shutdownRequesters.Add(requester);
+        // GracefulStop sends without a sender; it learns of the stop by watching, so there is nobody to tell.
+        if (!requester.Equals(Context.System.DeadLetters))
+        {
+            _shutdownRequesters.Add(requester);
+        }
+
         _shuttingDown = true;
         if (_shards.Count == 0)
         {
