@@ -19,7 +19,7 @@ public sealed class GoldenRequestTests
             "/fapi/v1/time" => (200, $"{{\"serverTime\":{Now}}}"),
             _ => (200, Fixtures.Body(Fixtures.Binance, "new_order_market_filled_result")),
         });
-        var client = new BinanceClient(new Uri("https://fapi.binance.com"), Credentials, Settings, new FixedTime(Now), new HttpClient(handler));
+        var client = new BinanceClient(new Uri("http://127.0.0.1:9"), Credentials, Settings, new FixedTime(Now), new HttpClient(handler));
 
         await client.PlaceMarketOrderAsync(new MarketOrderRequest("BTCUSDT", OrderSide.Buy, 0.002m, "copy-0001"));
 
@@ -40,7 +40,7 @@ public sealed class GoldenRequestTests
             "/fapi/v1/algoOrder" => (200, Fixtures.Body(Fixtures.Binance, "new_algo_order_documented")),
             _ => (200, Fixtures.Body(Fixtures.Binance, "new_order_market_filled_result")),
         });
-        var client = new BinanceClient(new Uri("https://fapi.binance.com"), Credentials, Settings, new FixedTime(Now), new HttpClient(handler));
+        var client = new BinanceClient(new Uri("http://127.0.0.1:9"), Credentials, Settings, new FixedTime(Now), new HttpClient(handler));
 
         await client.PlaceMarketOrderAsync(new MarketOrderRequest("BTCUSDT", OrderSide.Sell, 0.002m, "close-1", ReduceOnly: true));
         await client.PlaceProtectiveOrderAsync(new ProtectiveOrderRequest("BTCUSDT", OrderSide.Sell, ProtectiveKind.StopLoss, 60000m, "copy-sl-0001"));
@@ -59,7 +59,7 @@ public sealed class GoldenRequestTests
             "/v5/order/create" => (200, Fixtures.Body(Fixtures.Bybit, "order_create_documented")),
             _ => (200, "{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{\"category\":\"linear\",\"list\":[]},\"time\":1}"),
         });
-        var client = new BybitClient(new Uri("https://api.bybit.com"), Credentials, Settings, new FixedTime(Now), new HttpClient(handler));
+        var client = new BybitClient(new Uri("http://127.0.0.1:9"), Credentials, Settings, new FixedTime(Now), new HttpClient(handler));
 
         await client.PlaceMarketOrderAsync(new MarketOrderRequest("BTCUSDT", OrderSide.Buy, 0.001m, "copy-0001"));
 
