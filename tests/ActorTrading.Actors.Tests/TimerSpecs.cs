@@ -50,9 +50,10 @@ public sealed class TimerSpecs : TestKitBase
         cancelable.Cancel();
         cancelable.IsCancellationRequested.ShouldBeTrue();
 
-        // A tick already firing when Cancel ran may still land; after it, nothing.
+        // Ticks sent before Cancel may still be queued (a loaded machine delays this test); after them the stream
+        // must go quiet. A live 10 ms timer would send 50 ticks long before 50 quiet gaps of 200 ms could pass.
         var late = 0;
-        while (true)
+        while (late < 50)
         {
             try
             {
@@ -65,7 +66,7 @@ public sealed class TimerSpecs : TestKitBase
             }
         }
 
-        late.ShouldBeLessThanOrEqualTo(1);
+        late.ShouldBeLessThan(50, "the repeating tell kept coming after Cancel");
     }
 
     private sealed class TimerActor : ReceiveActor
