@@ -149,25 +149,26 @@ public sealed class BotEntity : ReceivePersistentActor
             return;
         }
 
-        var accepted = new SignalAccepted(Guid.CreateVersion7().ToString("N"), command.Signal, _time.GetUtcNow(), [.. _state.Subscribers]);
+        var accepted = new SignalAccepted(Guid.CreateVersion7().ToString("N"), command.Signal, _time.GetUtcNow(), _state.Subscribers.Count);
         Persist(accepted, e =>
         {
             _state = _state.Apply(e);
-            Sender.Tell(new SignalAcceptedReply(e.SignalId, _state.Definition!.Name, e.Subscribers.Count, e.AcceptedAt, Duplicate: false), Self);
-            FanOut(e);
+            Sender.Tell(new SignalAcceptedReply(e.SignalId, _state.Definition!.Name, e.SubscriberCount, e.AcceptedAt, Duplicate: false), Self);
+            FanOut(_state.PendingFanOuts[e.SignalId]);
         });
     }
 
-    private void FanOut(SignalAccepted accepted)
+    private void FanOut(PendingFanOut pending)
     {
-        if (accepted.Subscribers.Count == 0)
+        var accepted = pending.Accepted;
+        if (pending.Subscribers.Count == 0)
         {
             Persist(new FanOutCompleted(accepted.SignalId, _time.GetUtcNow()), e => _state = _state.Apply(e));
             return;
         }
 
-        _awaitingReceipts[accepted.SignalId] = new HashSet<string>(accepted.Subscribers, StringComparer.Ordinal);
-        Tell(accepted, accepted.Subscribers);
+        _awaitingReceipts[accepted.SignalId] = new HashSet<string>(pending.Subscribers, StringComparer.Ordinal);
+        Tell(accepted, pending.Subscribers);
         if (!Timers.IsTimerActive(typeof(ResendTick)))
         {
             Timers.StartPeriodicTimer(typeof(ResendTick), new ResendTick(), ResendInterval);
@@ -193,9 +194,9 @@ public sealed class BotEntity : ReceivePersistentActor
         // At-least-once: a subscription answers a signal it already finished from its state, and ignores one it is working on.
         foreach (var (signalId, awaiting) in _awaitingReceipts)
         {
-            if (_state.PendingFanOuts.TryGetValue(signalId, out var accepted))
+            if (_state.PendingFanOuts.TryGetValue(signalId, out var pending))
             {
-                Tell(accepted, [.. awaiting]);
+                Tell(pending.Accepted, [.. awaiting]);
             }
         }
     }
@@ -213,7 +214,7 @@ public sealed class BotEntity : ReceivePersistentActor
 
     private void ResendPending()
     {
-        foreach (var pending in _state.PendingFanOuts.Values.OrderBy(p => p.AcceptedAt))
+        foreach (var pending in _state.PendingFanOuts.Values.OrderBy(p => p.Accepted.AcceptedAt))
         {
             FanOut(pending);
         }

@@ -26,8 +26,20 @@ public static class BotEvents
     /// <summary>A subscription no longer receives this bot's signals.</summary>
     public sealed record SubscriberRemoved(string SubscriptionId, DateTimeOffset At);
 
-    /// <summary>A signal is durable and will reach every subscriber listed (invariant I1).</summary>
-    public sealed record SignalAccepted(string SignalId, Signal Signal, DateTimeOffset AcceptedAt, IReadOnlyList<string> Subscribers);
+    /// <summary>
+    /// A signal is durable and will reach every subscriber the bot has at this point of its journal (invariant I1).
+    /// The set is not copied into the event: replaying the bot's events up to here rebuilds it exactly, and a copy
+    /// would cost ~27 bytes per subscriber on every signal.
+    /// </summary>
+    public sealed record SignalAccepted(string SignalId, Signal Signal, DateTimeOffset AcceptedAt, int SubscriberCount);
+
+    /// <summary>Version 1 of <see cref="SignalAccepted"/>, which listed the subscribers; read as version 2 (the list was the
+    /// bot's subscriber set at that point, which replay rebuilds).</summary>
+    public sealed record SignalAcceptedV1(string SignalId, Signal Signal, DateTimeOffset AcceptedAt, IReadOnlyList<string> Subscribers)
+    {
+        /// <summary>The same event in today's shape.</summary>
+        public SignalAccepted Upcast() => new(SignalId, Signal, AcceptedAt, Subscribers.Count);
+    }
 
     /// <summary>Every listed subscriber has recorded its outcome for the signal.</summary>
     public sealed record FanOutCompleted(string SignalId, DateTimeOffset At);

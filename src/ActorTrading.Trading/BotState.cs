@@ -4,6 +4,9 @@ using static ActorTrading.Trading.BotEvents;
 
 namespace ActorTrading.Trading;
 
+/// <summary>A signal whose fan-out is not complete, and the subscribers it goes to (the bot's set when it was accepted).</summary>
+public sealed record PendingFanOut(SignalAccepted Accepted, ImmutableSortedSet<string> Subscribers);
+
 /// <summary>A bot's state: the fold of its events (pure).</summary>
 public sealed record BotState(
     BotCreated? Definition,
@@ -13,14 +16,14 @@ public sealed record BotState(
     string? SecretSha256,
     bool Active,
     ImmutableSortedSet<string> Subscribers,
-    ImmutableDictionary<string, SignalAccepted> PendingFanOuts,
+    ImmutableDictionary<string, PendingFanOut> PendingFanOuts,
     ImmutableDictionary<string, string> SignalIdByAlertId,
     int SignalsReceived)
 {
     /// <summary>Before creation.</summary>
     public static BotState Empty { get; } = new(null, "", null, TimeSpan.Zero, null, false,
         ImmutableSortedSet<string>.Empty.WithComparer(StringComparer.Ordinal),
-        ImmutableDictionary<string, SignalAccepted>.Empty.WithComparers(StringComparer.Ordinal),
+        ImmutableDictionary<string, PendingFanOut>.Empty.WithComparers(StringComparer.Ordinal),
         ImmutableDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal), 0);
 
     /// <summary>The next state.</summary>
@@ -39,7 +42,7 @@ public sealed record BotState(
         SubscriberRemoved removed => this with { Subscribers = Subscribers.Remove(removed.SubscriptionId) },
         SignalAccepted accepted => this with
         {
-            PendingFanOuts = PendingFanOuts.SetItem(accepted.SignalId, accepted),
+            PendingFanOuts = PendingFanOuts.SetItem(accepted.SignalId, new PendingFanOut(accepted, Subscribers)),
             SignalIdByAlertId = accepted.Signal.AlertId is { } alertId ? SignalIdByAlertId.SetItem(alertId, accepted.SignalId) : SignalIdByAlertId,
             SignalsReceived = SignalsReceived + 1,
         },

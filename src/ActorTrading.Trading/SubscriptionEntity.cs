@@ -16,13 +16,15 @@ namespace ActorTrading.Trading;
 /// <remarks>
 /// <code>
 ///   Ready ──TradeSignal──► Working(signal) ──SignalCompleted──► Ready
-///                           │ ReadingMarket → Planned → [SettingLeverage] → Placing(leg i) → Protecting
+///                           │ ReadingMarket → [SignalPlanned] → [SettingLeverage] → Placing(leg i) → Protecting
 ///                           │ other signals are stashed; a signal already completed is answered from state
 /// </code>
 /// Every exchange step is an async call whose result comes back as a message, so the entity's state is
-/// only ever touched in its own turn and each step that matters is persisted before the next starts.
-/// After a crash the recovered plan is resumed: each unconfirmed order is first looked up by its client
-/// order id and placed only if the exchange has none (invariant I2).
+/// only ever touched in its own turn. A signal costs two writes: the plan, before any order is sent, and the
+/// outcome with every confirmed order (one write when it is skipped before any order). What happens between
+/// them is rebuilt from the exchange after a crash: each order not in the outcome is first looked up by its
+/// client order id and placed only if the exchange has none (invariant I2). A signal lost before its plan is
+/// stored was never sent anywhere; the bot tells it again until it has the receipt.
 /// </remarks>
 public sealed class SubscriptionEntity : ReceivePersistentActor
 {
@@ -31,8 +33,7 @@ public sealed class SubscriptionEntity : ReceivePersistentActor
     private readonly IActorRef _bots;
     private readonly TimeProvider _time;
     private SubscriptionState _state = SubscriptionState.Empty;
-    private int _attempts;
-    private List<string> _protectionProblems = [];
+    private Work? _work;
 
     /// <summary>Creates the entity.</summary>
     public SubscriptionEntity(string subscriptionId, AccountGateways gateways, IActorRef botRegion)
@@ -81,6 +82,24 @@ public sealed class SubscriptionEntity : ReceivePersistentActor
 
     private sealed record RetryLeg(string SignalId);
 
+    /// <summary>The signal being worked on: what is stored of it (<see cref="Plan"/>) and what is not yet.</summary>
+    private sealed class Work(SignalReceived received)
+    {
+        public SignalReceived Received { get; } = received;
+
+        public OrdersPlanned? Plan { get; set; }
+
+        public SortedDictionary<int, OrderConfirmed> Confirmed { get; } = [];
+
+        public LeverageSet? Leverage { get; set; }
+
+        public int Attempts { get; set; }
+
+        public List<string> ProtectionProblems { get; set; } = [];
+
+        public PlannedLeg? NextLeg => Plan?.Legs.FirstOrDefault(leg => !Confirmed.ContainsKey(leg.Leg));
+    }
+
     private void Create(CreateSubscription command)
     {
         if (_state.Definition is not null)
@@ -118,7 +137,7 @@ public sealed class SubscriptionEntity : ReceivePersistentActor
         ? new CurrentSubscription(SubscriptionId, d.OwnerId, d.BotId, d.AccountId, _state.Status, _state.Overrides, _state.Limits, _state.Statistics)
         : new BotProtocol.Rejected(RejectionKind.NotFound, $"subscription {SubscriptionId} does not exist");
 
-    private bool IsCurrent(string signalId) => _state.InFlight?.Received.SignalId == signalId;
+    private bool IsCurrent(string signalId) => _work?.Received.SignalId == signalId;
 
     private void Trade(TradeSignal signal)
     {
@@ -134,23 +153,18 @@ public sealed class SubscriptionEntity : ReceivePersistentActor
             return;
         }
 
-        if (_state.InFlight is not null)
+        if (_work is not null)
         {
             Stash.Stash();
             return;
         }
 
-        Persist(new SignalReceived(signal.SignalId, signal.BotId, signal.Signal, signal.AcceptedAt, signal.BotDefaults, signal.TimeToLive, _time.GetUtcNow()), received =>
-        {
-            _state = _state.Apply(received);
-            Start(received);
-        });
+        Start(new SignalReceived(signal.SignalId, signal.BotId, signal.Signal, signal.AcceptedAt, signal.BotDefaults, signal.TimeToLive, _time.GetUtcNow()));
     }
 
     private void Start(SignalReceived received)
     {
-        _attempts = 0;
-        _protectionProblems = [];
+        _work = new Work(received);
         if (_state.Definition is null)
         {
             Complete(ExecutionStatus.Failed, $"subscription {SubscriptionId} does not exist");
@@ -191,7 +205,7 @@ public sealed class SubscriptionEntity : ReceivePersistentActor
             return;
         }
 
-        var received = _state.InFlight!.Received;
+        var received = _work!.Received;
         var parameters = EffectiveConfiguration.Resolve(received.BotDefaults, _state.Overrides);
         var plan = TradePlanner.Plan(received.Signal.Action, parameters, _state.Limits, read.Market!);
         if (plan.IsEmpty)
@@ -205,32 +219,33 @@ public sealed class SubscriptionEntity : ReceivePersistentActor
             var name = leg.Kind == LegKind.Close ? ClientOrderIds.Legs.Close : ClientOrderIds.Legs.Open;
             return new PlannedLeg(index, name, leg.Side, leg.Quantity, leg.ReduceOnly, ClientOrderIds.For(SubscriptionId, received.SignalId, name));
         }).ToList();
-        Persist(new OrdersPlanned(received.SignalId, received.Signal.Ticker, legs, parameters, plan.SkipReason), planned =>
+        Persist(new SignalPlanned(received, new OrdersPlanned(received.SignalId, received.Signal.Ticker, legs, parameters, plan.SkipReason)), planned =>
         {
             _state = _state.Apply(planned);
+            _work.Plan = planned.Plan;
             PlaceNextLeg();
         });
     }
 
     private void PlaceNextLeg()
     {
-        var inFlight = _state.InFlight!;
-        var plan = inFlight.Plan!;
-        if (inFlight.NextLeg is not { } leg)
+        var work = _work!;
+        var plan = work.Plan!;
+        if (work.NextLeg is not { } leg)
         {
             Protect();
             return;
         }
 
         // Leverage is set only before a leg that opens, and only when it differs from what this account last set.
-        if (!leg.ReduceOnly && _state.LeverageBySymbol.GetValueOrDefault(plan.Symbol) != plan.Parameters.Leverage)
+        if (!leg.ReduceOnly && work.Leverage is null && _state.LeverageBySymbol.GetValueOrDefault(plan.Symbol) != plan.Parameters.Leverage)
         {
             Gateway((account, token) => account.SetLeverageAsync(plan.Symbol, plan.Parameters.Leverage, token).ContinueWith(_ => 0, token, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default))
                 .PipeTo(Self, Self, _ => new LeverageResult(plan.SignalId, plan.Symbol, plan.Parameters.Leverage, null), e => new LeverageResult(plan.SignalId, plan.Symbol, plan.Parameters.Leverage, e));
             return;
         }
 
-        _attempts++;
+        work.Attempts++;
         var request = new MarketOrderRequest(plan.Symbol, leg.Side, leg.Quantity, leg.ClientOrderId, leg.ReduceOnly);
         Gateway((account, token) => account.PlaceMarketOrderAsync(request, token))
             .PipeTo(Self, Self, order => new OrderResult(plan.SignalId, leg, order, null, false), e => new OrderResult(plan.SignalId, leg, null, e, false));
@@ -249,11 +264,8 @@ public sealed class SubscriptionEntity : ReceivePersistentActor
             return;
         }
 
-        Persist(new LeverageSet(result.Symbol, result.Leverage), set =>
-        {
-            _state = _state.Apply(set);
-            PlaceNextLeg();
-        });
+        _work!.Leverage = new LeverageSet(result.Symbol, result.Leverage);
+        PlaceNextLeg();
     }
 
     private void OnOrder(OrderResult result)
@@ -263,24 +275,22 @@ public sealed class SubscriptionEntity : ReceivePersistentActor
             return;
         }
 
-        var plan = _state.InFlight!.Plan!;
+        var work = _work!;
+        var plan = work.Plan!;
         if (result.Order is { } order)
         {
-            Persist(new OrderConfirmed(plan.SignalId, result.Leg.Leg, order.ClientOrderId, order.ExchangeOrderId, order.ExecutedQuantity, order.AveragePrice), confirmed =>
-            {
-                _state = _state.Apply(confirmed);
-                _attempts = 0;
-                PlaceNextLeg();
-            });
+            work.Confirmed[result.Leg.Leg] = new OrderConfirmed(plan.SignalId, result.Leg.Leg, order.ClientOrderId, order.ExchangeOrderId, order.ExecutedQuantity, order.AveragePrice);
+            work.Attempts = 0;
+            PlaceNextLeg();
             return;
         }
 
         if (result.WasLookup && result.Error is null)
         {
             // The exchange has no such order: the earlier attempt never arrived. Only now is it safe to place again.
-            if (_attempts >= MaxPlacementAttempts)
+            if (work.Attempts >= MaxPlacementAttempts)
             {
-                FailLeg(result.Leg, $"no confirmation after {_attempts} attempts");
+                FailLeg(result.Leg, $"no confirmation after {work.Attempts} attempts");
                 return;
             }
 
@@ -298,9 +308,9 @@ public sealed class SubscriptionEntity : ReceivePersistentActor
             return;
         }
 
-        if (kind == ExchangeErrorKind.Retryable && _attempts < MaxPlacementAttempts)
+        if (kind == ExchangeErrorKind.Retryable && work.Attempts < MaxPlacementAttempts)
         {
-            Timers.StartSingleTimer(typeof(RetryLeg), new RetryLeg(plan.SignalId), TimeSpan.FromMilliseconds(200 * _attempts));
+            Timers.StartSingleTimer(typeof(RetryLeg), new RetryLeg(plan.SignalId), TimeSpan.FromMilliseconds(200 * work.Attempts));
             return;
         }
 
@@ -309,30 +319,30 @@ public sealed class SubscriptionEntity : ReceivePersistentActor
 
     private void LookUp(PlannedLeg leg)
     {
-        var plan = _state.InFlight!.Plan!;
+        var plan = _work!.Plan!;
         Gateway((account, token) => account.GetOrderAsync(plan.Symbol, leg.ClientOrderId, token))
             .PipeTo(Self, Self, order => new OrderResult(plan.SignalId, leg, order, null, true), e => new OrderResult(plan.SignalId, leg, null, e, true));
     }
 
     private void FailLeg(PlannedLeg leg, string reason)
     {
-        var done = _state.InFlight!.Confirmed.Count;
-        var prefix = done > 0 ? $"{done} of {_state.InFlight.Plan!.Legs.Count} orders placed, then " : "";
+        var done = _work!.Confirmed.Count;
+        var prefix = done > 0 ? $"{done} of {_work.Plan!.Legs.Count} orders placed, then " : "";
         Complete(ExecutionStatus.Failed, $"{prefix}{(leg.ReduceOnly ? "closing" : "opening")} order {leg.ClientOrderId} failed: {reason}");
     }
 
     private void Protect()
     {
-        var inFlight = _state.InFlight!;
-        var plan = inFlight.Plan!;
+        var work = _work!;
+        var plan = work.Plan!;
         var open = plan.Legs.LastOrDefault(l => !l.ReduceOnly);
-        if (open is null || inFlight.Confirmed[open.Leg].AveragePrice <= 0)
+        if (open is null || work.Confirmed[open.Leg].AveragePrice <= 0)
         {
             Finish();
             return;
         }
 
-        var entry = inFlight.Confirmed[open.Leg].AveragePrice;
+        var entry = work.Confirmed[open.Leg].AveragePrice;
         var signalId = plan.SignalId;
         var subscriptionId = SubscriptionId;
         Gateway(async (account, token) =>
@@ -367,7 +377,7 @@ public sealed class SubscriptionEntity : ReceivePersistentActor
             return;
         }
 
-        _protectionProblems = [.. result.Problems];
+        _work!.ProtectionProblems = [.. result.Problems];
         foreach (var problem in result.Problems)
         {
             Log.LogError("Subscription {SubscriptionId}: {Problem}", SubscriptionId, problem);
@@ -378,28 +388,37 @@ public sealed class SubscriptionEntity : ReceivePersistentActor
 
     private void Finish()
     {
-        var inFlight = _state.InFlight!;
-        var last = inFlight.Plan!.Legs.Count - 1;
-        var confirmed = inFlight.Confirmed[last];
+        var work = _work!;
+        var last = work.Plan!.Legs.Count - 1;
+        var confirmed = work.Confirmed[last];
         var notes = new List<string>();
-        if (inFlight.Plan.SkipReason is { } skipped)
+        if (work.Plan.SkipReason is { } skipped)
         {
             notes.Add($"position closed; not reopened: {skipped}");
         }
 
-        notes.AddRange(_protectionProblems);
+        notes.AddRange(work.ProtectionProblems);
         Complete(ExecutionStatus.Executed, notes.Count == 0 ? null : string.Join("; ", notes), confirmed.ExchangeOrderId, confirmed.AveragePrice, confirmed.ExecutedQuantity);
     }
 
     private void Complete(ExecutionStatus status, string? reason, string? exchangeOrderId = null, decimal? price = null, decimal? quantity = null)
     {
-        var received = _state.InFlight!.Received;
+        var work = _work!;
+        var received = work.Received;
         var elapsed = (long)(_time.GetUtcNow() - received.At).TotalMilliseconds;
-        Persist(new SignalCompleted(received.SignalId, received.BotId, status, reason, exchangeOrderId, price, quantity, Math.Max(0, elapsed), _time.GetUtcNow()), completed =>
+        var completed = new SignalCompleted(received.SignalId, received.BotId, status, reason, exchangeOrderId, price, quantity, Math.Max(0, elapsed), _time.GetUtcNow(),
+            work.Confirmed.Count == 0 ? null : [.. work.Confirmed.Values]);
+
+        // One write: the leverage set on the way (if any) and the outcome.
+        PersistAll(work.Leverage is { } leverage ? [leverage, completed] : new object[] { completed }, e =>
         {
-            _state = _state.Apply(completed);
-            Receipt(completed);
-            Stash.UnstashAll();
+            _state = _state.Apply(e);
+            if (e is SignalCompleted stored)
+            {
+                _work = null;
+                Receipt(stored);
+                Stash.UnstashAll();
+            }
         });
     }
 
@@ -415,12 +434,19 @@ public sealed class SubscriptionEntity : ReceivePersistentActor
 
         if (inFlight.Plan is null)
         {
-            // Nothing was sent for it yet: start over (freshness is judged by the acceptance time, not by now).
+            // Stored by an earlier version before its plan: nothing was sent for it yet. Start over (freshness is
+            // judged by the acceptance time, not by now).
             Start(inFlight.Received);
             return;
         }
 
-        if (inFlight.NextLeg is { } leg)
+        _work = new Work(inFlight.Received) { Plan = inFlight.Plan };
+        foreach (var (index, confirmed) in inFlight.Confirmed)
+        {
+            _work.Confirmed[index] = confirmed;
+        }
+
+        if (_work.NextLeg is { } leg)
         {
             // It may have reached the exchange before the crash: ask before placing (I2).
             LookUp(leg);

@@ -21,21 +21,33 @@ public static class SubscriptionEvents
     /// <summary>For good: no more signals.</summary>
     public sealed record SubscriptionCancelled(DateTimeOffset At);
 
-    /// <summary>A signal reached the subscription and will end with exactly one outcome.</summary>
+    /// <summary>A signal reached the subscription. Written by earlier versions on its own; now only inside
+    /// <see cref="SignalPlanned"/> (a signal skipped before any order needs no record but its outcome).</summary>
     public sealed record SignalReceived(string SignalId, string BotId, Signal Signal, DateTimeOffset AcceptedAt, TradingParameters BotDefaults, TimeSpan TimeToLive, DateTimeOffset At);
 
-    /// <summary>The orders the subscription will place for a signal, stored before any is sent: after a crash each
-    /// unconfirmed one is looked up by its client id before anything is sent again (invariant I2).</summary>
+    /// <summary>The orders the subscription will place for a signal. Written by earlier versions on its own; now only
+    /// inside <see cref="SignalPlanned"/>.</summary>
     public sealed record OrdersPlanned(string SignalId, string Symbol, IReadOnlyList<PlannedLeg> Legs, TradingParameters Parameters, string? SkipReason);
 
-    /// <summary>The exchange confirmed the order.</summary>
+    /// <summary>The exchange confirmed the order. Written by earlier versions on its own; now carried by
+    /// <see cref="SignalCompleted.Orders"/>.</summary>
     public sealed record OrderConfirmed(string SignalId, int Leg, string ClientOrderId, string ExchangeOrderId, decimal ExecutedQuantity, decimal AveragePrice);
 
-    /// <summary>The leverage this account now has for the symbol (set only when it differs).</summary>
+    /// <summary>The leverage this account now has for the symbol (set only when it differs). Stored in the same write as
+    /// the signal's outcome: after a crash before it, the leverage is set once more, which changes nothing.</summary>
     public sealed record LeverageSet(string Symbol, int Leverage);
 
-    /// <summary>The signal's one outcome (invariant I1): executed, skipped or failed, with the reason.</summary>
-    public sealed record SignalCompleted(string SignalId, string BotId, ExecutionStatus Status, string? Reason, string? ExchangeOrderId, decimal? Price, decimal? Quantity, long ElapsedMs, DateTimeOffset At);
+    /// <summary>
+    /// A signal reached the subscription and these orders will be placed for it: the one write before any order is
+    /// sent. After a crash each order not in the outcome is looked up by its client id before anything is sent
+    /// again (invariant I2).
+    /// </summary>
+    public sealed record SignalPlanned(SignalReceived Received, OrdersPlanned Plan);
+
+    /// <summary>The signal's one outcome (invariant I1): executed, skipped or failed, with the reason, and every order the
+    /// exchange confirmed for it (<see cref="Orders"/> is null in events of earlier versions, which stored them apart).</summary>
+    public sealed record SignalCompleted(string SignalId, string BotId, ExecutionStatus Status, string? Reason, string? ExchangeOrderId, decimal? Price, decimal? Quantity, long ElapsedMs, DateTimeOffset At,
+        IReadOnlyList<OrderConfirmed>? Orders = null);
 }
 
 /// <summary>A market order of a planned trade, with its client order id.</summary>

@@ -34,6 +34,7 @@ public sealed record SubscriptionState(
         SubscriptionPaused => this with { Status = SubscriptionStatus.Paused },
         SubscriptionResumed => this with { Status = SubscriptionStatus.Active },
         SubscriptionCancelled => this with { Status = SubscriptionStatus.Cancelled },
+        SignalPlanned planned => this with { InFlight = new InFlightSignal(planned.Received, planned.Plan, ImmutableDictionary<int, OrderConfirmed>.Empty) },
         SignalReceived received => this with { InFlight = new InFlightSignal(received, null, ImmutableDictionary<int, OrderConfirmed>.Empty) },
         OrdersPlanned planned when InFlight?.Received.SignalId == planned.SignalId => this with { InFlight = InFlight with { Plan = planned } },
         OrderConfirmed confirmed when InFlight?.Received.SignalId == confirmed.SignalId =>

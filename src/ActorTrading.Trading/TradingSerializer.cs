@@ -19,7 +19,8 @@ public static class TradingSerializer
         .Add("bot.secret-rotated", 1, TradingJsonContext.Default.SecretRotated)
         .Add("bot.subscriber-added", 1, TradingJsonContext.Default.SubscriberAdded)
         .Add("bot.subscriber-removed", 1, TradingJsonContext.Default.SubscriberRemoved)
-        .Add("bot.signal-accepted", 1, TradingJsonContext.Default.SignalAccepted)
+        .AddLegacy("bot.signal-accepted", 1, TradingJsonContext.Default.SignalAcceptedV1, v1 => v1.Upcast())
+        .Add("bot.signal-accepted", 2, TradingJsonContext.Default.SignalAccepted)
         .Add("bot.fan-out-completed", 1, TradingJsonContext.Default.FanOutCompleted)
         .Add("subscription.created", 1, TradingJsonContext.Default.SubscriptionCreated)
         .Add("subscription.updated", 1, TradingJsonContext.Default.SubscriptionUpdated)
@@ -30,6 +31,7 @@ public static class TradingSerializer
         .Add("subscription.orders-planned", 1, TradingJsonContext.Default.OrdersPlanned)
         .Add("subscription.order-confirmed", 1, TradingJsonContext.Default.OrderConfirmed)
         .Add("subscription.leverage-set", 1, TradingJsonContext.Default.LeverageSet)
+        .Add("subscription.signal-planned", 1, TradingJsonContext.Default.SignalPlanned)
         .Add("subscription.signal-completed", 1, TradingJsonContext.Default.SignalCompleted)
         .Add("account.registered", 1, TradingJsonContext.Default.AccountRegistered)
         .Add("account.credentials-changed", 1, TradingJsonContext.Default.AccountCredentialsChanged)
@@ -47,6 +49,7 @@ public static class TradingSerializer
 [JsonSerializable(typeof(BotEvents.SubscriberAdded))]
 [JsonSerializable(typeof(BotEvents.SubscriberRemoved))]
 [JsonSerializable(typeof(BotEvents.SignalAccepted))]
+[JsonSerializable(typeof(BotEvents.SignalAcceptedV1))]
 [JsonSerializable(typeof(BotEvents.FanOutCompleted))]
 [JsonSerializable(typeof(SubscriptionEvents.SubscriptionCreated))]
 [JsonSerializable(typeof(SubscriptionEvents.SubscriptionUpdated))]
@@ -57,6 +60,7 @@ public static class TradingSerializer
 [JsonSerializable(typeof(SubscriptionEvents.OrdersPlanned))]
 [JsonSerializable(typeof(SubscriptionEvents.OrderConfirmed))]
 [JsonSerializable(typeof(SubscriptionEvents.LeverageSet))]
+[JsonSerializable(typeof(SubscriptionEvents.SignalPlanned))]
 [JsonSerializable(typeof(SubscriptionEvents.SignalCompleted))]
 [JsonSerializable(typeof(AccountEvents.AccountRegistered))]
 [JsonSerializable(typeof(AccountEvents.AccountCredentialsChanged))]

@@ -57,3 +57,49 @@ internal sealed class LosingResponses(IExchangeAccountFactory inner) : IExchange
         public Task<decimal> GetRealizedPnlAsync(DateTimeOffset since, CancellationToken cancellationToken = default) => inner.GetRealizedPnlAsync(since, cancellationToken);
     }
 }
+
+/// <summary>A journal that fails the next write matching a condition (the disk or the database went away), once.</summary>
+internal sealed class FailingWrites(IJournal inner) : IJournal
+{
+    private Func<AtomicWrite, bool>? _failNext;
+    private int _failed;
+
+    public int Failed => Volatile.Read(ref _failed);
+
+    public void FailNext(Func<AtomicWrite, bool> condition) => Volatile.Write(ref _failNext, condition);
+
+    public async Task<IReadOnlyList<Exception?>> WriteMessagesAsync(IReadOnlyList<AtomicWrite> writes, CancellationToken cancellationToken = default)
+    {
+        var results = new Exception?[writes.Count];
+        var passed = new List<(int Index, AtomicWrite Write)>();
+        for (var i = 0; i < writes.Count; i++)
+        {
+            var condition = Volatile.Read(ref _failNext);
+            if (condition is not null && condition(writes[i]) && Interlocked.CompareExchange(ref _failNext, null, condition) == condition)
+            {
+                Interlocked.Increment(ref _failed);
+                results[i] = new IOException("the journal's storage went away");
+                continue;
+            }
+
+            passed.Add((i, writes[i]));
+        }
+
+        var written = await inner.WriteMessagesAsync([.. passed.Select(p => p.Write)], cancellationToken);
+        for (var i = 0; i < passed.Count; i++)
+        {
+            results[passed[i].Index] = written[i];
+        }
+
+        return results;
+    }
+
+    public Task ReplayMessagesAsync(string persistenceId, long fromSequenceNr, long toSequenceNr, long max, Action<Persistent> onReplayed, CancellationToken cancellationToken = default) =>
+        inner.ReplayMessagesAsync(persistenceId, fromSequenceNr, toSequenceNr, max, onReplayed, cancellationToken);
+
+    public Task<long> ReadHighestSequenceNrAsync(string persistenceId, CancellationToken cancellationToken = default) =>
+        inner.ReadHighestSequenceNrAsync(persistenceId, cancellationToken);
+
+    public Task DeleteMessagesToAsync(string persistenceId, long toSequenceNr, CancellationToken cancellationToken = default) =>
+        inner.DeleteMessagesToAsync(persistenceId, toSequenceNr, cancellationToken);
+}

@@ -10,6 +10,7 @@ public sealed class TradingSpecs : TestKitBase
     private const string Secret = "s3cret";
     private static readonly TradingParameters Defaults = new(Leverage: 10, MarginUsd: 100m, StopLossPct: 2m, TakeProfitPct: 4m);
     private readonly InMemoryJournal _journal = new();
+    private readonly FailingWrites _writes;
     private readonly FixedPrices _prices = new();
     private readonly PaperExchange _paper;
     private readonly InMemoryAccounts _accounts = new();
@@ -18,7 +19,8 @@ public sealed class TradingSpecs : TestKitBase
 
     public TradingSpecs()
     {
-        ActorTrading.Actors.Persistence.Persistence.Get(Sys).Use(_journal, new InMemorySnapshotStore());
+        _writes = new FailingWrites(_journal);
+        ActorTrading.Actors.Persistence.Persistence.Get(Sys).Use(_writes, new InMemorySnapshotStore());
         _paper = new PaperExchange(_prices, new PaperExchangeSettings { Slippage = 0m });
         _exchanges = new LosingResponses(_paper);
         _prices.Set("BTCUSDT", 64_000m);
@@ -204,6 +206,58 @@ public sealed class TradingSpecs : TestKitBase
         var openId = ClientOrderIds.For("unlucky", accepted.SignalId, ClientOrderIds.Legs.Open);
         OrdersOf("unlucky").Count(o => o.ClientOrderId == openId).ShouldBe(1);
         outcome.ExchangeOrderId.ShouldNotBeNull();
+    }
+
+    [Fact]
+    public async Task A_subscription_whose_outcome_write_fails_after_the_fill_resumes_from_its_plan_and_never_places_twice()
+    {
+        StartRegions();
+        await CreateBotAsync("bot-11");
+        await SubscribeAsync("interrupted", "bot-11");
+        _writes.FailNext(write => write.Events.Any(e => e.Payload is SubscriptionEvents.SignalCompleted));
+
+        var accepted = await SignalAsync("bot-11", SignalAction.Buy);
+        var outcome = await OutcomeAsync("interrupted", accepted.SignalId);
+
+        _writes.Failed.ShouldBe(1);
+        outcome.Status.ShouldBe(ExecutionStatus.Executed);
+        var open = ClientOrderIds.For("interrupted", accepted.SignalId, ClientOrderIds.Legs.Open);
+        OrdersOf("interrupted").Count(o => o.ClientOrderId == open).ShouldBe(1);
+        OrdersOf("interrupted").Count(o => o.ClientOrderId == ClientOrderIds.For("interrupted", accepted.SignalId, ClientOrderIds.Legs.StopLoss)).ShouldBe(1);
+        outcome.Orders.ShouldNotBeNull().Single().ClientOrderId.ShouldBe(open);
+        outcome.ExchangeOrderId.ShouldBe(OrdersOf("interrupted").Single(o => o.ClientOrderId == open).ExchangeOrderId);
+    }
+
+    [Fact]
+    public async Task A_signal_in_flight_as_an_earlier_version_stored_it_is_finished_without_placing_its_confirmed_order_again()
+    {
+        // Earlier versions stored SignalReceived, OrdersPlanned and OrderConfirmed apart; one crashed after the fill.
+        _accounts.Add("acct-legacy", "key-legacy");
+        var signal = new Signal("BTCUSDT", SignalAction.Buy, 63_000m, null, null);
+        var leg = new PlannedLeg(0, ClientOrderIds.Legs.Open, OrderSide.Buy, 0.015m, false, ClientOrderIds.For("legacy", "sig-old", ClientOrderIds.Legs.Open));
+        var filled = await _paper.Account("key-legacy").PlaceMarketOrderAsync(new MarketOrderRequest("BTCUSDT", OrderSide.Buy, 0.015m, leg.ClientOrderId, false));
+        var now = DateTimeOffset.UtcNow;
+        object[] stored =
+        [
+            new SubscriptionEvents.SubscriptionCreated("legacy", "owner", "bot-12", "acct-legacy", ExchangeName.Paper, ParameterOverrides.None, RiskLimits.None, now),
+            new SubscriptionEvents.SignalReceived("sig-old", "bot-12", signal, now, Defaults, TimeSpan.FromMinutes(1), now),
+            new SubscriptionEvents.OrdersPlanned("sig-old", "BTCUSDT", [leg], Defaults, null),
+            new SubscriptionEvents.OrderConfirmed("sig-old", 0, leg.ClientOrderId, filled.ExchangeOrderId, filled.ExecutedQuantity, filled.AveragePrice),
+        ];
+        for (var i = 0; i < stored.Length; i++)
+        {
+            (await _journal.WriteMessagesAsync([new AtomicWrite([new Persistent(stored[i], "subscription-legacy", i + 1, "old-writer", now, new HashSet<string>())])]))
+                .ShouldAllBe(e => e == null);
+        }
+
+        StartRegions();
+        (await _regions.Subscriptions.Ask<object>(new GetSubscription("legacy"))).ShouldBeOfType<CurrentSubscription>();
+        var outcome = await OutcomeAsync("legacy", "sig-old");
+
+        outcome.Status.ShouldBe(ExecutionStatus.Executed);
+        outcome.ExchangeOrderId.ShouldBe(filled.ExchangeOrderId);
+        OrdersOf("legacy").Count(o => o.ClientOrderId == leg.ClientOrderId).ShouldBe(1);
+        OrdersOf("legacy").Select(o => o.ClientOrderId).ShouldContain(ClientOrderIds.For("legacy", "sig-old", ClientOrderIds.Legs.TakeProfit));
     }
 
     [Fact]

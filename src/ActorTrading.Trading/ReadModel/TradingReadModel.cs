@@ -174,7 +174,7 @@ public sealed class TradingReadModel : IProjection
                 VALUES (@id, @bot, @ticker, @action, @price, @alert, @at, @subscribers)
                 """,
                 [("id", e.SignalId), ("bot", entityId), ("ticker", e.Signal.Ticker), ("action", e.Signal.Action.ToString().ToLowerInvariant()),
-                 ("price", e.Signal.AlertPrice), ("alert", e.Signal.AlertId), ("at", e.AcceptedAt), ("subscribers", e.Subscribers.Count)]),
+                 ("price", e.Signal.AlertPrice), ("alert", e.Signal.AlertId), ("at", e.AcceptedAt), ("subscribers", e.SubscriberCount)]),
             FanOutCompleted e => ("UPDATE bot_signals SET fan_out_completed_at = @at WHERE signal_id = @id", [("id", e.SignalId), ("at", e.At)]),
             SubscriptionCreated e => ("""
                 INSERT INTO bot_subscriptions (subscription_id, owner_id, bot_id, account_id, exchange, custom_leverage, custom_margin_usd,
