@@ -90,7 +90,12 @@ public sealed class NodeRuntime : IAsyncDisposable
         var users = UserEntity.StartRegion(system);
         var projectionLogger = loggerFactory.CreateLogger("ActorTrading.Projections");
         var readModel = await ProjectionRunner.StartAsync(new TradingReadModel(), stores.ProjectionStore, new ProjectionSettings { PollInterval = TimeSpan.FromMilliseconds(250) }, projectionLogger);
-        var operationLog = await ProjectionRunner.StartAsync(new OperationLogProjection(), stores.ProjectionStore, new ProjectionSettings(), projectionLogger);
+        // Every operation on bots, subscriptions, accounts and users, and every signal a bot accepted; not the trading
+        // steps and outcomes of each subscription, which bot_signal_executions holds (one signal to 10,000
+        // subscriptions would otherwise copy 20,000 events into it).
+        var operationLog = await ProjectionRunner.StartAsync(
+            new OperationLogProjection(e => e.Manifest != TradingSerializer.SignalOutcome && !TradingSerializer.SignalSteps.Contains(e.Manifest)),
+            stores.ProjectionStore, new ProjectionSettings(), projectionLogger);
         var runtime = new NodeRuntime(options, system, stores, regions, accounts, users, readModel, operationLog, paper, adminTokenSha256);
         await readModel.WaitUntilCaughtUpAsync(TimeSpan.FromMinutes(5));
         await runtime.LoadIndexesAsync();

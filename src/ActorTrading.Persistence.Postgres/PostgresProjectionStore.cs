@@ -70,17 +70,15 @@ public sealed class PostgresProjectionStore : IProjectionStore, IAsyncDisposable
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            var manifest = reader.GetString(4);
-            var payload = reader.GetFieldValue<byte[]>(5);
             events.Add(new ProjectedEvent(
                 new ProjectionOffset(reader.GetFieldValue<ulong>(0), reader.GetInt64(1)),
                 reader.GetString(2),
                 reader.GetInt64(3),
-                manifest,
-                _serializer.Deserialize(manifest, payload),
-                payload,
+                reader.GetString(4),
+                reader.GetFieldValue<byte[]>(5),
                 reader.GetFieldValue<DateTimeOffset>(6),
-                new HashSet<string>(reader.GetFieldValue<string[]>(7), StringComparer.Ordinal)));
+                ProjectedEvent.ParseTags(reader.GetFieldValue<string[]>(7)),
+                _serializer));
         }
 
         return events;

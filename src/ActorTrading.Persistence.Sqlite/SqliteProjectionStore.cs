@@ -40,17 +40,15 @@ public sealed class SqliteProjectionStore(SqliteJournal journal) : IProjectionSt
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            var manifest = reader.GetString(3);
-            var payload = (byte[])reader.GetValue(4);
             events.Add(new ProjectedEvent(
                 new ProjectionOffset(0, reader.GetInt64(0)),
                 reader.GetString(1),
                 reader.GetInt64(2),
-                manifest,
-                journal.Serializer.Deserialize(manifest, payload),
-                payload,
+                reader.GetString(3),
+                (byte[])reader.GetValue(4),
                 DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
-                new HashSet<string>(reader.IsDBNull(6) ? [] : reader.GetString(6).Split('\u001f'), StringComparer.Ordinal)));
+                ProjectedEvent.ParseTags(reader.IsDBNull(6) ? null : reader.GetString(6)),
+                journal.Serializer));
         }
 
         return events;

@@ -7,6 +7,23 @@ namespace ActorTrading.Trading;
 /// a change of shape adds a version and keeps the old one readable.</summary>
 public static class TradingSerializer
 {
+    /// <summary>
+    /// The stored names of what a subscription records of one signal on the way to its outcome (today the plan;
+    /// earlier versions stored each step). The read tables and the operation log have no use for them: a
+    /// projection that checks this first never deserializes them.
+    /// </summary>
+    public static IReadOnlySet<string> SignalSteps { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "subscription.signal-planned.v1",
+        "subscription.signal-received.v1",
+        "subscription.orders-planned.v1",
+        "subscription.order-confirmed.v1",
+        "subscription.leverage-set.v1",
+    };
+
+    /// <summary>The stored name of a subscription's outcome of a signal (its read table is <c>bot_signal_executions</c>).</summary>
+    public const string SignalOutcome = "subscription.signal-completed.v1";
+
     /// <summary>A serializer for the trading events (add the node's own types to <paramref name="builder"/> first, if any).</summary>
     public static EventSerializer Create(EventSerializer.Builder? builder = null) => Register(builder ?? EventSerializer.Create()).Build();
 

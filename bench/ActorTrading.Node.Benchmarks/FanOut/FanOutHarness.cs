@@ -15,6 +15,12 @@ public static class FanOutHarness
 {
     public const int DefaultSubscriptions = 10_000;
 
+    /// <summary>Warm-up rounds (a buy and a close each) before the measured signals: the JIT's tiered compilation
+    /// recompiles hot methods in the background for several seconds after they first run, and on 2 cores that
+    /// thread took a fifth of the machine during the first measured signals. A node runs for weeks; the figures are
+    /// meant for that steady state.</summary>
+    public const int DefaultWarmupRounds = 3;
+
     /// <summary>The issue's aim: POST to the last recorded outcome.</summary>
     public static readonly TimeSpan Aim = TimeSpan.FromSeconds(0.5);
 
@@ -25,10 +31,11 @@ public static class FanOutHarness
     {
         var kind = HarnessArguments.Store(args);
         var count = HarnessArguments.Int(args, "--subscriptions", DefaultSubscriptions);
+        var warmupRounds = HarnessArguments.Int(args, "--warmup-rounds", DefaultWarmupRounds);
         var store = BenchNode.Name(kind);
         Console.WriteLine(
             $"fan-out --store {store}: one bot, {count:N0} paper subscriptions (each its own paper account, the bot's defaults 10x / 100 USD / SL 2 % / TP 4 %), "
-            + $"BTCUSDT fixed at 64,000; signals: buy (warm-up), close (measured), buy (measured); {Environment.ProcessorCount} processors");
+            + $"BTCUSDT fixed at 64,000; signals: {warmupRounds} × (buy, close) and a buy to warm up, then close (measured), buy (measured); {Environment.ProcessorCount} processors");
         await using var node = await BenchNode.StartAsync(kind, "fan-out");
         Console.WriteLine($"store: {node.Details}");
         var runtime = node.Runtime;
@@ -55,8 +62,16 @@ public static class FanOutHarness
         await bare.SetLeverageAsync();
 
         Console.WriteLine();
+        for (var round = 1; round <= warmupRounds; round++)
+        {
+            var buy = await FireAsync(node, client, bot, "buy", $"warm-up-buy-{round}", () => Volatile.Read(ref transactions));
+            var sell = await FireAsync(node, client, bot, "close", $"warm-up-close-{round}", () => Volatile.Read(ref transactions));
+            Console.WriteLine($"warm-up round {round} (not a result): buy {Seconds(buy.ReadModelComplete)}, close {Seconds(sell.ReadModelComplete)} to the last row; "
+                + $"{buy.Outcome.Statuses}; {sell.Outcome.Statuses}");
+        }
+
         var warmup = await FireAsync(node, client, bot, "buy", "warm-up", () => Volatile.Read(ref transactions));
-        Print("buy (warm-up: gateways created, leverage set; not a result)", warmup, count);
+        Print("buy (warm-up" + (warmupRounds == 0 ? ": gateways created, leverage set" : "") + "; not a result)", warmup, count);
         await bare.MarketOrdersAsync(OrderSide.Buy, quantity, reduceOnly: false); // the same long as the subscriptions now hold
 
         var close = await FireAsync(node, client, bot, "close", "measured-close", () => Volatile.Read(ref transactions));
@@ -78,8 +93,8 @@ public static class FanOutHarness
         Console.WriteLine($"wider baseline: every exchange call of a subscription through an AccountGateway per account (account read, order{(open.Outcome.Executed > 0 ? ", stop-loss and take-profit for the buy" : "")}):");
         Console.WriteLine($"  close                      {closeCalls.TotalMilliseconds,8:F1} ms");
         Console.WriteLine($"  buy                        {openCalls.TotalMilliseconds,8:F1} ms");
-        var acceptedBytes = await ReadModelQueries.ScalarAsync(runtime, "SELECT MAX(length(payload)) FROM event_journal WHERE manifest = @manifest", ("manifest", "bot.signal-accepted.v1"));
-        Console.WriteLine($"the bot's SignalAccepted event (written before the 202; it lists every subscriber): {acceptedBytes:N0} bytes of JSON");
+        var acceptedBytes = await ReadModelQueries.ScalarAsync(runtime, "SELECT MAX(length(payload)) FROM event_journal WHERE manifest = @manifest", ("manifest", "bot.signal-accepted.v2"));
+        Console.WriteLine($"the bot's SignalAccepted event (written before the 202): {acceptedBytes:N0} bytes of JSON");
         Console.WriteLine();
 
         var ok = true;
@@ -104,7 +119,8 @@ public static class FanOutHarness
 
     /// <summary>What one signal did, times from just before the POST.</summary>
     private sealed record FanOutResult(string SignalId, int Subscribers, TimeSpan Ack, TimeSpan ReadModelComplete, TimeSpan FirstCompleted, TimeSpan LastCompleted,
-        TimeSpan FanOutCompleted, TimeSpan ProjectionsCaughtUp, SignalOutcome Outcome, long Events, long Transactions, bool TimedOut);
+        TimeSpan FanOutCompleted, TimeSpan ProjectionsCaughtUp, SignalOutcome Outcome, long Events, long Transactions, bool TimedOut,
+        TimeSpan Cpu, TimeSpan GcPause, int Gen2Collections, long Allocated);
 
     private static async Task<FanOutResult> FireAsync(BenchNode node, HttpClient client, BenchBot bot, string action, string alertId, Func<long> transactions)
     {
@@ -112,6 +128,10 @@ public static class FanOutHarness
         var eventsBefore = await ReadModelQueries.JournalEventsAsync(runtime);
         var transactionsBefore = transactions();
         var wallStart = DateTimeOffset.UtcNow;
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var gcPauseBefore = GC.GetTotalPauseDuration();
+        var gen2Before = GC.CollectionCount(2);
+        var allocatedBefore = GC.GetTotalAllocatedBytes();
         var start = Stopwatch.GetTimestamp();
         using var response = await client.PostAsync(bot.WebhookUri, bot.AlertContent(action, alertId));
         var text = await response.Content.ReadAsStringAsync();
@@ -146,6 +166,11 @@ public static class FanOutHarness
             await Task.Delay(s_pollInterval);
         }
 
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        var gcPause = GC.GetTotalPauseDuration() - gcPauseBefore;
+        var gen2 = GC.CollectionCount(2) - gen2Before;
+        var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
+
         // The bot's FanOutCompleted follows the last receipt; its row is updated by the same projection.
         while (await ReadModelQueries.FanOutCompletedAtAsync(runtime, signalId) is null && Stopwatch.GetElapsedTime(start) < s_stuckAfter)
         {
@@ -159,7 +184,7 @@ public static class FanOutHarness
         TimeSpan Offset(DateTimeOffset? at) => at is { } value ? value - wallStart : TimeSpan.MaxValue;
         await Task.Delay(TimeSpan.FromSeconds(1)); // let the node settle before the baseline or the next signal
         return new FanOutResult(signalId, subscribers, ack, complete, Offset(outcome.FirstCompletedAt), Offset(outcome.LastCompletedAt), Offset(outcome.FanOutCompletedAt),
-            caughtUp, outcome, events, transactions() - transactionsBefore, timedOut);
+            caughtUp, outcome, events, transactions() - transactionsBefore, timedOut, cpu, gcPause, gen2, allocated);
     }
 
     private static void Print(string what, FanOutResult result, int count)
@@ -174,6 +199,9 @@ public static class FanOutHarness
         Console.WriteLine($"  per subscription, SignalReceived -> outcome (elapsed_ms): {result.Outcome.ElapsedMs.Describe("ms", "F0")}");
         Console.WriteLine($"  journal: {result.Events:N0} events ({result.Events / (double)count:F1} per subscription) in {result.Transactions:N0} transactions "
             + $"({(result.Transactions == 0 ? 0 : result.Events / (double)result.Transactions):N0} events per transaction)");
+        Console.WriteLine($"  process CPU from the POST to the last row: {result.Cpu.TotalSeconds:F3} s on {Environment.ProcessorCount} processors over {Seconds(result.ReadModelComplete)} "
+            + $"({result.Cpu / (result.ReadModelComplete * Environment.ProcessorCount):P0} of the machine); GC paused it {result.GcPause.TotalMilliseconds:F0} ms, {result.Gen2Collections} gen-2 collections; "
+            + $"{result.Allocated / (double)count / 1024:F1} KB allocated per subscription");
     }
 
     private static async Task CatchUpAsync(BenchNode node)

@@ -2,16 +2,55 @@ using System.Data.Common;
 
 namespace ActorTrading.Persistence.Projections;
 
-/// <summary>An event as a projection sees it: its place in the global order, its payload and the payload's stored JSON.</summary>
-public sealed record ProjectedEvent(
-    ProjectionOffset Offset,
-    string PersistenceId,
-    long SequenceNr,
-    string Manifest,
-    object Payload,
-    byte[] PayloadJson,
-    DateTimeOffset Timestamp,
-    IReadOnlySet<string> Tags);
+/// <summary>
+/// An event as a projection sees it: its place in the global order, its stored JSON and, read on first use, its
+/// payload. Most projections want a few kinds of event: looking at <see cref="Manifest"/> first spares the others
+/// the deserialization.
+/// </summary>
+public sealed class ProjectedEvent(
+    ProjectionOffset offset,
+    string persistenceId,
+    long sequenceNr,
+    string manifest,
+    byte[] payloadJson,
+    DateTimeOffset timestamp,
+    IReadOnlySet<string> tags,
+    EventSerializer serializer)
+{
+    private static readonly IReadOnlySet<string> s_noTags = new HashSet<string>();
+    private object? _payload;
+
+    /// <summary>The event's place in the journal.</summary>
+    public ProjectionOffset Offset { get; } = offset;
+
+    /// <summary>The entity that wrote it.</summary>
+    public string PersistenceId { get; } = persistenceId;
+
+    /// <summary>Its sequence number in that entity.</summary>
+    public long SequenceNr { get; } = sequenceNr;
+
+    /// <summary>Its stored type name and version (<c>bot.created.v1</c>).</summary>
+    public string Manifest { get; } = manifest;
+
+    /// <summary>The stored JSON.</summary>
+    public byte[] PayloadJson { get; } = payloadJson;
+
+    /// <summary>When it was written.</summary>
+    public DateTimeOffset Timestamp { get; } = timestamp;
+
+    /// <summary>Its tags.</summary>
+    public IReadOnlySet<string> Tags { get; } = tags;
+
+    /// <summary>The event, deserialized on first use.</summary>
+    public object Payload => _payload ??= serializer.Deserialize(Manifest, PayloadJson);
+
+    /// <summary>Tags as the stores read them: <paramref name="joined"/> separated by U+001F, or none.</summary>
+    public static IReadOnlySet<string> ParseTags(string? joined) =>
+        string.IsNullOrEmpty(joined) ? s_noTags : new HashSet<string>(joined.Split('\u001f'), StringComparer.Ordinal);
+
+    /// <summary>Tags as PostgreSQL returns them (an array), or none.</summary>
+    public static IReadOnlySet<string> ParseTags(string[] tags) => tags.Length == 0 ? s_noTags : new HashSet<string>(tags, StringComparer.Ordinal);
+}
 
 /// <summary>
 /// Where a projection has got to in the journal. On PostgreSQL the order is (committing transaction id,
@@ -64,11 +103,12 @@ public interface IProjection
 /// The transaction a batch of events is applied in, with its dialect. Statements given to
 /// <see cref="ExecuteAsync"/> on PostgreSQL are gathered and sent as one batch (one round trip for the
 /// whole batch of events) when the runner flushes before committing; on SQLite, which is in-process,
-/// they run at once.
+/// they run at once, each distinct statement compiled once per batch.
 /// </summary>
 public sealed class ProjectionTransaction(DbConnection connection, DbTransaction transaction, ProjectionDialect dialect)
 {
     private DbBatch? _batch;
+    private Dictionary<string, DbCommand>? _prepared;
 
     /// <summary>The connection.</summary>
     public DbConnection Connection { get; } = connection;
@@ -92,16 +132,39 @@ public sealed class ProjectionTransaction(DbConnection connection, DbTransaction
             return;
         }
 
-        await using var single = Connection.CreateCommand();
-        single.Transaction = Transaction;
-        single.CommandText = sql;
-        Bind(single.Parameters, single.CreateParameter, parameters);
+        // A batch applies the same few statements thousands of times: each is compiled once and only its values change.
+        _prepared ??= new Dictionary<string, DbCommand>(StringComparer.Ordinal);
+        if (!_prepared.TryGetValue(sql, out var single))
+        {
+            single = Connection.CreateCommand();
+            single.Transaction = Transaction;
+            single.CommandText = sql;
+            _prepared[sql] = single;
+        }
+
+        if (!TryRebind(single.Parameters, parameters))
+        {
+            single.Parameters.Clear();
+
+            // With its prefix the driver finds a parameter at once; without, it tries each prefix, allocating as it goes.
+            Bind(single.Parameters, single.CreateParameter, parameters.Select(p => (p.Name[0] is '@' or '$' or ':' ? p.Name : "@" + p.Name, p.Value)));
+        }
+
         await single.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Sends what is queued.</summary>
+    /// <summary>Sends what is queued, and releases the statements compiled for the batch.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
+        if (_prepared is { } prepared)
+        {
+            _prepared = null;
+            foreach (var command in prepared.Values)
+            {
+                await command.DisposeAsync();
+            }
+        }
+
         if (_batch is { BatchCommands.Count: > 0 } batch)
         {
             _batch = null;
@@ -110,6 +173,36 @@ public sealed class ProjectionTransaction(DbConnection connection, DbTransaction
                 await batch.ExecuteNonQueryAsync(cancellationToken);
             }
         }
+    }
+
+    private static bool TryRebind(DbParameterCollection bound, IEnumerable<(string Name, object? Value)> parameters)
+    {
+        var count = 0;
+        foreach (var (name, _) in parameters)
+        {
+            if (count >= bound.Count || !SameName(bound[count].ParameterName, name))
+            {
+                return false;
+            }
+
+            count++;
+        }
+
+        if (count != bound.Count)
+        {
+            return false;
+        }
+
+        var index = 0;
+        foreach (var (_, value) in parameters)
+        {
+            bound[index++].Value = value ?? DBNull.Value;
+        }
+
+        return true;
+
+        static bool SameName(string bound, string name) =>
+            bound == name || (bound.Length == name.Length + 1 && bound[0] == '@' && bound.AsSpan(1).SequenceEqual(name));
     }
 
     private static void Bind(DbParameterCollection target, Func<DbParameter> create, IEnumerable<(string Name, object? Value)> parameters)

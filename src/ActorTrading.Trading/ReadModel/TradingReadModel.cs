@@ -107,6 +107,11 @@ public sealed class TradingReadModel : IProjection
     /// <inheritdoc/>
     public async Task ApplyAsync(ProjectedEvent @event, ProjectionTransaction transaction, CancellationToken cancellationToken)
     {
+        if (TradingSerializer.SignalSteps.Contains(@event.Manifest))
+        {
+            return;
+        }
+
         foreach (var (sql, parameters) in Statements(@event))
         {
             await transaction.ExecuteAsync(sql, parameters, cancellationToken);
