@@ -31,6 +31,10 @@ public sealed class AccountGateway(IExchangeAccount account, AccountGatewaySetti
     private readonly SemaphoreSlim _turn = new(1, 1);
     private readonly ConcurrentDictionary<string, (SymbolFilters Filters, DateTimeOffset At)> _filters = new(StringComparer.Ordinal);
 
+    // Calls run one at a time, so one time limit serves them all: it is reset after each call (no timer and no token
+    // source per call), and replaced only after it fired.
+    private CancellationTokenSource _timeout = new();
+
     /// <summary>The account's venue.</summary>
     public ExchangeName Exchange => account.Exchange;
 
@@ -38,28 +42,37 @@ public sealed class AccountGateway(IExchangeAccount account, AccountGatewaySetti
     public async Task<T> RunAsync<T>(Func<IExchangeAccount, CancellationToken, Task<T>> call, CancellationToken cancellationToken = default)
     {
         await _turn.WaitAsync(cancellationToken);
+        var timeout = _timeout;
+        using var stop = cancellationToken.CanBeCanceled ? cancellationToken.Register(static source => ((CancellationTokenSource)source!).Cancel(), timeout) : default;
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(settings.CallTimeout);
-            try
-            {
-                return await call(account, timeout.Token).WaitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-            {
-                throw new ExchangeException(account.Exchange, ExchangeErrorKind.OutcomeUnknown, ExchangeErrorCodes.Timeout,
-                    $"no answer within {settings.CallTimeout.TotalSeconds:0.#} s");
-            }
+            var running = call(account, timeout.Token);
+            return running.IsCompleted ? await running : await running.WaitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new ExchangeException(account.Exchange, ExchangeErrorKind.OutcomeUnknown, ExchangeErrorCodes.Timeout,
+                $"no answer within {settings.CallTimeout.TotalSeconds:0.#} s");
         }
         finally
         {
+            if (!timeout.TryReset())
+            {
+                timeout.Dispose();
+                _timeout = new CancellationTokenSource();
+            }
+
             _turn.Release();
         }
     }
 
     /// <inheritdoc/>
-    public void Dispose() => _turn.Dispose();
+    public void Dispose()
+    {
+        _turn.Dispose();
+        _timeout.Dispose();
+    }
 
     /// <summary>Everything the planner needs about the account and the symbol, read in one turn.</summary>
     public Task<MarketState> ReadMarketAsync(string symbol, CancellationToken cancellationToken = default) =>
@@ -100,6 +113,11 @@ public sealed class AccountGateways(IAccountDirectory directory, IExchangeAccoun
             var (exchange, credentials) = await directory.GetAsync(id, cancellationToken);
             return new AccountGateway(factory.Create(exchange, credentials), settings, time);
         }));
+        if (gateway.Value.IsCompletedSuccessfully)
+        {
+            return gateway.Value;
+        }
+
         return gateway.Value.ContinueWith(
             task =>
             {

@@ -185,10 +185,8 @@ public sealed class SubscriptionEntity : ReceivePersistentActor
 
     private void ReadMarket(SignalReceived received)
     {
-        var accountId = _state.Definition!.AccountId;
         var symbol = received.Signal.Ticker;
-        var gateways = _gateways;
-        Task.Run(async () => (await gateways.ForAsync(accountId)).ReadMarketAsync(symbol)).Unwrap()
+        WithGateway(gateway => gateway.ReadMarketAsync(symbol))
             .PipeTo(Self, Self, market => new MarketRead(received.SignalId, market, null), error => new MarketRead(received.SignalId, null, error));
     }
 
@@ -456,11 +454,16 @@ public sealed class SubscriptionEntity : ReceivePersistentActor
         Protect();
     }
 
-    private Task<T> Gateway<T>(Func<IExchangeAccount, CancellationToken, Task<T>> call)
+    // Started in the entity's turn: the gateway only queues the call or sends it, it never blocks, and a paper
+    // account answers at once. The result comes back as a message (PipeTo), never touching state from outside.
+    private Task<T> Gateway<T>(Func<IExchangeAccount, CancellationToken, Task<T>> call) => WithGateway(gateway => gateway.RunAsync(call));
+
+    private Task<T> WithGateway<T>(Func<AccountGateway, Task<T>> use)
     {
-        var accountId = _state.Definition!.AccountId;
-        var gateways = _gateways;
-        return Task.Run(async () => await (await gateways.ForAsync(accountId)).RunAsync(call));
+        var gateway = _gateways.ForAsync(_state.Definition!.AccountId);
+        return gateway.IsCompletedSuccessfully ? use(gateway.Result) : UseWhenCreated(gateway, use);
+
+        static async Task<T> UseWhenCreated(Task<AccountGateway> gateway, Func<AccountGateway, Task<T>> use) => await use(await gateway);
     }
 
     private static string Describe(Exception error) => error switch
