@@ -11,7 +11,9 @@ public static class NodeHost
     /// <paramref name="exchanges"/> the exchange settings from the environment (tests).</summary>
     public static async Task<WebApplication> BuildAsync(string[] args, IPriceSource? prices = null, ActorTrading.Exchanges.Transport.ExchangeClientSettings? exchanges = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(args);
+        // Settings are read at start. Watching appsettings*.json for changes would watch the whole content root, and with
+        // the data directory inside it every journal write would wake the watcher.
+        var builder = WebApplication.CreateSlimBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
         // .NET's order: config file, then the environment (ACTORTRADING_* named as scripts know them), then the command line.
         builder.Configuration
             .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "config", "actortrading.json"), optional: true)

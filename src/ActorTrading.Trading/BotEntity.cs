@@ -143,9 +143,10 @@ public sealed class BotEntity : ReceivePersistentActor
             return;
         }
 
-        if (command.Signal.AlertId is { } alertId && _state.SignalIdByAlertId.TryGetValue(alertId, out var firstSignalId))
+        if (command.Signal.AlertId is { } alertId && _state.SignalIdByAlertId.TryGetValue(alertId, out var first)
+            && _time.GetUtcNow() - first.At < BotState.AlertIdRetention)
         {
-            Sender.Tell(new SignalAcceptedReply(firstSignalId, _state.Definition.Name, 0, _time.GetUtcNow(), Duplicate: true), Self);
+            Sender.Tell(new SignalAcceptedReply(first.SignalId, _state.Definition.Name, 0, _time.GetUtcNow(), Duplicate: true), Self);
             return;
         }
 
@@ -168,18 +169,21 @@ public sealed class BotEntity : ReceivePersistentActor
         }
 
         _awaitingReceipts[accepted.SignalId] = new HashSet<string>(pending.Subscribers, StringComparer.Ordinal);
-        Tell(accepted, pending.Subscribers);
+        Tell(pending, pending.Subscribers);
         if (!Timers.IsTimerActive(typeof(ResendTick)))
         {
             Timers.StartPeriodicTimer(typeof(ResendTick), new ResendTick(), ResendInterval);
         }
     }
 
-    private void Tell(SignalAccepted accepted, IEnumerable<string> subscriptionIds)
+    private void Tell(PendingFanOut pending, IEnumerable<string> subscriptionIds)
     {
+        var accepted = pending.Accepted;
+        var pendingFrom = _state.PendingFrom;
         foreach (var subscriptionId in subscriptionIds)
         {
-            _subscriptions.Tell(new SubscriptionProtocol.TradeSignal(subscriptionId, accepted.SignalId, BotId, accepted.Signal, accepted.AcceptedAt, _state.Defaults!, _state.SignalTimeToLive), Self);
+            _subscriptions.Tell(new SubscriptionProtocol.TradeSignal(subscriptionId, accepted.SignalId, BotId, accepted.Signal, accepted.AcceptedAt, _state.Defaults!, _state.SignalTimeToLive,
+                pending.Number, pendingFrom), Self);
         }
     }
 
@@ -196,7 +200,7 @@ public sealed class BotEntity : ReceivePersistentActor
         {
             if (_state.PendingFanOuts.TryGetValue(signalId, out var pending))
             {
-                Tell(pending.Accepted, [.. awaiting]);
+                Tell(pending, [.. awaiting]);
             }
         }
     }

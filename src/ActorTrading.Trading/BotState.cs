@@ -4,8 +4,12 @@ using static ActorTrading.Trading.BotEvents;
 
 namespace ActorTrading.Trading;
 
-/// <summary>A signal whose fan-out is not complete, and the subscribers it goes to (the bot's set when it was accepted).</summary>
-public sealed record PendingFanOut(SignalAccepted Accepted, ImmutableSortedSet<string> Subscribers);
+/// <summary>A signal whose fan-out is not complete, its number among the bot's signals, and the subscribers it goes to (the
+/// bot's set when it was accepted).</summary>
+public sealed record PendingFanOut(SignalAccepted Accepted, long Number, ImmutableSortedSet<string> Subscribers);
+
+/// <summary>The first signal an alert id brought, and when.</summary>
+public sealed record AlertSeen(string SignalId, DateTimeOffset At);
 
 /// <summary>A bot's state: the fold of its events (pure).</summary>
 public sealed record BotState(
@@ -17,14 +21,21 @@ public sealed record BotState(
     bool Active,
     ImmutableSortedSet<string> Subscribers,
     ImmutableDictionary<string, PendingFanOut> PendingFanOuts,
-    ImmutableDictionary<string, string> SignalIdByAlertId,
+    ImmutableDictionary<string, AlertSeen> SignalIdByAlertId,
     int SignalsReceived)
 {
+    /// <summary>How long an alert id is remembered: a second delivery within it is the same signal (webhook retries come
+    /// within seconds); after it, the id may name a new alert (scripts that reuse fixed ids).</summary>
+    public static readonly TimeSpan AlertIdRetention = TimeSpan.FromHours(24);
+
+    /// <summary>The number of the oldest signal still waiting for receipts, or the next number when none is.</summary>
+    public long PendingFrom => PendingFanOuts.IsEmpty ? SignalsReceived + 1 : PendingFanOuts.Values.Min(p => p.Number);
+
     /// <summary>Before creation.</summary>
     public static BotState Empty { get; } = new(null, "", null, TimeSpan.Zero, null, false,
         ImmutableSortedSet<string>.Empty.WithComparer(StringComparer.Ordinal),
         ImmutableDictionary<string, PendingFanOut>.Empty.WithComparers(StringComparer.Ordinal),
-        ImmutableDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal), 0);
+        ImmutableDictionary<string, AlertSeen>.Empty.WithComparers(StringComparer.Ordinal), 0);
 
     /// <summary>The next state.</summary>
     public BotState Apply(object @event) => @event switch
@@ -42,11 +53,25 @@ public sealed record BotState(
         SubscriberRemoved removed => this with { Subscribers = Subscribers.Remove(removed.SubscriptionId) },
         SignalAccepted accepted => this with
         {
-            PendingFanOuts = PendingFanOuts.SetItem(accepted.SignalId, new PendingFanOut(accepted, Subscribers)),
-            SignalIdByAlertId = accepted.Signal.AlertId is { } alertId ? SignalIdByAlertId.SetItem(alertId, accepted.SignalId) : SignalIdByAlertId,
+            PendingFanOuts = PendingFanOuts.SetItem(accepted.SignalId, new PendingFanOut(accepted, SignalsReceived + 1, Subscribers)),
+            SignalIdByAlertId = accepted.Signal.AlertId is { } alertId ? Remember(alertId, accepted) : SignalIdByAlertId,
             SignalsReceived = SignalsReceived + 1,
         },
         FanOutCompleted completed => this with { PendingFanOuts = PendingFanOuts.Remove(completed.SignalId) },
         _ => this,
     };
+
+    private ImmutableDictionary<string, AlertSeen> Remember(string alertId, SignalAccepted accepted)
+    {
+        var alerts = SignalIdByAlertId;
+
+        // Forgetting in sweeps, by the events' own times, keeps the fold pure and the cost per signal constant.
+        if (alerts.Count % 64 == 63)
+        {
+            var horizon = accepted.AcceptedAt - AlertIdRetention;
+            alerts = alerts.RemoveRange([.. alerts.Where(a => a.Value.At < horizon).Select(a => a.Key)]);
+        }
+
+        return alerts.SetItem(alertId, new AlertSeen(accepted.SignalId, accepted.AcceptedAt));
+    }
 }

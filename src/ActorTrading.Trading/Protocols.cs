@@ -96,8 +96,13 @@ public static class SubscriptionProtocol
     /// <summary>Ends the subscription for good.</summary>
     public sealed record CancelSubscription(string SubscriptionId) : IWithSubscriptionId;
 
-    /// <summary>A signal of the subscription's bot to trade, with the bot's defaults at acceptance.</summary>
-    public sealed record TradeSignal(string SubscriptionId, string SignalId, string BotId, Signal Signal, DateTimeOffset AcceptedAt, TradingParameters BotDefaults, TimeSpan TimeToLive) : IWithSubscriptionId;
+    /// <summary>
+    /// A signal of the subscription's bot to trade, with the bot's defaults at acceptance. <paramref name="SignalNumber"/>
+    /// counts the bot's signals (1, 2, …); every signal numbered below <paramref name="PendingFrom"/> has all its receipts,
+    /// so the bot will never send it again and the subscription may forget it.
+    /// </summary>
+    public sealed record TradeSignal(string SubscriptionId, string SignalId, string BotId, Signal Signal, DateTimeOffset AcceptedAt, TradingParameters BotDefaults, TimeSpan TimeToLive,
+        long SignalNumber, long PendingFrom) : IWithSubscriptionId;
 
     /// <summary>Asks for the state; answered with <see cref="CurrentSubscription"/> or <see cref="BotProtocol.Rejected"/>.</summary>
     public sealed record GetSubscription(string SubscriptionId) : IWithSubscriptionId;

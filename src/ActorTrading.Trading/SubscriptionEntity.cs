@@ -159,7 +159,8 @@ public sealed class SubscriptionEntity : ReceivePersistentActor
             return;
         }
 
-        Start(new SignalReceived(signal.SignalId, signal.BotId, signal.Signal, signal.AcceptedAt, signal.BotDefaults, signal.TimeToLive, _time.GetUtcNow()));
+        Start(new SignalReceived(signal.SignalId, signal.BotId, signal.Signal, signal.AcceptedAt, signal.BotDefaults, signal.TimeToLive, _time.GetUtcNow(),
+            signal.SignalNumber, signal.PendingFrom));
     }
 
     private void Start(SignalReceived received)
@@ -405,7 +406,7 @@ public sealed class SubscriptionEntity : ReceivePersistentActor
         var received = work.Received;
         var elapsed = (long)(_time.GetUtcNow() - received.At).TotalMilliseconds;
         var completed = new SignalCompleted(received.SignalId, received.BotId, status, reason, exchangeOrderId, price, quantity, Math.Max(0, elapsed), _time.GetUtcNow(),
-            work.Confirmed.Count == 0 ? null : [.. work.Confirmed.Values]);
+            work.Confirmed.Count == 0 ? null : [.. work.Confirmed.Values], received.SignalNumber, received.PendingFrom);
 
         // One write: the leverage set on the way (if any) and the outcome.
         PersistAll(work.Leverage is { } leverage ? [leverage, completed] : new object[] { completed }, e =>

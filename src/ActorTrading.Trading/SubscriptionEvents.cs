@@ -23,7 +23,9 @@ public static class SubscriptionEvents
 
     /// <summary>A signal reached the subscription. Written by earlier versions on its own; now only inside
     /// <see cref="SignalPlanned"/> (a signal skipped before any order needs no record but its outcome).</summary>
-    public sealed record SignalReceived(string SignalId, string BotId, Signal Signal, DateTimeOffset AcceptedAt, TradingParameters BotDefaults, TimeSpan TimeToLive, DateTimeOffset At);
+    /// <remarks><see cref="SignalNumber"/> and <see cref="PendingFrom"/> are the bot's (see <c>TradeSignal</c>); null in events of earlier versions.</remarks>
+    public sealed record SignalReceived(string SignalId, string BotId, Signal Signal, DateTimeOffset AcceptedAt, TradingParameters BotDefaults, TimeSpan TimeToLive, DateTimeOffset At,
+        long? SignalNumber = null, long? PendingFrom = null);
 
     /// <summary>The orders the subscription will place for a signal. Written by earlier versions on its own; now only
     /// inside <see cref="SignalPlanned"/>.</summary>
@@ -46,8 +48,13 @@ public static class SubscriptionEvents
 
     /// <summary>The signal's one outcome (invariant I1): executed, skipped or failed, with the reason, and every order the
     /// exchange confirmed for it (<see cref="Orders"/> is null in events of earlier versions, which stored them apart).</summary>
+    /// <remarks>
+    /// <see cref="SignalNumber"/> and <see cref="PendingFrom"/> (the bot's, see <c>TradeSignal</c>) let the subscription forget
+    /// outcomes the bot will never ask for again: applying this event drops every remembered outcome numbered below
+    /// <see cref="PendingFrom"/>. Null in events of earlier versions, whose outcomes are kept.
+    /// </remarks>
     public sealed record SignalCompleted(string SignalId, string BotId, ExecutionStatus Status, string? Reason, string? ExchangeOrderId, decimal? Price, decimal? Quantity, long ElapsedMs, DateTimeOffset At,
-        IReadOnlyList<OrderConfirmed>? Orders = null);
+        IReadOnlyList<OrderConfirmed>? Orders = null, long? SignalNumber = null, long? PendingFrom = null);
 }
 
 /// <summary>A market order of a planned trade, with its client order id.</summary>

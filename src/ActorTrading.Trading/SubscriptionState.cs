@@ -42,10 +42,31 @@ public sealed record SubscriptionState(
         LeverageSet leverage => this with { LeverageBySymbol = LeverageBySymbol.SetItem(leverage.Symbol, leverage.Leverage) },
         SignalCompleted completed => this with
         {
-            Completed = Completed.SetItem(completed.SignalId, completed),
+            Completed = Forget(Completed, completed.PendingFrom).SetItem(completed.SignalId, completed),
             Statistics = Statistics.With(completed.Status, completed.At),
             InFlight = InFlight?.Received.SignalId == completed.SignalId ? null : InFlight,
         },
         _ => this,
     };
+
+    /// <summary>Drops the outcomes of signals the bot has all receipts for (numbered below <paramref name="pendingFrom"/>):
+    /// it never sends them again. What stays is a handful: the signals still in flight somewhere.</summary>
+    private static ImmutableDictionary<string, SignalCompleted> Forget(ImmutableDictionary<string, SignalCompleted> completed, long? pendingFrom)
+    {
+        if (pendingFrom is not { } from || completed.IsEmpty)
+        {
+            return completed;
+        }
+
+        List<string>? done = null;
+        foreach (var (signalId, outcome) in completed)
+        {
+            if (outcome.SignalNumber < from)
+            {
+                (done ??= []).Add(signalId);
+            }
+        }
+
+        return done is null ? completed : completed.RemoveRange(done);
+    }
 }

@@ -138,7 +138,7 @@ public sealed class TradingSpecs : TestKitBase
 
         // As a bot re-sends after a long outage: accepted two minutes ago, time-to-live thirty seconds.
         _regions.Subscriptions.Tell(new TradeSignal("late", "sig-old", "bot-4", new Signal("BTCUSDT", SignalAction.Buy, null, null, null),
-            DateTimeOffset.UtcNow.AddMinutes(-2), Defaults, TimeSpan.FromSeconds(30)), null);
+            DateTimeOffset.UtcNow.AddMinutes(-2), Defaults, TimeSpan.FromSeconds(30), SignalNumber: 1, PendingFrom: 1), null);
         var outcome = await OutcomeAsync("late", "sig-old");
         outcome.Status.ShouldBe(ExecutionStatus.Skipped);
         outcome.Reason!.ShouldStartWith("stale signal: 120");

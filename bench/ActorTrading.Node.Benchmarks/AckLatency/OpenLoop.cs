@@ -11,7 +11,8 @@ namespace ActorTrading.Node.Benchmarks;
 /// <param name="Elapsed">From the first request's schedule to the last answer.</param>
 /// <param name="GcPause">Time this process spent paused for garbage collection during the run (<see cref="GC.GetTotalPauseDuration"/>).</param>
 /// <param name="Gen2Collections">Generation-2 collections during the run.</param>
-public sealed record OpenLoopResult(Percentiles Latency, Percentiles Lateness, int Errors, IReadOnlyList<string> ErrorSamples, TimeSpan Elapsed, TimeSpan GcPause, int Gen2Collections)
+/// <param name="Collections">Collections of any generation during the run (each one pauses the process at least briefly).</param>
+public sealed record OpenLoopResult(Percentiles Latency, Percentiles Lateness, int Errors, IReadOnlyList<string> ErrorSamples, TimeSpan Elapsed, TimeSpan GcPause, int Gen2Collections, int Collections)
 {
     public int Sent => Latency.Count;
 
@@ -71,6 +72,7 @@ public static class OpenLoop
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Min(0.001, 1.0 / rate)));
         var pauseBefore = GC.GetTotalPauseDuration();
         var gen2Before = GC.CollectionCount(2);
+        var gen0Before = GC.CollectionCount(0);
         var start = Stopwatch.GetTimestamp();
         var next = 0;
         while (next < total)
@@ -91,12 +93,13 @@ public static class OpenLoop
 
         await Task.WhenAll(tasks);
         return new OpenLoopResult(Percentiles.Of(latencies), Percentiles.Of(lateness), errors, samples, Stopwatch.GetElapsedTime(start),
-            GC.GetTotalPauseDuration() - pauseBefore, GC.CollectionCount(2) - gen2Before);
+            GC.GetTotalPauseDuration() - pauseBefore, GC.CollectionCount(2) - gen2Before, GC.CollectionCount(0) - gen0Before);
     }
 
     /// <summary>"p50 1.23 ms, p90 …" plus the mean, the achieved rate and the errors.</summary>
     public static string Describe(OpenLoopResult result) =>
         $"{result.Latency.Describe("ms")}, mean {result.Latency.Mean:F2} ms; {result.RequestsPerSecond:F1} requests/s achieved; {result.Errors} errors; "
-        + $"GC paused the process {result.GcPause.TotalMilliseconds:N0} ms ({result.Gen2Collections} gen-2)"
+        + $"GC paused the process {result.GcPause.TotalMilliseconds:N0} ms in {result.Collections} collections ({result.Gen2Collections} gen-2; "
+        + $"{(result.Collections == 0 ? 0 : result.GcPause.TotalMilliseconds / result.Collections):F1} ms each on average)"
         + (result.ErrorSamples.Count > 0 ? $" (e.g. {string.Join(" | ", result.ErrorSamples)})" : "");
 }
