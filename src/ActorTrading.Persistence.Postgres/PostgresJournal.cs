@@ -60,7 +60,7 @@ public sealed class PostgresJournal : IJournal, IAsyncDisposable
 
     /// <inheritdoc/>
     public Task<IReadOnlyList<Exception?>> WriteMessagesAsync(IReadOnlyList<AtomicWrite> writes, CancellationToken cancellationToken = default) =>
-        _groupCommit.WriteAsync(writes);
+        _groupCommit.WriteAsync(SerializedWrite.SerializeAll(writes, _serializer));
 
     /// <inheritdoc/>
     public async Task ReplayMessagesAsync(string persistenceId, long fromSequenceNr, long toSequenceNr, long max, Action<Persistent> onReplayed, CancellationToken cancellationToken = default)
@@ -115,13 +115,12 @@ public sealed class PostgresJournal : IJournal, IAsyncDisposable
         await _dataSource.DisposeAsync();
     }
 
-    private async Task<IReadOnlyList<Exception?>> WriteBatchAsync(IReadOnlyList<AtomicWrite> writes, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<Exception?>> WriteBatchAsync(IReadOnlyList<SerializedWrite> serialized, CancellationToken cancellationToken)
     {
-        var serialized = SerializedWrite.SerializeAll(writes, _serializer);
-        var results = new Exception?[writes.Count];
+        var results = new Exception?[serialized.Count];
         var remaining = new List<int>();
         var claimed = new HashSet<(string, long)>();
-        for (var i = 0; i < serialized.Length; i++)
+        for (var i = 0; i < serialized.Count; i++)
         {
             if (serialized[i].Rejection is { } rejection)
             {
@@ -162,7 +161,7 @@ public sealed class PostgresJournal : IJournal, IAsyncDisposable
 
     /// <summary>Writes the given writes in one transaction; returns the colliding ones (and then rolls back).</summary>
     private static async Task<List<(int Index, SequenceNumberConflictException Conflict)>> TryWriteAsync(
-        NpgsqlConnection connection, SerializedWrite[] writes, List<int> indexes, CancellationToken cancellationToken)
+        NpgsqlConnection connection, IReadOnlyList<SerializedWrite> writes, List<int> indexes, CancellationToken cancellationToken)
     {
         var count = indexes.Sum(i => writes[i].Write.Events.Count);
         var pids = new string[count];

@@ -46,7 +46,7 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
 
     /// <inheritdoc/>
     public Task<IReadOnlyList<Exception?>> WriteMessagesAsync(IReadOnlyList<AtomicWrite> writes, CancellationToken cancellationToken = default) =>
-        _groupCommit.WriteAsync(writes);
+        _groupCommit.WriteAsync(SerializedWrite.SerializeAll(writes, _serializer));
 
     /// <inheritdoc/>
     public async Task ReplayMessagesAsync(string persistenceId, long fromSequenceNr, long toSequenceNr, long max, Action<Persistent> onReplayed, CancellationToken cancellationToken = default)
@@ -113,10 +113,9 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
         _writerLock.Dispose();
     }
 
-    private async Task<IReadOnlyList<Exception?>> WriteBatchAsync(IReadOnlyList<AtomicWrite> writes, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<Exception?>> WriteBatchAsync(IReadOnlyList<SerializedWrite> serialized, CancellationToken cancellationToken)
     {
-        var serialized = SerializedWrite.SerializeAll(writes, _serializer);
-        var results = new Exception?[writes.Count];
+        var results = new Exception?[serialized.Count];
         await _writerLock.WaitAsync(cancellationToken);
         try
         {
@@ -125,9 +124,9 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
             {
                 // Fast path: the whole batch in one transaction. A taken sequence number (two incarnations, rare)
                 // rolls it back; then each write goes in a savepoint of its own, so that one fails alone.
-                if (!await TryWriteWithoutSavepointsAsync(_writer, serialized, results, cancellationToken))
+                if (!TryWriteWithoutSavepoints(_writer, serialized, results))
                 {
-                    await WriteInTransactionAsync(_writer, serialized, results, cancellationToken);
+                    WriteWithSavepoints(_writer, serialized, results);
                 }
             }
             catch
@@ -147,44 +146,43 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
         return results;
     }
 
-    private static async Task<bool> TryWriteWithoutSavepointsAsync(SqliteConnection connection, SerializedWrite[] writes, Exception?[] results, CancellationToken cancellationToken)
+    // SQLite runs in this thread: the driver's async methods would only wrap the same synchronous calls in tasks.
+    private static bool TryWriteWithoutSavepoints(SqliteConnection connection, IReadOnlyList<SerializedWrite> writes, Exception?[] results)
     {
-        await using var transaction = connection.BeginTransaction(deferred: false);
-        var statements = new Statements(connection, transaction);
-        try
+        using var transaction = connection.BeginTransaction(deferred: false);
+        using (var statements = new Statements(connection, transaction))
         {
-            for (var i = 0; i < writes.Length; i++)
+            try
             {
-                if (writes[i].Rejection is { } rejection)
+                for (var i = 0; i < writes.Count; i++)
                 {
-                    results[i] = rejection;
-                    continue;
-                }
+                    if (writes[i].Rejection is { } rejection)
+                    {
+                        results[i] = rejection;
+                        continue;
+                    }
 
-                await statements.InsertAsync(writes[i], cancellationToken);
+                    statements.Insert(writes[i]);
+                }
+            }
+            catch (SqliteException exception) when (exception.SqliteExtendedErrorCode is ConstraintUnique or ConstraintPrimaryKey)
+            {
+                transaction.Rollback();
+                Array.Clear(results);
+                return false;
             }
         }
-        catch (SqliteException exception) when (exception.SqliteExtendedErrorCode is ConstraintUnique or ConstraintPrimaryKey)
-        {
-            await transaction.RollbackAsync(cancellationToken);
-            Array.Clear(results);
-            return false;
-        }
-        finally
-        {
-            await statements.DisposeAsync();
-        }
 
-        await transaction.CommitAsync(cancellationToken);
+        transaction.Commit();
         return true;
     }
 
-    private static async Task WriteInTransactionAsync(SqliteConnection connection, SerializedWrite[] writes, Exception?[] results, CancellationToken cancellationToken)
+    private static void WriteWithSavepoints(SqliteConnection connection, IReadOnlyList<SerializedWrite> writes, Exception?[] results)
     {
-        await using var transaction = connection.BeginTransaction(deferred: false);
-        await using var statements = new Statements(connection, transaction);
+        using var transaction = connection.BeginTransaction(deferred: false);
+        using var statements = new Statements(connection, transaction);
 
-        for (var i = 0; i < writes.Length; i++)
+        for (var i = 0; i < writes.Count; i++)
         {
             var write = writes[i];
             if (write.Rejection is not null)
@@ -193,26 +191,27 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
                 continue;
             }
 
-            await transaction.SaveAsync("write", cancellationToken);
+            transaction.Save("write");
             try
             {
-                await statements.InsertAsync(write, cancellationToken);
-                await transaction.ReleaseAsync("write", cancellationToken);
+                statements.Insert(write);
+                transaction.Release("write");
             }
             catch (SqliteException exception) when (exception.SqliteExtendedErrorCode is ConstraintUnique or ConstraintPrimaryKey && statements.Current is { } current)
             {
-                await transaction.RollbackAsync("write", cancellationToken);
-                await transaction.ReleaseAsync("write", cancellationToken);
+                transaction.Rollback("write");
+                transaction.Release("write");
                 results[i] = new SequenceNumberConflictException(current.PersistenceId, current.SequenceNr);
             }
         }
 
-        await transaction.CommitAsync(cancellationToken);
+        transaction.Commit();
     }
 
     /// <summary>The prepared inserts of one transaction.</summary>
-    private sealed class Statements : IAsyncDisposable
+    private sealed class Statements : IDisposable
     {
+        private readonly SqliteConnection _connection;
         private readonly SqliteCommand _insert;
         private readonly SqliteCommand _insertTag;
         private readonly SqliteParameter _pid;
@@ -228,12 +227,12 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
 
         public Statements(SqliteConnection connection, SqliteTransaction transaction)
         {
+            _connection = connection;
             _insert = connection.CreateCommand();
             _insert.Transaction = transaction;
             _insert.CommandText = """
                 INSERT INTO event_journal (persistence_id, sequence_nr, created_at, manifest, payload, writer_uuid)
                 VALUES ($pid, $seq, $at, $manifest, $payload, $writer)
-                RETURNING ordering
                 """;
             _pid = _insert.Parameters.Add("$pid", SqliteType.Text);
             _seq = _insert.Parameters.Add("$seq", SqliteType.Integer);
@@ -253,7 +252,7 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
         /// <summary>The event being inserted (the one that collided, after a unique violation).</summary>
         public Persistent? Current { get; private set; }
 
-        public async Task InsertAsync(SerializedWrite write, CancellationToken cancellationToken)
+        public void Insert(SerializedWrite write)
         {
             for (var e = 0; e < write.Write.Events.Count; e++)
             {
@@ -264,22 +263,29 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
                 _manifest.Value = write.Payloads[e].Manifest;
                 _payload.Value = write.Payloads[e].Payload;
                 _writer.Value = current.WriterUuid;
-                var ordering = (long)(await _insert.ExecuteScalarAsync(cancellationToken))!;
+                _insert.ExecuteNonQuery();
+                if (current.Tags.Count == 0)
+                {
+                    continue;
+                }
+
+                // The row just inserted on this connection: its ordering, without a result set for every event.
+                var ordering = SQLitePCL.raw.sqlite3_last_insert_rowid(_connection.Handle);
                 foreach (var label in current.Tags)
                 {
                     _tag.Value = label;
                     _tagOrdering.Value = ordering;
                     _tagPid.Value = current.PersistenceId;
                     _tagSeq.Value = current.SequenceNr;
-                    await _insertTag.ExecuteNonQueryAsync(cancellationToken);
+                    _insertTag.ExecuteNonQuery();
                 }
             }
         }
 
-        public async ValueTask DisposeAsync()
+        public void Dispose()
         {
-            await _insert.DisposeAsync();
-            await _insertTag.DisposeAsync();
+            _insert.Dispose();
+            _insertTag.Dispose();
         }
     }
 }

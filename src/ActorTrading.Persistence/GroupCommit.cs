@@ -4,7 +4,8 @@ using ActorTrading.Actors.Persistence;
 namespace ActorTrading.Persistence;
 
 /// <summary>
-/// Coalesces writes from many entities into few transactions. Callers hand in their writes and get
+/// Coalesces writes (events already serialized, so that the callers share that work and the writer only writes)
+/// from many entities into few transactions. Callers hand in their writes and get
 /// their own results back only once the transaction that carried them has committed (or failed).
 /// While one batch is being written, new writes queue up and form the next batch, so the batch size
 /// follows the load: one write alone goes at once, a thousand concurrent writers share a commit.
@@ -12,13 +13,13 @@ namespace ActorTrading.Persistence;
 public sealed class GroupCommit : IAsyncDisposable
 {
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = false });
-    private readonly Func<IReadOnlyList<AtomicWrite>, CancellationToken, Task<IReadOnlyList<Exception?>>> _writeBatch;
+    private readonly Func<IReadOnlyList<SerializedWrite>, CancellationToken, Task<IReadOnlyList<Exception?>>> _writeBatch;
     private readonly int _maxEventsPerBatch;
     private readonly Task[] _writers;
 
     /// <summary>Starts <paramref name="writers"/> loops that each take a batch and write it with <paramref name="writeBatch"/>.</summary>
     public GroupCommit(
-        Func<IReadOnlyList<AtomicWrite>, CancellationToken, Task<IReadOnlyList<Exception?>>> writeBatch,
+        Func<IReadOnlyList<SerializedWrite>, CancellationToken, Task<IReadOnlyList<Exception?>>> writeBatch,
         int maxEventsPerBatch,
         int writers)
     {
@@ -30,7 +31,7 @@ public sealed class GroupCommit : IAsyncDisposable
     }
 
     /// <summary>Queues writes; completes with one result per write (see <see cref="IJournal.WriteMessagesAsync"/>).</summary>
-    public Task<IReadOnlyList<Exception?>> WriteAsync(IReadOnlyList<AtomicWrite> writes)
+    public Task<IReadOnlyList<Exception?>> WriteAsync(IReadOnlyList<SerializedWrite> writes)
     {
         var pending = new Pending(writes, new TaskCompletionSource<IReadOnlyList<Exception?>>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_queue.Writer.TryWrite(pending))
@@ -51,7 +52,7 @@ public sealed class GroupCommit : IAsyncDisposable
     private async Task WriteLoop()
     {
         var batch = new List<Pending>();
-        var writes = new List<AtomicWrite>();
+        var writes = new List<SerializedWrite>();
         while (await _queue.Reader.WaitToReadAsync())
         {
             batch.Clear();
@@ -61,7 +62,10 @@ public sealed class GroupCommit : IAsyncDisposable
             {
                 batch.Add(pending);
                 writes.AddRange(pending.Writes);
-                events += pending.Writes.Sum(w => w.Events.Count);
+                foreach (var write in pending.Writes)
+                {
+                    events += write.Write.Events.Count;
+                }
             }
 
             if (batch.Count == 0)
@@ -87,11 +91,17 @@ public sealed class GroupCommit : IAsyncDisposable
             var offset = 0;
             foreach (var pending in batch)
             {
-                pending.Completion.TrySetResult([.. results.Skip(offset).Take(pending.Writes.Count)]);
-                offset += pending.Writes.Count;
+                var own = new Exception?[pending.Writes.Count];
+                for (var i = 0; i < own.Length; i++)
+                {
+                    own[i] = results[offset + i];
+                }
+
+                pending.Completion.TrySetResult(own);
+                offset += own.Length;
             }
         }
     }
 
-    private sealed record Pending(IReadOnlyList<AtomicWrite> Writes, TaskCompletionSource<IReadOnlyList<Exception?>> Completion);
+    private sealed record Pending(IReadOnlyList<SerializedWrite> Writes, TaskCompletionSource<IReadOnlyList<Exception?>> Completion);
 }
