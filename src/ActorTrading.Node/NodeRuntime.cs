@@ -89,7 +89,7 @@ public sealed class NodeRuntime : IAsyncDisposable
         var regions = TradingRegions.Start(system, gateways);
         var users = UserEntity.StartRegion(system);
         var projectionLogger = loggerFactory.CreateLogger("ActorTrading.Projections");
-        var readModel = await ProjectionRunner.StartAsync(new TradingReadModel(), stores.ProjectionStore, new ProjectionSettings { PollInterval = TimeSpan.FromMilliseconds(250) }, projectionLogger);
+        var readModel = await ProjectionRunner.StartAsync(new TradingReadModel(), stores.ProjectionStore, new ProjectionSettings { PollInterval = TimeSpan.FromMilliseconds(250), BatchSize = 2_000 }, projectionLogger);
         // Every operation on bots, subscriptions, accounts and users, and every signal a bot accepted; not the trading
         // steps and outcomes of each subscription, which bot_signal_executions holds (one signal to 10,000
         // subscriptions would otherwise copy 20,000 events into it).

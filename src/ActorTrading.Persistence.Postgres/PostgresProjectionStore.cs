@@ -52,6 +52,19 @@ public sealed class PostgresProjectionStore : IProjectionStore, IAsyncDisposable
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => await _dataSource.OpenConnectionAsync(cancellationToken);
 
     /// <inheritdoc/>
+    /// <remarks>PostgreSQL runs writers side by side: nothing to queue for.</remarks>
+    public Task<IDisposable> EnterWriteAsync(CancellationToken cancellationToken) => Task.FromResult<IDisposable>(NoGate.Instance);
+
+    private sealed class NoGate : IDisposable
+    {
+        public static readonly NoGate Instance = new();
+
+        public void Dispose()
+        {
+        }
+    }
+
+    /// <inheritdoc/>
     public async Task<IReadOnlyList<ProjectedEvent>> ReadAfterAsync(ProjectionOffset after, int max, CancellationToken cancellationToken)
     {
         await using var command = _dataSource.CreateCommand("""

@@ -51,6 +51,18 @@ internal sealed class SqliteDatabase(SqliteStoreSettings settings)
 
     public SqliteStoreSettings Settings { get; } = settings;
 
+    /// <summary>Taken by every writer in this process (the journal and the projections): SQLite has one writer per file, and
+    /// a writer that finds the file locked sleeps in growing steps (up to 100 ms) before it tries again; queued here,
+    /// the next writer starts as soon as the last one commits.</summary>
+    public SemaphoreSlim WriteGate { get; } = new(1, 1);
+
+    /// <summary>Enters <see cref="WriteGate"/>; dispose to leave.</summary>
+    public async Task<IDisposable> EnterWriteAsync(CancellationToken cancellationToken)
+    {
+        await WriteGate.WaitAsync(cancellationToken);
+        return new Exit(WriteGate);
+    }
+
     public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken = default)
     {
         var connection = new SqliteConnection(Settings.ConnectionString);
@@ -96,6 +108,19 @@ internal sealed class SqliteDatabase(SqliteStoreSettings settings)
             migrate.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
             await migrate.ExecuteNonQueryAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
+        }
+    }
+
+    private sealed class Exit(SemaphoreSlim gate) : IDisposable
+    {
+        private int _exited;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _exited, 1) == 0)
+            {
+                gate.Release();
+            }
         }
     }
 }

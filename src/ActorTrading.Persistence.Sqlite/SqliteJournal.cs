@@ -18,7 +18,6 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
     private readonly SqliteDatabase _database;
     private readonly EventSerializer _serializer;
     private readonly GroupCommit _groupCommit;
-    private readonly SemaphoreSlim _writerLock = new(1, 1);
     private SqliteConnection? _writer;
 
     private SqliteJournal(SqliteDatabase database, EventSerializer serializer)
@@ -110,13 +109,12 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
             await _writer.DisposeAsync();
         }
 
-        _writerLock.Dispose();
     }
 
     private async Task<IReadOnlyList<Exception?>> WriteBatchAsync(IReadOnlyList<SerializedWrite> serialized, CancellationToken cancellationToken)
     {
         var results = new Exception?[serialized.Count];
-        await _writerLock.WaitAsync(cancellationToken);
+        await _database.WriteGate.WaitAsync(cancellationToken);
         try
         {
             _writer ??= await _database.OpenAsync(cancellationToken);
@@ -139,7 +137,7 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
         }
         finally
         {
-            _writerLock.Release();
+            _database.WriteGate.Release();
         }
 
         EventsWritten?.Invoke();

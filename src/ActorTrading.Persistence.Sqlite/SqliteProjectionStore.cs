@@ -19,6 +19,9 @@ public sealed class SqliteProjectionStore(SqliteJournal journal) : IProjectionSt
     public ProjectionDialect Dialect => ProjectionDialect.Sqlite;
 
     /// <inheritdoc/>
+    public Task<IDisposable> EnterWriteAsync(CancellationToken cancellationToken) => journal.Database.EnterWriteAsync(cancellationToken);
+
+    /// <inheritdoc/>
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => await journal.Database.OpenAsync(cancellationToken);
 
     /// <inheritdoc/>

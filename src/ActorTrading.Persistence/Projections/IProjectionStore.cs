@@ -24,6 +24,12 @@ public interface IProjectionStore
     /// <summary>Stores the offset of a projection in the same transaction as its rows.</summary>
     Task SaveOffsetAsync(string projection, ProjectionOffset offset, DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Held while a projection writes its batch. A store whose writers exclude each other (SQLite: one writer per file)
+    /// queues them here in turn, instead of letting them wait inside the database, which retries by sleeping.
+    /// </summary>
+    Task<IDisposable> EnterWriteAsync(CancellationToken cancellationToken);
+
     /// <summary>Signalled after events were committed in this process (wake-up only; the poll is the backstop).</summary>
     event Action? EventsWritten;
 }

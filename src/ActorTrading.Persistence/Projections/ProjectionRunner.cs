@@ -161,6 +161,7 @@ public sealed partial class ProjectionRunner : IAsyncDisposable
 
     private async Task PrepareAsync(CancellationToken token)
     {
+        using var gate = await _store.EnterWriteAsync(token);
         await using var connection = await _store.OpenAsync(token);
         await using var transaction = await connection.BeginTransactionAsync(token);
         await using (var schema = connection.CreateCommand())
@@ -187,6 +188,7 @@ public sealed partial class ProjectionRunner : IAsyncDisposable
             return 0;
         }
 
+        using var gate = await _store.EnterWriteAsync(token);
         await using var connection = await _store.OpenAsync(token);
         await using var transaction = await connection.BeginTransactionAsync(token);
 
