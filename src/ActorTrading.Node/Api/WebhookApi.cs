@@ -23,15 +23,25 @@ internal static class WebhookApi
             return Results.Problem($"body is larger than {limit} bytes", statusCode: StatusCodes.Status413PayloadTooLarge);
         }
 
-        var buffer = new char[limit + 1];
-        using var reader = new StreamReader(request.Body);
-        var read = await reader.ReadBlockAsync(buffer, cancellationToken);
-        if (read > limit)
+        string text;
+        var buffer = System.Buffers.ArrayPool<char>.Shared.Rent(limit + 1);
+        try
         {
-            return Results.Problem($"body is larger than {limit} bytes", statusCode: StatusCodes.Status413PayloadTooLarge);
+            using var reader = new StreamReader(request.Body);
+            var read = await reader.ReadBlockAsync(buffer.AsMemory(0, limit + 1), cancellationToken);
+            if (read > limit)
+            {
+                return Results.Problem($"body is larger than {limit} bytes", statusCode: StatusCodes.Status413PayloadTooLarge);
+            }
+
+            text = new string(buffer, 0, read);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<char>.Shared.Return(buffer);
         }
 
-        var (alert, errors) = AlertParser.Parse(new string(buffer, 0, read));
+        var (alert, errors) = AlertParser.Parse(text);
         if (alert is null)
         {
             return Problems.Invalid(errors);
