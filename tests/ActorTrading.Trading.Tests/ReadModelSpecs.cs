@@ -81,6 +81,54 @@ public sealed class ReadModelSpecs : TestKitBase, IAsyncLifetime
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Outcomes_applied_together_give_the_rows_and_statistics_of_outcomes_applied_one_by_one(bool postgres)
+    {
+        var options = new DurableStoreOptions { DataDirectory = _dataDirectory };
+        if (postgres)
+        {
+            _database = await TestDatabase.CreateAsync("readmodel");
+            options = options with { PostgresConnectionString = _database.ConnectionString };
+        }
+
+        _stores = await DurableStores.OpenAsync(options, TradingSerializer.Create());
+        var t0 = new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero);
+        SubscriptionEvents.SubscriptionCreated Created(string id) => new(id, "u1", "b1", "acct-" + id, ExchangeName.Paper, ParameterOverrides.None, RiskLimits.None, t0);
+        SubscriptionEvents.SignalCompleted Outcome(string signal, ExecutionStatus status, int minute) =>
+            new(signal, "b1", status, status == ExecutionStatus.Executed ? null : "a reason", status == ExecutionStatus.Executed ? "42" : null,
+                status == ExecutionStatus.Executed ? 64_000m : null, status == ExecutionStatus.Executed ? 0.015m : null, 7, t0.AddMinutes(minute));
+
+        // One batch holds them all: s2 is created between outcomes, so its outcome must not be written before it.
+        var sequence = new Dictionary<string, long>();
+        foreach (var (id, @event) in new (string, object)[]
+        {
+            ("s1", Created("s1")), ("s1", Outcome("sig-1", ExecutionStatus.Executed, 1)), ("s2", Created("s2")),
+            ("s2", Outcome("sig-1", ExecutionStatus.Skipped, 1)), ("s1", Outcome("sig-2", ExecutionStatus.Skipped, 2)), ("s1", Outcome("sig-3", ExecutionStatus.Failed, 3)),
+        })
+        {
+            var nr = sequence[id] = sequence.GetValueOrDefault(id) + 1;
+            (await _stores.Journal.WriteMessagesAsync([new Actors.Persistence.AtomicWrite([new Actors.Persistence.Persistent(@event, "subscription-" + id, nr, "w", t0, new HashSet<string>())])]))
+                .ShouldAllBe(e => e == null);
+        }
+
+        _runner = await ProjectionRunner.StartAsync(new TradingReadModel(), _stores.ProjectionStore, new ProjectionSettings { PollInterval = TimeSpan.FromMilliseconds(50) });
+        await _runner.WaitUntilCaughtUpAsync(TimeSpan.FromSeconds(15));
+
+        await using var connection = await _stores.ProjectionStore.OpenAsync(CancellationToken.None);
+        (await Scalar(connection, "SELECT COUNT(*) FROM bot_signal_executions")).ShouldBe(4);
+        (await Scalar(connection, "SELECT COUNT(*) FROM bot_signal_executions WHERE subscription_id = 's1' AND signal_id = 'sig-1' AND status = 'executed' AND exchange_order_id = '42' AND CAST(price AS REAL) = 64000")).ShouldBe(1);
+        (await Scalar(connection, "SELECT COUNT(*) FROM bot_signal_executions WHERE signal_id = 'sig-3' AND status = 'failed' AND reason = 'a reason' AND price IS NULL")).ShouldBe(1);
+        (await Scalar(connection, "SELECT signals_received * 1000 + orders_executed * 100 + orders_skipped * 10 + orders_failed FROM bot_subscriptions WHERE subscription_id = 's1'")).ShouldBe(3111);
+        (await Scalar(connection, "SELECT signals_received * 1000 + orders_executed * 100 + orders_skipped * 10 + orders_failed FROM bot_subscriptions WHERE subscription_id = 's2'")).ShouldBe(1010);
+        await using var last = connection.CreateCommand();
+        last.CommandText = "SELECT last_signal_at FROM bot_subscriptions WHERE subscription_id = 's1'";
+        var lastSignal = await last.ExecuteScalarAsync();
+        (lastSignal is DateTime time ? new DateTimeOffset(time, TimeSpan.Zero) : DateTimeOffset.Parse((string)lastSignal!, System.Globalization.CultureInfo.InvariantCulture))
+            .ShouldBe(t0.AddMinutes(3));
+    }
+
     private static async Task<long> Scalar(DbConnection connection, string sql)
     {
         await using var command = connection.CreateCommand();

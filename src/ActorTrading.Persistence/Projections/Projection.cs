@@ -97,6 +97,19 @@ public interface IProjection
 
     /// <summary>Applies one event inside the batch's transaction; events it does not care about are ignored.</summary>
     Task ApplyAsync(ProjectedEvent @event, ProjectionTransaction transaction, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Applies a batch of events, in order, inside one transaction. By default one <see cref="ApplyAsync"/> after
+    /// another; a projection that can write many events of a kind as one set-based statement overrides it (the
+    /// result must be the same as applying them one by one).
+    /// </summary>
+    async Task ApplyBatchAsync(IReadOnlyList<ProjectedEvent> events, ProjectionTransaction transaction, CancellationToken cancellationToken)
+    {
+        foreach (var @event in events)
+        {
+            await ApplyAsync(@event, transaction, cancellationToken);
+        }
+    }
 }
 
 /// <summary>

@@ -203,10 +203,7 @@ public sealed partial class ProjectionRunner : IAsyncDisposable
         }
 
         var context = new ProjectionTransaction(connection, transaction, _store.Dialect);
-        foreach (var @event in events)
-        {
-            await _projection.ApplyAsync(@event, context, token);
-        }
+        await _projection.ApplyBatchAsync(events, context, token);
 
         await context.FlushAsync(token);
 
