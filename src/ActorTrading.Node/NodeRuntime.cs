@@ -94,7 +94,7 @@ public sealed class NodeRuntime : IAsyncDisposable
         // steps and outcomes of each subscription, which bot_signal_executions holds (one signal to 10,000
         // subscriptions would otherwise copy 20,000 events into it).
         var operationLog = await ProjectionRunner.StartAsync(
-            new OperationLogProjection(e => e.Manifest != TradingSerializer.SignalOutcome && !TradingSerializer.SignalSteps.Contains(e.Manifest)),
+            new OperationLogProjection(manifest => manifest != TradingSerializer.SignalOutcome && !TradingSerializer.SignalSteps.Contains(manifest)),
             stores.ProjectionStore, new ProjectionSettings(), projectionLogger);
         var runtime = new NodeRuntime(options, system, stores, regions, accounts, users, readModel, operationLog, paper, adminTokenSha256);
         await readModel.WaitUntilCaughtUpAsync(TimeSpan.FromMinutes(5));

@@ -65,7 +65,7 @@ public sealed class PostgresProjectionStore : IProjectionStore, IAsyncDisposable
     }
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<ProjectedEvent>> ReadAfterAsync(ProjectionOffset after, int max, CancellationToken cancellationToken)
+    public async Task<ProjectionBatch> ReadAfterAsync(ProjectionOffset after, int max, Func<string, bool> include, CancellationToken cancellationToken)
     {
         await using var command = _dataSource.CreateCommand("""
             SELECT j.tx_id, j.ordering, j.persistence_id, j.sequence_nr, j.manifest, j.payload, j.created_at,
@@ -80,21 +80,31 @@ public sealed class PostgresProjectionStore : IProjectionStore, IAsyncDisposable
         command.Parameters.AddWithValue("ordering", after.Ordering);
         command.Parameters.AddWithValue("max", max);
         var events = new List<ProjectedEvent>();
+        var (read, last, lastAt) = (0, ProjectionOffset.Start, DateTimeOffset.MinValue);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
+            read++;
+            last = new ProjectionOffset(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
+            lastAt = reader.GetFieldValue<DateTimeOffset>(6);
+            var manifest = reader.GetString(4);
+            if (!include(manifest))
+            {
+                continue;
+            }
+
             events.Add(new ProjectedEvent(
-                new ProjectionOffset(reader.GetFieldValue<ulong>(0), reader.GetInt64(1)),
+                last,
                 reader.GetString(2),
                 reader.GetInt64(3),
-                reader.GetString(4),
+                manifest,
                 reader.GetFieldValue<byte[]>(5),
-                reader.GetFieldValue<DateTimeOffset>(6),
+                lastAt,
                 ProjectedEvent.ParseTags(reader.GetFieldValue<string[]>(7)),
                 _serializer));
         }
 
-        return events;
+        return new ProjectionBatch(events, read, last, lastAt);
     }
 
     /// <inheritdoc/>

@@ -25,7 +25,7 @@ public sealed class SqliteProjectionStore(SqliteJournal journal) : IProjectionSt
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => await journal.Database.OpenAsync(cancellationToken);
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<ProjectedEvent>> ReadAfterAsync(ProjectionOffset after, int max, CancellationToken cancellationToken)
+    public async Task<ProjectionBatch> ReadAfterAsync(ProjectionOffset after, int max, Func<string, bool> include, CancellationToken cancellationToken)
     {
         await using var connection = await journal.Database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
@@ -40,21 +40,31 @@ public sealed class SqliteProjectionStore(SqliteJournal journal) : IProjectionSt
         command.Parameters.AddWithValue("$ordering", after.Ordering);
         command.Parameters.AddWithValue("$max", max);
         var events = new List<ProjectedEvent>();
+        var (read, last, lastAt) = (0, ProjectionOffset.Start, DateTimeOffset.MinValue);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
+            read++;
+            last = new ProjectionOffset(0, reader.GetInt64(0));
+            lastAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5));
+            var manifest = reader.GetString(3);
+            if (!include(manifest))
+            {
+                continue;
+            }
+
             events.Add(new ProjectedEvent(
-                new ProjectionOffset(0, reader.GetInt64(0)),
+                last,
                 reader.GetString(1),
                 reader.GetInt64(2),
-                reader.GetString(3),
+                manifest,
                 (byte[])reader.GetValue(4),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
+                lastAt,
                 ProjectedEvent.ParseTags(reader.IsDBNull(6) ? null : reader.GetString(6)),
                 journal.Serializer));
         }
 
-        return events;
+        return new ProjectionBatch(events, read, last, lastAt);
     }
 
     /// <inheritdoc/>

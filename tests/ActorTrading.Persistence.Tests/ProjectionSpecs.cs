@@ -52,6 +52,24 @@ public abstract class ProjectionSpecs
     }
 
     [Fact]
+    public async Task Events_a_projection_does_not_include_are_passed_over_without_being_loaded()
+    {
+        var (journal, store) = await OpenAsync();
+        await WriteAsync(journal, "skipped", 1, 70);
+        for (var n = 1; n <= 3; n++)
+        {
+            (await journal.WriteMessagesAsync([new AtomicWrite([
+                new Persistent(new OrderPlaced("o" + n, n, "buy"), "kept", n, "w", DateTimeOffset.UtcNow, new HashSet<string>())])]))[0].ShouldBeNull();
+        }
+
+        await using var runner = await ProjectionRunner.StartAsync(new OperationLogProjection(manifest => manifest.StartsWith("test.order-placed.", StringComparison.Ordinal)), store, FastSettings);
+        await runner.WaitUntilCaughtUpAsync(TimeSpan.FromSeconds(20));
+
+        runner.Status.EventsApplied.ShouldBe(73);
+        (await ReadOperationLogAsync()).ShouldBe([("kept", 1L), ("kept", 2L), ("kept", 3L)]);
+    }
+
+    [Fact]
     public async Task A_failing_batch_is_rolled_back_and_retried_so_nothing_is_half_applied()
     {
         var (journal, store) = await OpenAsync();

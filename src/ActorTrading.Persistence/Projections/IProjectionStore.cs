@@ -12,8 +12,9 @@ public interface IProjectionStore
     Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
     /// <summary>Up to <paramref name="max"/> events after <paramref name="after"/>, in order, only from transactions
-    /// that can no longer be overtaken by a later commit.</summary>
-    Task<IReadOnlyList<ProjectedEvent>> ReadAfterAsync(ProjectionOffset after, int max, CancellationToken cancellationToken);
+    /// that can no longer be overtaken by a later commit; of those, the ones whose stored name <paramref name="include"/>
+    /// accepts are read whole, the others only counted (their payloads are never loaded).</summary>
+    Task<ProjectionBatch> ReadAfterAsync(ProjectionOffset after, int max, Func<string, bool> include, CancellationToken cancellationToken);
 
     /// <summary>The newest position in the journal (for lag).</summary>
     Task<ProjectionOffset> ReadHeadAsync(CancellationToken cancellationToken);
@@ -33,3 +34,10 @@ public interface IProjectionStore
     /// <summary>Signalled after events were committed in this process (wake-up only; the poll is the backstop).</summary>
     event Action? EventsWritten;
 }
+
+/// <summary>What one read of the journal gave a projection.</summary>
+/// <param name="Events">The events it includes, in order.</param>
+/// <param name="Read">Events read, included or not.</param>
+/// <param name="Last">The last event read (the new offset once the batch is applied); <see cref="ProjectionOffset.Start"/> when none was.</param>
+/// <param name="LastTimestamp">When that event was written.</param>
+public sealed record ProjectionBatch(IReadOnlyList<ProjectedEvent> Events, int Read, ProjectionOffset Last, DateTimeOffset LastTimestamp);

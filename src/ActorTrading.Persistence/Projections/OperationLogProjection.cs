@@ -7,7 +7,7 @@ namespace ActorTrading.Persistence.Projections;
 /// happened, in order (<c>SELECT * FROM operation_log WHERE persistence_id = … ORDER BY ordering</c>).
 /// The stored JSON is what the journal holds; events carry no secret in clear (invariant I6), so neither does this.
 /// </summary>
-public sealed class OperationLogProjection(Func<ProjectedEvent, bool>? include = null) : IProjection
+public sealed class OperationLogProjection(Func<string, bool>? include = null) : IProjection
 {
     /// <inheritdoc/>
     public string Name => "operation_log";
@@ -38,9 +38,12 @@ public sealed class OperationLogProjection(Func<ProjectedEvent, bool>? include =
           """;
 
     /// <inheritdoc/>
+    public bool Includes(string manifest) => include?.Invoke(manifest) ?? true;
+
+    /// <inheritdoc/>
     public async Task ApplyAsync(ProjectedEvent @event, ProjectionTransaction transaction, CancellationToken cancellationToken)
     {
-        if (include is not null && !include(@event))
+        if (!Includes(@event.Manifest))
         {
             return;
         }

@@ -92,6 +92,9 @@ public interface IProjection
     /// <summary>A stable name; the stored offset is kept under it.</summary>
     string Name { get; }
 
+    /// <summary>Whether events stored under <paramref name="manifest"/> matter to it; the others are never loaded. Default: all.</summary>
+    bool Includes(string manifest) => true;
+
     /// <summary>The read tables, created if missing (idempotent DDL, run at start-up before catching up).</summary>
     string Schema(ProjectionDialect dialect);
 

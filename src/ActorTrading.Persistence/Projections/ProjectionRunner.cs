@@ -179,10 +179,10 @@ public sealed partial class ProjectionRunner : IAsyncDisposable
 
     private async Task<int> ApplyBatchAsync(CancellationToken token)
     {
-        var events = await _store.ReadAfterAsync(_status.Offset, _settings.BatchSize, token);
+        var batch = await _store.ReadAfterAsync(_status.Offset, _settings.BatchSize, _projection.Includes, token);
         var head = await _store.ReadHeadAsync(token);
         _status = _status with { Reads = _status.Reads + 1 };
-        if (events.Count == 0)
+        if (batch.Read == 0)
         {
             _status = _status with { Head = head };
             return 0;
@@ -203,23 +203,26 @@ public sealed partial class ProjectionRunner : IAsyncDisposable
         }
 
         var context = new ProjectionTransaction(connection, transaction, _store.Dialect);
-        await _projection.ApplyBatchAsync(events, context, token);
+        if (batch.Events.Count > 0)
+        {
+            await _projection.ApplyBatchAsync(batch.Events, context, token);
+        }
 
         await context.FlushAsync(token);
 
-        var last = events[^1];
-        await _store.SaveOffsetAsync(_projection.Name, last.Offset, connection, transaction, token);
+        // The offset moves past the events the projection does not include as well: they are done with.
+        await _store.SaveOffsetAsync(_projection.Name, batch.Last, connection, transaction, token);
         await transaction.CommitAsync(token);
         _status = _status with
         {
-            Offset = last.Offset,
-            Head = head > last.Offset ? head : last.Offset,
-            EventsApplied = _status.EventsApplied + events.Count,
-            TimeLag = _time.GetUtcNow() - last.Timestamp,
+            Offset = batch.Last,
+            Head = head > batch.Last ? head : batch.Last,
+            EventsApplied = _status.EventsApplied + batch.Read,
+            TimeLag = _time.GetUtcNow() - batch.LastTimestamp,
             LastAppliedAt = _time.GetUtcNow(),
             LastError = null,
         };
-        return events.Count;
+        return batch.Read;
     }
 
     private void Failed(Exception exception)

@@ -105,9 +105,12 @@ public sealed class TradingReadModel : IProjection
     }
 
     /// <inheritdoc/>
+    public bool Includes(string manifest) => !TradingSerializer.SignalSteps.Contains(manifest);
+
+    /// <inheritdoc/>
     public async Task ApplyAsync(ProjectedEvent @event, ProjectionTransaction transaction, CancellationToken cancellationToken)
     {
-        if (TradingSerializer.SignalSteps.Contains(@event.Manifest))
+        if (!Includes(@event.Manifest))
         {
             return;
         }
@@ -139,7 +142,7 @@ public sealed class TradingReadModel : IProjection
         var outcomes = new List<(string SubscriptionId, SignalCompleted Completed)>();
         foreach (var @event in events)
         {
-            if (TradingSerializer.SignalSteps.Contains(@event.Manifest))
+            if (!Includes(@event.Manifest))
             {
                 continue;
             }
