@@ -20,14 +20,7 @@ public sealed class ReadModelSpecs : TestKitBase, IAsyncLifetime
     [InlineData(true)]
     public async Task Signals_outcomes_and_statistics_reach_the_read_tables(bool postgres)
     {
-        var options = new DurableStoreOptions { DataDirectory = _dataDirectory };
-        if (postgres)
-        {
-            _database = await TestDatabase.CreateAsync("readmodel");
-            options = options with { PostgresConnectionString = _database.ConnectionString };
-        }
-
-        _stores = await DurableStores.OpenAsync(options, TradingSerializer.Create());
+        _stores = await OpenStoresAsync(postgres);
         ActorTrading.Actors.Persistence.Persistence.Get(Sys).Use(_stores.Journal, _stores.SnapshotStore);
         var prices = new FixedPrices();
         var paper = new PaperExchange(prices, new PaperExchangeSettings { Slippage = 0m });
@@ -86,14 +79,7 @@ public sealed class ReadModelSpecs : TestKitBase, IAsyncLifetime
     [InlineData(true)]
     public async Task Outcomes_applied_together_give_the_rows_and_statistics_of_outcomes_applied_one_by_one(bool postgres)
     {
-        var options = new DurableStoreOptions { DataDirectory = _dataDirectory };
-        if (postgres)
-        {
-            _database = await TestDatabase.CreateAsync("readmodel");
-            options = options with { PostgresConnectionString = _database.ConnectionString };
-        }
-
-        _stores = await DurableStores.OpenAsync(options, TradingSerializer.Create());
+        _stores = await OpenStoresAsync(postgres);
         var t0 = new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero);
         SubscriptionEvents.SubscriptionCreated Created(string id) => new(id, "u1", "b1", "acct-" + id, ExchangeName.Paper, ParameterOverrides.None, RiskLimits.None, t0);
         SubscriptionEvents.SignalCompleted Outcome(string signal, ExecutionStatus status, int minute) =>
@@ -127,6 +113,18 @@ public sealed class ReadModelSpecs : TestKitBase, IAsyncLifetime
         var lastSignal = await last.ExecuteScalarAsync();
         (lastSignal is DateTime time ? new DateTimeOffset(time, TimeSpan.Zero) : DateTimeOffset.Parse((string)lastSignal!, System.Globalization.CultureInfo.InvariantCulture))
             .ShouldBe(t0.AddMinutes(3));
+    }
+
+    private async Task<DurableStores> OpenStoresAsync(bool postgres)
+    {
+        var options = new DurableStoreOptions { DataDirectory = _dataDirectory };
+        if (postgres)
+        {
+            _database = await TestDatabase.CreateAsync("readmodel");
+            options = options with { PostgresConnectionString = _database.ConnectionString };
+        }
+
+        return await DurableStores.OpenAsync(options, TradingSerializer.Create());
     }
 
     private static async Task<long> Scalar(DbConnection connection, string sql)

@@ -7,7 +7,7 @@ namespace ActorTrading.Persistence.Projections;
 /// <param name="Name">The projection.</param>
 /// <param name="Offset">The last event applied.</param>
 /// <param name="Head">The newest event in the journal when last looked.</param>
-/// <param name="EventsApplied">Events applied by this runner.</param>
+/// <param name="EventsApplied">Events this runner has got past: applied, or passed over as not included by the projection.</param>
 /// <param name="Reads">Times this runner has read the journal (it reads on every wake-up and poll).</param>
 /// <param name="TimeLag">Age of the last applied event when it was applied.</param>
 /// <param name="LastAppliedAt">When the last batch committed.</param>
