@@ -6,9 +6,12 @@ using static ActorTrading.Trading.AccountProtocol;
 namespace ActorTrading.Trading;
 
 /// <summary>One trader's exchange account: its venue, testnet flag and key pair, the secret encrypted at rest.</summary>
-public sealed class ExchangeAccountEntity : ReceivePersistentActor
+/// <remarks>Matched in switches rather than declared handlers, like <see cref="SubscriptionEntity"/>: there is one per
+/// subscriber, alive as long as it.</remarks>
+public sealed class ExchangeAccountEntity : PersistentActor
 {
     private readonly SecretProtector _protector;
+    private readonly TimeProvider _time;
     private AccountRegistered? _account;
     private bool _deleted;
 
@@ -18,49 +21,76 @@ public sealed class ExchangeAccountEntity : ReceivePersistentActor
         AccountId = accountId;
         PersistenceId = "account-" + accountId;
         _protector = protector;
-        var time = Context.System.TimeProvider;
+        _time = Context.System.TimeProvider;
+    }
 
-        Recover<AccountRegistered>(e => _account = e);
-        Recover<AccountCredentialsChanged>(e => _account = _account! with { ApiKey = e.ApiKey, ProtectedSecret = e.ProtectedSecret });
-        Recover<AccountDeleted>(_ => _deleted = true);
-
-        Command<RegisterAccount>(c =>
+    /// <inheritdoc/>
+    protected override bool ReceiveRecover(object message)
+    {
+        switch (message)
         {
-            if (_account is not null)
-            {
-                Sender.Tell(new BotProtocol.Rejected(RejectionKind.Conflict, $"account {AccountId} already exists"), Self);
-                return;
-            }
+            case AccountRegistered registered: _account = registered; break;
+            case AccountCredentialsChanged changed: _account = _account! with { ApiKey = changed.ApiKey, ProtectedSecret = changed.ProtectedSecret }; break;
+            case AccountDeleted: _deleted = true; break;
+        }
 
-            Persist(new AccountRegistered(AccountId, c.OwnerId, c.Exchange, c.Testnet, c.ApiKey, _protector.Protect(c.ApiSecret, AccountId), time.GetUtcNow()), e =>
-            {
-                _account = e;
-                Sender.Tell(new Ok(AccountId), Self);
-            });
-        });
-        Command<DeleteAccount>(_ =>
+        return true;
+    }
+
+    /// <inheritdoc/>
+    protected override bool ReceiveCommand(object message)
+    {
+        switch (message)
         {
-            if (_account is null || _deleted)
-            {
-                Sender.Tell(new BotProtocol.Rejected(RejectionKind.NotFound, $"account {AccountId} does not exist"), Self);
-                return;
-            }
+            case RegisterAccount register: Register(register); break;
+            case DeleteAccount: Delete(); break;
+            case GetAccount:
+                Sender.Tell(
+                    _account is { } a ? new CurrentAccount(AccountId, a.OwnerId, a.Exchange, a.Testnet, a.ApiKey, _deleted) : new BotProtocol.Rejected(RejectionKind.NotFound, $"account {AccountId} does not exist"),
+                    Self);
+                break;
+            case GetStoredCredentials:
+                Sender.Tell(
+                    _account is { } stored && !_deleted
+                        ? new StoredCredentials(AccountId, stored.Exchange, stored.Testnet, stored.ApiKey, stored.ProtectedSecret)
+                        : new BotProtocol.Rejected(RejectionKind.NotFound, $"account {AccountId} does not exist or was deleted"),
+                    Self);
+                break;
+            case TradingRegions.StopEntity: Context.Stop(Self); break;
+            default: return false;
+        }
 
-            Persist(new AccountDeleted(time.GetUtcNow()), _ =>
-            {
-                _deleted = true;
-                Sender.Tell(new Ok(AccountId), Self);
-            });
+        return true;
+    }
+
+    private void Register(RegisterAccount command)
+    {
+        if (_account is not null)
+        {
+            Sender.Tell(new BotProtocol.Rejected(RejectionKind.Conflict, $"account {AccountId} already exists"), Self);
+            return;
+        }
+
+        Persist(new AccountRegistered(AccountId, command.OwnerId, command.Exchange, command.Testnet, command.ApiKey, _protector.Protect(command.ApiSecret, AccountId), _time.GetUtcNow()), e =>
+        {
+            _account = e;
+            Sender.Tell(new Ok(AccountId), Self);
         });
-        Command<GetAccount>(_ => Sender.Tell(
-            _account is { } a ? new CurrentAccount(AccountId, a.OwnerId, a.Exchange, a.Testnet, a.ApiKey, _deleted) : new BotProtocol.Rejected(RejectionKind.NotFound, $"account {AccountId} does not exist"),
-            Self));
-        Command<GetStoredCredentials>(_ => Sender.Tell(
-            _account is { } a && !_deleted
-                ? new StoredCredentials(AccountId, a.Exchange, a.Testnet, a.ApiKey, a.ProtectedSecret)
-                : new BotProtocol.Rejected(RejectionKind.NotFound, $"account {AccountId} does not exist or was deleted"),
-            Self));
-        Command<TradingRegions.StopEntity>(_ => Context.Stop(Self));
+    }
+
+    private void Delete()
+    {
+        if (_account is null || _deleted)
+        {
+            Sender.Tell(new BotProtocol.Rejected(RejectionKind.NotFound, $"account {AccountId} does not exist"), Self);
+            return;
+        }
+
+        Persist(new AccountDeleted(_time.GetUtcNow()), _ =>
+        {
+            _deleted = true;
+            Sender.Tell(new Ok(AccountId), Self);
+        });
     }
 
     /// <inheritdoc/>

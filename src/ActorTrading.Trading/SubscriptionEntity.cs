@@ -25,8 +25,10 @@ namespace ActorTrading.Trading;
 /// them is rebuilt from the exchange after a crash: each order not in the outcome is first looked up by its
 /// client order id and placed only if the exchange has none (invariant I2). A signal lost before its plan is
 /// stored was never sent anywhere; the bot tells it again until it has the receipt.
+/// <para>Commands are matched in one switch rather than declared as handlers: a subscriber's entity lives as long as
+/// the subscription, and sixteen handler objects per entity were about a fifth of what an idle one holds.</para>
 /// </remarks>
-public sealed class SubscriptionEntity : ReceivePersistentActor
+public sealed class SubscriptionEntity : PersistentActor
 {
     private const int MaxPlacementAttempts = 3;
     private readonly AccountGateways _gateways;
@@ -43,23 +45,6 @@ public sealed class SubscriptionEntity : ReceivePersistentActor
         _gateways = gateways;
         _bots = botRegion;
         _time = Context.System.TimeProvider;
-
-        Recover<RecoveryCompleted>(_ => ResumeInFlight());
-        Recover<object>(e => _state = _state.Apply(e));
-
-        Command<CreateSubscription>(Create);
-        Command<UpdateSubscription>(c => WhenExists(() => Persist(new SubscriptionUpdated(c.Overrides, c.Limits, _time.GetUtcNow()), ApplyAndReply)));
-        Command<PauseSubscription>(_ => WhenExists(() => Persist(new SubscriptionPaused(_time.GetUtcNow()), ApplyAndReply)));
-        Command<ResumeSubscription>(_ => WhenExists(() => Persist(new SubscriptionResumed(_time.GetUtcNow()), ApplyAndReply)));
-        Command<CancelSubscription>(_ => WhenExists(() => Persist(new SubscriptionCancelled(_time.GetUtcNow()), ApplyAndReply)));
-        Command<GetSubscription>(_ => Sender.Tell(Current(), Self));
-        Command<TradeSignal>(Trade);
-        Command<MarketRead>(OnMarketRead);
-        Command<LeverageResult>(OnLeverage);
-        Command<OrderResult>(OnOrder);
-        Command<ProtectionResult>(OnProtection);
-        Command<RetryLeg>(r => { if (IsCurrent(r.SignalId)) { PlaceNextLeg(); } });
-        Command<TradingRegions.StopEntity>(_ => Context.Stop(Self));
     }
 
     /// <inheritdoc/>
@@ -71,6 +56,46 @@ public sealed class SubscriptionEntity : ReceivePersistentActor
     /// <summary>Props for the subscription region.</summary>
     public static Props Props(string subscriptionId, AccountGateways gateways, IActorRef botRegion) =>
         Actors.Props.Create(() => new SubscriptionEntity(subscriptionId, gateways, botRegion));
+
+    /// <inheritdoc/>
+    protected override bool ReceiveRecover(object message)
+    {
+        if (message is RecoveryCompleted)
+        {
+            ResumeInFlight();
+        }
+        else
+        {
+            _state = _state.Apply(message);
+        }
+
+        return true;
+    }
+
+    /// <inheritdoc/>
+    protected override bool ReceiveCommand(object message)
+    {
+        switch (message)
+        {
+            case TradeSignal signal: Trade(signal); break;
+            case MarketRead read: OnMarketRead(read); break;
+            case LeverageResult leverage: OnLeverage(leverage); break;
+            case OrderResult order: OnOrder(order); break;
+            case ProtectionResult protection: OnProtection(protection); break;
+            case RetryLeg retry when IsCurrent(retry.SignalId): PlaceNextLeg(); break;
+            case RetryLeg: break;
+            case CreateSubscription create: Create(create); break;
+            case UpdateSubscription c: WhenExists(() => Persist(new SubscriptionUpdated(c.Overrides, c.Limits, _time.GetUtcNow()), ApplyAndReply)); break;
+            case PauseSubscription: WhenExists(() => Persist(new SubscriptionPaused(_time.GetUtcNow()), ApplyAndReply)); break;
+            case ResumeSubscription: WhenExists(() => Persist(new SubscriptionResumed(_time.GetUtcNow()), ApplyAndReply)); break;
+            case CancelSubscription: WhenExists(() => Persist(new SubscriptionCancelled(_time.GetUtcNow()), ApplyAndReply)); break;
+            case GetSubscription: Sender.Tell(Current(), Self); break;
+            case TradingRegions.StopEntity: Context.Stop(Self); break;
+            default: return false;
+        }
+
+        return true;
+    }
 
     private sealed record MarketRead(string SignalId, MarketState? Market, Exception? Error);
 
