@@ -43,7 +43,7 @@ public sealed class AccountGateway(IExchangeAccount account, AccountGatewaySetti
     {
         await _turn.WaitAsync(cancellationToken);
         var timeout = _timeout;
-        using var stop = cancellationToken.CanBeCanceled ? cancellationToken.Register(static source => ((CancellationTokenSource)source!).Cancel(), timeout) : default;
+        var stop = cancellationToken.CanBeCanceled ? cancellationToken.Register(static source => ((CancellationTokenSource)source!).Cancel(), timeout) : default;
         try
         {
             timeout.CancelAfter(settings.CallTimeout);
@@ -57,6 +57,8 @@ public sealed class AccountGateway(IExchangeAccount account, AccountGatewaySetti
         }
         finally
         {
+            // Unhooked before the next call can take the source: a late cancellation of this caller cannot reach it.
+            stop.Dispose();
             if (!timeout.TryReset())
             {
                 timeout.Dispose();

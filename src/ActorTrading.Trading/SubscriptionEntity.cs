@@ -82,7 +82,7 @@ public sealed class SubscriptionEntity : PersistentActor
             case LeverageResult leverage: OnLeverage(leverage); break;
             case OrderResult order: OnOrder(order); break;
             case ProtectionResult protection: OnProtection(protection); break;
-            case RetryLeg retry when IsCurrent(retry.SignalId): PlaceNextLeg(); break;
+            case RetryLeg retry when IsCurrent(retry.Work): PlaceNextLeg(); break;
             case RetryLeg: break;
             case CreateSubscription create: Create(create); break;
             case UpdateSubscription c: WhenExists(() => Persist(new SubscriptionUpdated(c.Overrides, c.Limits, _time.GetUtcNow()), ApplyAndReply)); break;
@@ -97,15 +97,17 @@ public sealed class SubscriptionEntity : PersistentActor
         return true;
     }
 
-    private sealed record MarketRead(string SignalId, MarketState? Market, Exception? Error);
+    // Each result names the work it answers: one that comes back after a restart (same actor, new work) or for an
+    // earlier signal is dropped, so a late answer can never start a second chain of orders.
+    private sealed record MarketRead(Work Work, MarketState? Market, Exception? Error);
 
-    private sealed record LeverageResult(string SignalId, string Symbol, int Leverage, Exception? Error);
+    private sealed record LeverageResult(Work Work, string Symbol, int Leverage, Exception? Error);
 
-    private sealed record OrderResult(string SignalId, PlannedLeg Leg, ExchangeOrder? Order, Exception? Error, bool WasLookup);
+    private sealed record OrderResult(Work Work, PlannedLeg Leg, ExchangeOrder? Order, Exception? Error, bool WasLookup);
 
-    private sealed record ProtectionResult(string SignalId, IReadOnlyList<string> Problems);
+    private sealed record ProtectionResult(Work Work, IReadOnlyList<string> Problems);
 
-    private sealed record RetryLeg(string SignalId);
+    private sealed record RetryLeg(Work Work);
 
     /// <summary>The signal being worked on: what is stored of it (<see cref="Plan"/>) and what is not yet.</summary>
     private sealed class Work(SignalReceived received)
@@ -119,6 +121,12 @@ public sealed class SubscriptionEntity : PersistentActor
         public LeverageSet? Leverage { get; set; }
 
         public int Attempts { get; set; }
+
+        public int LookupAttempts { get; set; }
+
+        /// <summary>Legs that may have reached the exchange unrecorded (the work was resumed after a crash, or an answer
+        /// was lost): each is looked up by its client order id before it may be placed.</summary>
+        public HashSet<int> Unverified { get; } = [];
 
         public List<string> ProtectionProblems { get; set; } = [];
 
@@ -162,7 +170,7 @@ public sealed class SubscriptionEntity : PersistentActor
         ? new CurrentSubscription(SubscriptionId, d.OwnerId, d.BotId, d.AccountId, _state.Status, _state.Overrides, _state.Limits, _state.Statistics)
         : new BotProtocol.Rejected(RejectionKind.NotFound, $"subscription {SubscriptionId} does not exist");
 
-    private bool IsCurrent(string signalId) => _work?.Received.SignalId == signalId;
+    private bool IsCurrent(Work work) => ReferenceEquals(_work, work);
 
     private void Trade(TradeSignal signal)
     {
@@ -173,7 +181,7 @@ public sealed class SubscriptionEntity : PersistentActor
             return;
         }
 
-        if (IsCurrent(signal.SignalId))
+        if (_work?.Received.SignalId == signal.SignalId)
         {
             return;
         }
@@ -212,13 +220,14 @@ public sealed class SubscriptionEntity : PersistentActor
     private void ReadMarket(SignalReceived received)
     {
         var symbol = received.Signal.Ticker;
+        var work = _work!;
         WithGateway(gateway => gateway.ReadMarketAsync(symbol))
-            .PipeTo(Self, Self, market => new MarketRead(received.SignalId, market, null), error => new MarketRead(received.SignalId, null, error));
+            .PipeTo(Self, Self, market => new MarketRead(work, market, null), error => new MarketRead(work, null, error));
     }
 
     private void OnMarketRead(MarketRead read)
     {
-        if (!IsCurrent(read.SignalId))
+        if (!IsCurrent(read.Work))
         {
             return;
         }
@@ -261,23 +270,30 @@ public sealed class SubscriptionEntity : PersistentActor
             return;
         }
 
+        if (work.Unverified.Remove(leg.Leg))
+        {
+            // It may have reached the exchange before the crash or the lost answer: ask before placing (I2).
+            LookUp(leg);
+            return;
+        }
+
         // Leverage is set only before a leg that opens, and only when it differs from what this account last set.
         if (!leg.ReduceOnly && work.Leverage is null && _state.LeverageBySymbol.GetValueOrDefault(plan.Symbol) != plan.Parameters.Leverage)
         {
             Gateway((account, token) => account.SetLeverageAsync(plan.Symbol, plan.Parameters.Leverage, token).ContinueWith(_ => 0, token, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default))
-                .PipeTo(Self, Self, _ => new LeverageResult(plan.SignalId, plan.Symbol, plan.Parameters.Leverage, null), e => new LeverageResult(plan.SignalId, plan.Symbol, plan.Parameters.Leverage, e));
+                .PipeTo(Self, Self, _ => new LeverageResult(work, plan.Symbol, plan.Parameters.Leverage, null), e => new LeverageResult(work, plan.Symbol, plan.Parameters.Leverage, e));
             return;
         }
 
         work.Attempts++;
         var request = new MarketOrderRequest(plan.Symbol, leg.Side, leg.Quantity, leg.ClientOrderId, leg.ReduceOnly);
         Gateway((account, token) => account.PlaceMarketOrderAsync(request, token))
-            .PipeTo(Self, Self, order => new OrderResult(plan.SignalId, leg, order, null, false), e => new OrderResult(plan.SignalId, leg, null, e, false));
+            .PipeTo(Self, Self, order => new OrderResult(work, leg, order, null, false), e => new OrderResult(work, leg, null, e, false));
     }
 
     private void OnLeverage(LeverageResult result)
     {
-        if (!IsCurrent(result.SignalId))
+        if (!IsCurrent(result.Work))
         {
             return;
         }
@@ -294,7 +310,7 @@ public sealed class SubscriptionEntity : PersistentActor
 
     private void OnOrder(OrderResult result)
     {
-        if (!IsCurrent(result.SignalId))
+        if (!IsCurrent(result.Work))
         {
             return;
         }
@@ -323,18 +339,33 @@ public sealed class SubscriptionEntity : PersistentActor
         }
 
         var error = result.Error!;
+        if (result.WasLookup)
+        {
+            // The exchange could not say whether it has the order: ask again later, never place meanwhile.
+            work.Unverified.Add(result.Leg.Leg);
+            if (++work.LookupAttempts >= MaxPlacementAttempts)
+            {
+                FailLeg(result.Leg, $"it may have been placed, and the exchange could not be asked ({work.LookupAttempts} tries): {Describe(error)}");
+                return;
+            }
+
+            Timers.StartSingleTimer(typeof(RetryLeg), new RetryLeg(work), TimeSpan.FromMilliseconds(200 * work.LookupAttempts));
+            return;
+        }
+
         var kind = (error as ExchangeException)?.Kind ?? ExchangeErrorKind.OutcomeUnknown;
         var duplicate = (error as ExchangeException)?.Code == ExchangeErrorCodes.DuplicateClientOrderId;
         if (kind == ExchangeErrorKind.OutcomeUnknown || duplicate)
         {
             Log.LogWarning("Subscription {SubscriptionId}: outcome of order {ClientOrderId} unknown ({Error}); asking the exchange", SubscriptionId, result.Leg.ClientOrderId, error.Message);
-            LookUp(result.Leg);
+            work.Unverified.Add(result.Leg.Leg);
+            PlaceNextLeg();
             return;
         }
 
         if (kind == ExchangeErrorKind.Retryable && work.Attempts < MaxPlacementAttempts)
         {
-            Timers.StartSingleTimer(typeof(RetryLeg), new RetryLeg(plan.SignalId), TimeSpan.FromMilliseconds(200 * work.Attempts));
+            Timers.StartSingleTimer(typeof(RetryLeg), new RetryLeg(work), TimeSpan.FromMilliseconds(200 * work.Attempts));
             return;
         }
 
@@ -343,9 +374,10 @@ public sealed class SubscriptionEntity : PersistentActor
 
     private void LookUp(PlannedLeg leg)
     {
-        var plan = _work!.Plan!;
+        var work = _work!;
+        var plan = work.Plan!;
         Gateway((account, token) => account.GetOrderAsync(plan.Symbol, leg.ClientOrderId, token))
-            .PipeTo(Self, Self, order => new OrderResult(plan.SignalId, leg, order, null, true), e => new OrderResult(plan.SignalId, leg, null, e, true));
+            .PipeTo(Self, Self, order => new OrderResult(work, leg, order, null, true), e => new OrderResult(work, leg, null, e, true));
     }
 
     private void FailLeg(PlannedLeg leg, string reason)
@@ -391,12 +423,12 @@ public sealed class SubscriptionEntity : PersistentActor
             }
 
             return (IReadOnlyList<string>)problems;
-        }).PipeTo(Self, Self, problems => new ProtectionResult(signalId, problems), e => new ProtectionResult(signalId, [$"protection not placed: {Describe(e)}"]));
+        }).PipeTo(Self, Self, problems => new ProtectionResult(work, problems), e => new ProtectionResult(work, [$"protection not placed: {Describe(e)}"]));
     }
 
     private void OnProtection(ProtectionResult result)
     {
-        if (!IsCurrent(result.SignalId))
+        if (!IsCurrent(result.Work))
         {
             return;
         }
@@ -470,14 +502,14 @@ public sealed class SubscriptionEntity : PersistentActor
             _work.Confirmed[index] = confirmed;
         }
 
-        if (_work.NextLeg is { } leg)
+        // Every order not confirmed in the journal may have reached the exchange before the crash: each is asked for
+        // by its client order id before anything is placed (I2), not only the first.
+        foreach (var leg in inFlight.Plan.Legs.Where(leg => !_work.Confirmed.ContainsKey(leg.Leg)))
         {
-            // It may have reached the exchange before the crash: ask before placing (I2).
-            LookUp(leg);
-            return;
+            _work.Unverified.Add(leg.Leg);
         }
 
-        Protect();
+        PlaceNextLeg();
     }
 
     // Started in the entity's turn: the gateway only queues the call or sends it, it never blocks, and a paper

@@ -21,6 +21,12 @@ internal sealed class LosingResponses(IExchangeAccountFactory inner) : IExchange
 {
     public int LoseNext;
 
+    /// <summary>Lookups by client order id that fail (503) before they answer again.</summary>
+    public int FailLookups;
+
+    /// <summary>Market orders sent, by client order id (whatever the exchange answered).</summary>
+    public ConcurrentDictionary<string, int> Sent { get; } = new();
+
     public IExchangeAccount Create(ExchangeName exchange, ExchangeCredentials credentials) => new Account(this, inner.Create(exchange, credentials));
 
     private sealed class Account(LosingResponses owner, IExchangeAccount inner) : IExchangeAccount
@@ -35,6 +41,7 @@ internal sealed class LosingResponses(IExchangeAccountFactory inner) : IExchange
 
         public async Task<ExchangeOrder> PlaceMarketOrderAsync(MarketOrderRequest order, CancellationToken cancellationToken = default)
         {
+            owner.Sent.AddOrUpdate(order.ClientOrderId, 1, (_, n) => n + 1);
             var placed = await inner.PlaceMarketOrderAsync(order, cancellationToken);
             if (Interlocked.Decrement(ref owner.LoseNext) >= 0)
             {
@@ -46,7 +53,10 @@ internal sealed class LosingResponses(IExchangeAccountFactory inner) : IExchange
 
         public Task<ExchangeOrder> PlaceProtectiveOrderAsync(ProtectiveOrderRequest order, CancellationToken cancellationToken = default) => inner.PlaceProtectiveOrderAsync(order, cancellationToken);
 
-        public Task<ExchangeOrder?> GetOrderAsync(string symbol, string clientOrderId, CancellationToken cancellationToken = default) => inner.GetOrderAsync(symbol, clientOrderId, cancellationToken);
+        public Task<ExchangeOrder?> GetOrderAsync(string symbol, string clientOrderId, CancellationToken cancellationToken = default) =>
+            Interlocked.Decrement(ref owner.FailLookups) >= 0
+                ? Task.FromException<ExchangeOrder?>(new ExchangeException(Exchange, ExchangeErrorKind.Retryable, "503", "service unavailable"))
+                : inner.GetOrderAsync(symbol, clientOrderId, cancellationToken);
 
         public Task CancelOrderAsync(string symbol, string clientOrderId, CancellationToken cancellationToken = default) => inner.CancelOrderAsync(symbol, clientOrderId, cancellationToken);
 

@@ -229,6 +229,27 @@ public sealed class TradingSpecs : TestKitBase
     }
 
     [Fact]
+    public async Task After_a_crash_that_lost_both_orders_of_a_flip_each_is_asked_for_even_when_the_exchange_is_busy_and_neither_is_sent_again()
+    {
+        StartRegions();
+        await CreateBotAsync("bot-13");
+        await SubscribeAsync("flipped", "bot-13");
+        (await OutcomeAsync("flipped", (await SignalAsync("bot-13", SignalAction.Sell)).SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
+        _writes.FailNext(write => write.Events.Any(e => e.Payload is SubscriptionEvents.SignalCompleted));
+        _exchanges.FailLookups = 1;
+
+        // A buy while short: close the short, then open the long. Both fill; the outcome is not stored.
+        var buy = await SignalAsync("bot-13", SignalAction.Buy);
+        var outcome = await OutcomeAsync("flipped", buy.SignalId);
+
+        _writes.Failed.ShouldBe(1);
+        outcome.Status.ShouldBe(ExecutionStatus.Executed);
+        outcome.Orders.ShouldNotBeNull().Count.ShouldBe(2);
+        _exchanges.Sent[ClientOrderIds.For("flipped", buy.SignalId, ClientOrderIds.Legs.Close)].ShouldBe(1);
+        _exchanges.Sent[ClientOrderIds.For("flipped", buy.SignalId, ClientOrderIds.Legs.Open)].ShouldBe(1);
+    }
+
+    [Fact]
     public async Task A_signal_in_flight_as_an_earlier_version_stored_it_is_finished_without_placing_its_confirmed_order_again()
     {
         // Earlier versions stored SignalReceived, OrdersPlanned and OrderConfirmed apart; one crashed after the fill.

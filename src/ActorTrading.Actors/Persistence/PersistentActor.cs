@@ -322,6 +322,9 @@ public abstract class PersistentActor : ActorBase
         _phase = Phase.ProcessingCommands;
         if (TryRecover(RecoveryCompleted.Instance))
         {
+            // The RecoveryCompleted handler may persist (an entity finishing what it had in flight): send that write,
+            // or the commands stashed behind it would wait forever.
+            FlushBatch();
             _internalStash?.UnstashAll();
         }
     }

@@ -64,6 +64,32 @@ public sealed class PersistentActorSpecs : TestKitBase
         Sys.ActorOf(Props.Create(() => new ListEntity(id, probe ?? TestActor.Ref)));
 
     [Fact]
+    public async Task An_event_persisted_when_recovery_completes_is_written_and_the_commands_behind_it_run()
+    {
+        var first = Sys.ActorOf(Props.Create(() => new FinishesOnRecovery("finisher", TestActor.Ref)));
+        await ExpectMsgAsync("finished@1");
+        await first.GracefulStop(TimeSpan.FromSeconds(3));
+
+        var again = Sys.ActorOf(Props.Create(() => new FinishesOnRecovery("finisher", TestActor.Ref)));
+        again.Tell("after", TestActor.Ref);
+        await ExpectMsgAsync("finished@2");
+        await ExpectMsgAsync("command:after");
+    }
+
+    /// <summary>Persists from its RecoveryCompleted handler, as an entity finishing work it had in flight does.</summary>
+    private sealed class FinishesOnRecovery : ReceivePersistentActor
+    {
+        public FinishesOnRecovery(string id, IActorRef probe)
+        {
+            PersistenceId = id;
+            Recover<RecoveryCompleted>(_ => Persist(new Added("finished"), _ => probe.Tell($"finished@{LastSequenceNr}", Self)));
+            Command<string>(s => probe.Tell($"command:{s}", Self));
+        }
+
+        public override string PersistenceId { get; }
+    }
+
+    [Fact]
     public async Task Persisted_events_are_recovered_by_a_new_incarnation()
     {
         var first = Entity("list-1");
