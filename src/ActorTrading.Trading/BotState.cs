@@ -65,7 +65,7 @@ public sealed record BotState(
     {
         var alerts = SignalIdByAlertId;
 
-        // Forgetting in sweeps, by the events' own times, keeps the fold pure and the cost per signal constant.
+        // Swept once every 64 new ids, by the events' own times: the fold stays pure and the cost per signal small.
         if (alerts.Count % 64 == 63)
         {
             var horizon = accepted.AcceptedAt - AlertIdRetention;
