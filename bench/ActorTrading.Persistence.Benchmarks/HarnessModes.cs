@@ -1,11 +1,5 @@
 namespace ActorTrading.Persistence.Benchmarks;
 
-/// <summary>A mode of the harness.</summary>
-/// <param name="Name">The first program argument that selects it.</param>
-/// <param name="Description">One line for the usage text.</param>
-/// <param name="Run">Gets the remaining arguments; returns the exit code.</param>
-public sealed record HarnessMode(string Name, string Description, Func<string[], Task<int>> Run);
-
 /// <summary>The modes. To add one, add a line here and describe it in README.md.</summary>
 public static class HarnessModes
 {
@@ -15,7 +9,4 @@ public static class HarnessModes
         new("recovery", "recover one entity of 10,000 events, without and with a snapshot, vs a raw SELECT + deserialize --store sqlite|postgres [--events N] [--snapshot-at N] [--runs N]", RecoveryHarness.RunAsync),
         new("projection-lag", "operation-log projection lag under the journal-throughput load, catch-up, vs a raw read+write --store sqlite|postgres [--entities N] [--warmup-s N] [--duration-s N] [--catch-up-s N]", ProjectionLagHarness.RunAsync),
     ];
-
-    public static HarnessMode? Find(string name) =>
-        All.FirstOrDefault(mode => string.Equals(mode.Name, name, StringComparison.OrdinalIgnoreCase));
 }

@@ -13,7 +13,7 @@ public static class JournalThroughputHarness
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var kind = HarnessArguments.Store(args);
+        var kind = StoreArgument.Store(args);
         var options = LoadOptions.From(args);
         var serializer = BenchSerializer.Create();
         await using var store = await BenchStore.OpenAsync(kind, "journal", serializer);

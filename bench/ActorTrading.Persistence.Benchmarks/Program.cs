@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace ActorTrading.Persistence.Benchmarks;
 
 /// <summary>
@@ -9,30 +7,6 @@ namespace ActorTrading.Persistence.Benchmarks;
 /// </summary>
 public static class Program
 {
-    public static async Task<int> Main(string[] args)
-    {
-        // Figures are meant to be pasted into notes: the same digits and separators on every machine.
-        CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
-        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-        if (args.Length == 0 || HarnessModes.Find(args[0]) is not { } mode)
-        {
-            Console.WriteLine("usage: dotnet run -c Release --project bench/ActorTrading.Persistence.Benchmarks -- MODE --store sqlite|postgres [options]");
-            foreach (var harness in HarnessModes.All)
-            {
-                Console.WriteLine($"  {harness.Name,-20}{harness.Description}");
-            }
-
-            return args.Length == 0 || args[0] == "modes" ? 0 : 2;
-        }
-
-        try
-        {
-            return await mode.Run(args[1..]);
-        }
-        catch (ArgumentException exception)
-        {
-            await Console.Error.WriteLineAsync($"{mode.Name}: {exception.Message}");
-            return 2;
-        }
-    }
+    public static Task<int> Main(string[] args) => HarnessProgram.RunAsync(args, HarnessModes.All,
+        "usage: dotnet run -c Release --project bench/ActorTrading.Persistence.Benchmarks -- MODE --store sqlite|postgres [options]");
 }

@@ -22,7 +22,7 @@ public static class ProjectionLagHarness
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var kind = HarnessArguments.Store(args);
+        var kind = StoreArgument.Store(args);
         var options = LoadOptions.From(args);
         var catchUpLimit = TimeSpan.FromSeconds(HarnessArguments.Int(args, "--catch-up-s", DefaultCatchUpSeconds));
         var serializer = BenchSerializer.Create();

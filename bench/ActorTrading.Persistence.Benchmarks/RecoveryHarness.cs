@@ -27,7 +27,7 @@ public static class RecoveryHarness
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var kind = HarnessArguments.Store(args);
+        var kind = StoreArgument.Store(args);
         var events = HarnessArguments.Int(args, "--events", DefaultEvents);
         var snapshotAt = HarnessArguments.Int(args, "--snapshot-at", Math.Min(DefaultSnapshotAt, events));
         var runs = HarnessArguments.Int(args, "--runs", DefaultRuns);

@@ -19,7 +19,7 @@ public static class AckLatencyHarness
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var kind = HarnessArguments.Store(args);
+        var kind = StoreArgument.Store(args);
         var rate = HarnessArguments.Int(args, "--rate", 100);
         var duration = TimeSpan.FromSeconds(HarnessArguments.Int(args, "--duration-s", 20));
         var botCount = HarnessArguments.Int(args, "--bots", 10);

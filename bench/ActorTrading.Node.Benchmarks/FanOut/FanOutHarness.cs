@@ -29,7 +29,7 @@ public static class FanOutHarness
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var kind = HarnessArguments.Store(args);
+        var kind = StoreArgument.Store(args);
         var count = HarnessArguments.Int(args, "--subscriptions", DefaultSubscriptions);
         var warmupRounds = HarnessArguments.Int(args, "--warmup-rounds", DefaultWarmupRounds);
         var store = BenchNode.Name(kind);

@@ -22,7 +22,7 @@ public static class IdleMemoryHarness
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var kind = HarnessArguments.Store(args);
+        var kind = StoreArgument.Store(args);
         var count = HarnessArguments.Int(args, "--subscriptions", DefaultSubscriptions);
         var store = BenchNode.Name(kind);
         Console.WriteLine(

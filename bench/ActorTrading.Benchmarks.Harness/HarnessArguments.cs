@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace ActorTrading.Node.Benchmarks;
+namespace ActorTrading.Benchmarks.Harness;
 
 /// <summary>The options of the modes: <c>--name value</c> pairs.</summary>
 public static class HarnessArguments
@@ -21,15 +21,8 @@ public static class HarnessArguments
         return value;
     }
 
-    /// <summary><c>--store sqlite|postgres</c>; SQLite (a node's default) when absent.</summary>
-    public static StoreKind Store(string[] args) => Value(args, "--store") switch
-    {
-        null or "sqlite" => StoreKind.Sqlite,
-        "postgres" => StoreKind.Postgres,
-        var other => throw new ArgumentException($"--store must be sqlite or postgres, not '{other}'"),
-    };
-
-    private static string? Value(string[] args, string name)
+    /// <summary>The value after <paramref name="name"/>, or null when the option is absent.</summary>
+    public static string? Value(string[] args, string name)
     {
         var index = Array.IndexOf(args, name);
         if (index < 0)

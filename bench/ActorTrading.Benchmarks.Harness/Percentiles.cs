@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace ActorTrading.Persistence.Benchmarks;
+namespace ActorTrading.Benchmarks.Harness;
 
 /// <summary>Nearest-rank percentiles of a set of samples.</summary>
 public sealed class Percentiles
