@@ -4,12 +4,8 @@ using static ActorTrading.Trading.SubscriptionEvents;
 
 namespace ActorTrading.Trading;
 
-/// <summary>The signal a subscription is working on.</summary>
-public sealed record InFlightSignal(SignalReceived Received, OrdersPlanned? Plan, ImmutableDictionary<int, OrderConfirmed> Confirmed)
-{
-    /// <summary>The first leg not yet confirmed, or null when all are.</summary>
-    public PlannedLeg? NextLeg => Plan?.Legs.FirstOrDefault(leg => !Confirmed.ContainsKey(leg.Leg));
-}
+/// <summary>The signal a subscription has stored as in flight: its plan, and the orders earlier versions confirmed one by one.</summary>
+public sealed record InFlightSignal(SignalReceived Received, OrdersPlanned? Plan, ImmutableDictionary<int, OrderConfirmed> Confirmed);
 
 /// <summary>A subscription's state: the fold of its events (pure).</summary>
 public sealed record SubscriptionState(
