@@ -2,9 +2,13 @@ using Microsoft.Data.Sqlite;
 
 namespace ActorTrading.Persistence.Sqlite;
 
-/// <summary>Opens connections with the store's pragmas and migrates the schema.</summary>
-internal sealed class SqliteDatabase(SqliteStoreSettings settings)
+/// <summary>Opens connections with the store's pragmas and migrates the schema; with <paramref name="checkpointsInBackground"/>
+/// it also keeps the write-ahead log short from a thread of its own (<see cref="WalCheckpointer"/>), which the journal
+/// asks for, being the busy writer.</summary>
+internal sealed class SqliteDatabase(SqliteStoreSettings settings, bool checkpointsInBackground = false) : IDisposable
 {
+    private WalCheckpointer? _checkpointer;
+
     // Versioned, idempotent migrations: each runs once, in its own transaction, recorded in schema_version.
     private static readonly (int Version, string Sql)[] Migrations =
     [
@@ -56,11 +60,17 @@ internal sealed class SqliteDatabase(SqliteStoreSettings settings)
     /// the next writer starts as soon as the last one commits.</summary>
     public SemaphoreSlim WriteGate { get; } = new(1, 1);
 
+    /// <summary>The background checkpoints, once <see cref="MigrateAsync"/> started them.</summary>
+    public WalCheckpointer? Checkpointer => _checkpointer;
+
+    /// <summary>Says that a transaction committed (wakes the background checkpoints).</summary>
+    public void Committed() => _checkpointer?.Written();
+
     /// <summary>Enters <see cref="WriteGate"/>; dispose to leave.</summary>
     public async Task<IDisposable> EnterWriteAsync(CancellationToken cancellationToken)
     {
         await WriteGate.WaitAsync(cancellationToken);
-        return new Exit(WriteGate);
+        return new Exit(this);
     }
 
     public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken = default)
@@ -68,10 +78,27 @@ internal sealed class SqliteDatabase(SqliteStoreSettings settings)
         var connection = new SqliteConnection(Settings.ConnectionString);
         await connection.OpenAsync(cancellationToken);
         await using var pragmas = connection.CreateCommand();
-        pragmas.CommandText = $"PRAGMA synchronous = {Settings.Synchronous}; PRAGMA busy_timeout = {(int)Settings.BusyTimeout.TotalMilliseconds};";
+        pragmas.CommandText = Pragmas;
         await pragmas.ExecuteNonQueryAsync(cancellationToken);
         return connection;
     }
+
+    /// <summary>Opens a connection on this thread (for the checkpoint thread, which has nothing else to do meanwhile).</summary>
+    public SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(Settings.ConnectionString);
+        connection.Open();
+        using var pragmas = connection.CreateCommand();
+        pragmas.CommandText = Pragmas;
+        pragmas.ExecuteNonQuery();
+        return connection;
+    }
+
+    public void Dispose() => _checkpointer?.Dispose();
+
+    private string Pragmas =>
+        $"PRAGMA synchronous = {Settings.Synchronous}; PRAGMA busy_timeout = {(int)Settings.BusyTimeout.TotalMilliseconds}; " +
+        $"PRAGMA cache_size = -{Settings.CacheSizeKib}; PRAGMA wal_autocheckpoint = {(checkpointsInBackground ? Settings.WriterCheckpointPages : 1_000)};";
 
     public async Task MigrateAsync(CancellationToken cancellationToken = default)
     {
@@ -109,9 +136,14 @@ internal sealed class SqliteDatabase(SqliteStoreSettings settings)
             await migrate.ExecuteNonQueryAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
+
+        if (checkpointsInBackground)
+        {
+            _checkpointer ??= new WalCheckpointer(this);
+        }
     }
 
-    private sealed class Exit(SemaphoreSlim gate) : IDisposable
+    private sealed class Exit(SqliteDatabase database) : IDisposable
     {
         private int _exited;
 
@@ -119,7 +151,8 @@ internal sealed class SqliteDatabase(SqliteStoreSettings settings)
         {
             if (Interlocked.Exchange(ref _exited, 1) == 0)
             {
-                gate.Release();
+                database.WriteGate.Release();
+                database.Committed();
             }
         }
     }

@@ -33,7 +33,7 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
     public static async Task<SqliteJournal> OpenAsync(SqliteStoreSettings settings, EventSerializer serializer, CancellationToken cancellationToken = default)
     {
         settings.Validate();
-        var database = new SqliteDatabase(settings);
+        var database = new SqliteDatabase(settings, checkpointsInBackground: true);
         await database.MigrateAsync(cancellationToken);
         return new SqliteJournal(database, serializer);
     }
@@ -111,6 +111,7 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
             await _writer.DisposeAsync();
         }
 
+        _database.Dispose();
     }
 
     private async Task<IReadOnlyList<Exception?>> WriteBatchAsync(IReadOnlyList<SerializedWrite> serialized, CancellationToken cancellationToken)
@@ -142,6 +143,7 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
             _database.WriteGate.Release();
         }
 
+        _database.Committed();
         EventsWritten?.Invoke();
         return results;
     }

@@ -13,6 +13,18 @@ public sealed record SqliteStoreSettings
     /// <summary>Largest number of events one transaction carries. Default 2,000.</summary>
     public int MaxEventsPerBatch { get; init; } = 2_000;
 
+    /// <summary>How often, at most, committed pages are copied from the write-ahead log into the database file, on a
+    /// connection and thread of their own (a passive checkpoint: writers do not wait for it). Default 200 ms.</summary>
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Log size in pages at which a committing writer checkpoints itself, as SQLite does by default at 1,000.
+    /// Only reached when the background checkpoints fall behind. Default 100,000 (about 400 MB).</summary>
+    public int WriterCheckpointPages { get; init; } = 100_000;
+
+    /// <summary>Page cache of each connection in KiB (SQLite's default is 2,000). The journal's unique key spans every
+    /// entity, so a bigger cache keeps more of it in memory. Default 65,536 (64 MiB, filled only as pages are read).</summary>
+    public int CacheSizeKib { get; init; } = 65_536;
+
     /// <summary>How long a connection waits for a lock before failing. Default 5 s.</summary>
     public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -32,5 +44,8 @@ public sealed record SqliteStoreSettings
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxEventsPerBatch, 1, nameof(MaxEventsPerBatch));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(CheckpointInterval, TimeSpan.Zero, nameof(CheckpointInterval));
+        ArgumentOutOfRangeException.ThrowIfLessThan(WriterCheckpointPages, 1_000, nameof(WriterCheckpointPages));
+        ArgumentOutOfRangeException.ThrowIfLessThan(CacheSizeKib, 0, nameof(CacheSizeKib));
     }
 }

@@ -89,6 +89,34 @@ public sealed class SqliteJournalBehaviourSpecs : IDisposable
     {
         Should.Throw<ArgumentOutOfRangeException>(() => new SqliteStoreSettings { DatabasePath = "x.db", Synchronous = "OFF" }.Validate())
             .ParamName.ShouldBe("Synchronous");
+        Should.Throw<ArgumentOutOfRangeException>(() => new SqliteStoreSettings { DatabasePath = "x.db", CheckpointInterval = TimeSpan.Zero }.Validate())
+            .ParamName.ShouldBe("CheckpointInterval");
+        Should.Throw<ArgumentOutOfRangeException>(() => new SqliteStoreSettings { DatabasePath = "x.db", WriterCheckpointPages = 10 }.Validate())
+            .ParamName.ShouldBe("WriterCheckpointPages");
+    }
+
+    [Fact]
+    public async Task Committed_pages_reach_the_database_file_without_a_writer_checkpointing()
+    {
+        // 2,000 events of about 1 KB: under SQLite's own 1,000-page threshold, and far under the writers' limit, so only
+        // the background checkpoints can move them out of the log into the file.
+        var settings = _file.Settings with { CheckpointInterval = TimeSpan.FromMilliseconds(20) };
+        await using var journal = await SqliteJournal.OpenAsync(settings, TestSerializer.Create());
+        var before = new FileInfo(settings.DatabasePath).Length;
+        var side = new string('x', 1_000);
+        for (var batch = 0; batch < 4; batch++)
+        {
+            var writes = Enumerable.Range(0, 500).Select(i => new AtomicWrite([Event($"e-{i}", batch + 1, new OrderPlaced($"o-{i}", 1m, side))])).ToList();
+            (await journal.WriteMessagesAsync(writes)).ShouldAllBe(result => result == null);
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (new FileInfo(settings.DatabasePath).Length < before + 1_000_000 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        new FileInfo(settings.DatabasePath).Length.ShouldBeGreaterThan(before + 1_000_000, "the events should have been checkpointed into the file");
     }
 
     public void Dispose() => _file.Dispose();

@@ -188,6 +188,13 @@ public sealed partial class ProjectionRunner : IAsyncDisposable
             return 0;
         }
 
+        // Read before the write gate, which the journal's writer waits for as well: with SQLite, whatever a projection does
+        // while it holds the gate, every entity's next event waits for.
+        foreach (var @event in batch.Events)
+        {
+            _ = @event.Payload;
+        }
+
         using var gate = await _store.EnterWriteAsync(token);
         await using var connection = await _store.OpenAsync(token);
         await using var transaction = await connection.BeginTransactionAsync(token);
