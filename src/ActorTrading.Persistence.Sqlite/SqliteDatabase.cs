@@ -60,9 +60,6 @@ internal sealed class SqliteDatabase(SqliteStoreSettings settings, bool checkpoi
     /// the next writer starts as soon as the last one commits.</summary>
     public SemaphoreSlim WriteGate { get; } = new(1, 1);
 
-    /// <summary>The background checkpoints, once <see cref="MigrateAsync"/> started them.</summary>
-    public WalCheckpointer? Checkpointer => _checkpointer;
-
     /// <summary>Says that a transaction committed (wakes the background checkpoints).</summary>
     public void Committed() => _checkpointer?.Written();
 
