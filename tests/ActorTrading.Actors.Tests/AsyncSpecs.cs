@@ -33,6 +33,20 @@ public sealed class AsyncSpecs : TestKitBase
         (await ExpectMsgAsync<Status.Failure>()).Cause.Message.ShouldBe("x");
     }
 
+    [Fact]
+    public async Task PipeTo_delivers_once_a_pending_task_completes_and_maps_what_it_delivers()
+    {
+        var pending = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var piped = pending.Task.PipeTo(TestActor.Ref, success: n => $"got {n}", failure: e => $"failed: {e.Message}");
+        await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(50));
+        pending.SetResult(3);
+        await piped;
+        await ExpectMsgAsync("got 3");
+
+        await Task.FromException<int>(new InvalidOperationException("y")).PipeTo(TestActor.Ref, failure: e => $"failed: {e.Message}");
+        await ExpectMsgAsync("failed: y");
+    }
+
     private sealed class AsyncActor : ReceiveActor
     {
         public AsyncActor()

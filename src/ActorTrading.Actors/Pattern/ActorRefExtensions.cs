@@ -58,20 +58,39 @@ public static class ActorRefExtensions
     /// <summary>Sends the task's result (or <see cref="Status.Failure"/>) to <paramref name="recipient"/> when it completes;
     /// the way an actor gets the outcome of async work back into its own turn.</summary>
     public static Task PipeTo<T>(this Task<T> task, IActorRef recipient, IActorRef? sender = null,
-        Func<T, object>? success = null, Func<Exception, object>? failure = null) =>
-        task.ContinueWith(
-            completed =>
-            {
-                var message = completed.IsCompletedSuccessfully
-                    ? success is null ? completed.Result! : success(completed.Result)
-                    : failure is null
-                        ? new Status.Failure(completed.Exception?.InnerException ?? new TaskCanceledException(completed))
-                        : failure(completed.Exception?.InnerException ?? new TaskCanceledException(completed));
-                recipient.Tell(message, sender);
-            },
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
+        Func<T, object>? success = null, Func<Exception, object>? failure = null)
+    {
+        if (!task.IsCompleted)
+        {
+            return task.ContinueWith(
+                completed => Deliver(completed, recipient, sender, success, failure),
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+
+        // Already done (a paper account, a cached answer): told at once, as the continuation would have been, without
+        // allocating one. A throwing mapping faults the returned task either way.
+        try
+        {
+            Deliver(task, recipient, sender, success, failure);
+            return Task.CompletedTask;
+        }
+        catch (Exception exception)
+        {
+            return Task.FromException(exception);
+        }
+    }
+
+    private static void Deliver<T>(Task<T> completed, IActorRef recipient, IActorRef? sender, Func<T, object>? success, Func<Exception, object>? failure)
+    {
+        var message = completed.IsCompletedSuccessfully
+            ? success is null ? completed.Result! : success(completed.Result)
+            : failure is null
+                ? new Status.Failure(completed.Exception?.InnerException ?? new TaskCanceledException(completed))
+                : failure(completed.Exception?.InnerException ?? new TaskCanceledException(completed));
+        recipient.Tell(message, sender);
+    }
 
     private static ActorSystem SystemOf(IActorRef actor) =>
         (actor as IInternalActorRef)?.System ?? ActorCell.Current?.System
