@@ -91,11 +91,21 @@ internal sealed class SqliteDatabase(SqliteStoreSettings settings, bool checkpoi
         return connection;
     }
 
+    /// <summary>Opens the journal's writer: the one connection that walks the unique key of every entity, given a bigger page cache.</summary>
+    public async Task<SqliteConnection> OpenWriterAsync(CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken);
+        await using var cache = connection.CreateCommand();
+        cache.CommandText = $"PRAGMA cache_size = -{Settings.WriterCacheSizeKib}";
+        await cache.ExecuteNonQueryAsync(cancellationToken);
+        return connection;
+    }
+
     public void Dispose() => _checkpointer?.Dispose();
 
     private string Pragmas =>
         $"PRAGMA synchronous = {Settings.Synchronous}; PRAGMA busy_timeout = {(int)Settings.BusyTimeout.TotalMilliseconds}; " +
-        $"PRAGMA cache_size = -{Settings.CacheSizeKib}; PRAGMA wal_autocheckpoint = {(checkpointsInBackground ? Settings.WriterCheckpointPages : 1_000)};";
+        $"PRAGMA wal_autocheckpoint = {(checkpointsInBackground ? Settings.WriterCheckpointPages : 1_000)};";
 
     public async Task MigrateAsync(CancellationToken cancellationToken = default)
     {

@@ -120,7 +120,7 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
         await _database.WriteGate.WaitAsync(cancellationToken);
         try
         {
-            _writer ??= await _database.OpenAsync(cancellationToken);
+            _writer ??= await _database.OpenWriterAsync(cancellationToken);
             try
             {
                 // Fast path: the whole batch in one transaction. A taken sequence number (two incarnations, rare)

@@ -21,9 +21,9 @@ public sealed record SqliteStoreSettings
     /// Only reached when the background checkpoints fall behind. Default 100,000 (about 400 MB).</summary>
     public int WriterCheckpointPages { get; init; } = 100_000;
 
-    /// <summary>Page cache of each connection in KiB (SQLite's default is 2,000). The journal's unique key spans every
-    /// entity, so a bigger cache keeps more of it in memory. Default 65,536 (64 MiB, filled only as pages are read).</summary>
-    public int CacheSizeKib { get; init; } = 65_536;
+    /// <summary>Page cache of the journal's writer connection in KiB (SQLite's default, kept by the other connections, is
+    /// 2,000). Each event's insert walks the unique key of all entities. Default 65,536 (64 MiB, filled only as pages are read).</summary>
+    public int WriterCacheSizeKib { get; init; } = 65_536;
 
     /// <summary>How long a connection waits for a lock before failing. Default 5 s.</summary>
     public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(5);
@@ -46,6 +46,6 @@ public sealed record SqliteStoreSettings
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxEventsPerBatch, 1, nameof(MaxEventsPerBatch));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(CheckpointInterval, TimeSpan.Zero, nameof(CheckpointInterval));
         ArgumentOutOfRangeException.ThrowIfLessThan(WriterCheckpointPages, 1_000, nameof(WriterCheckpointPages));
-        ArgumentOutOfRangeException.ThrowIfLessThan(CacheSizeKib, 0, nameof(CacheSizeKib));
+        ArgumentOutOfRangeException.ThrowIfLessThan(WriterCacheSizeKib, 0, nameof(WriterCacheSizeKib));
     }
 }
