@@ -63,7 +63,7 @@ internal sealed class SqliteDatabase(SqliteStoreSettings settings, bool checkpoi
     /// <summary>Says that a transaction committed (wakes the background checkpoints).</summary>
     public void Committed() => _checkpointer?.Written();
 
-    /// <summary>Enters <see cref="WriteGate"/>; dispose to leave.</summary>
+    /// <summary>Enters <see cref="WriteGate"/>; dispose to leave (which also says that something may have been committed).</summary>
     public async Task<IDisposable> EnterWriteAsync(CancellationToken cancellationToken)
     {
         await WriteGate.WaitAsync(cancellationToken);
@@ -77,17 +77,6 @@ internal sealed class SqliteDatabase(SqliteStoreSettings settings, bool checkpoi
         await using var pragmas = connection.CreateCommand();
         pragmas.CommandText = Pragmas;
         await pragmas.ExecuteNonQueryAsync(cancellationToken);
-        return connection;
-    }
-
-    /// <summary>Opens a connection on this thread (for the checkpoint thread, which has nothing else to do meanwhile).</summary>
-    public SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(Settings.ConnectionString);
-        connection.Open();
-        using var pragmas = connection.CreateCommand();
-        pragmas.CommandText = Pragmas;
-        pragmas.ExecuteNonQuery();
         return connection;
     }
 

@@ -117,8 +117,7 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
     private async Task<IReadOnlyList<Exception?>> WriteBatchAsync(IReadOnlyList<SerializedWrite> serialized, CancellationToken cancellationToken)
     {
         var results = new Exception?[serialized.Count];
-        await _database.WriteGate.WaitAsync(cancellationToken);
-        try
+        using (await _database.EnterWriteAsync(cancellationToken))
         {
             _writer ??= await _database.OpenWriterAsync(cancellationToken);
             try
@@ -138,12 +137,7 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
                 throw;
             }
         }
-        finally
-        {
-            _database.WriteGate.Release();
-        }
 
-        _database.Committed();
         EventsWritten?.Invoke();
         return results;
     }

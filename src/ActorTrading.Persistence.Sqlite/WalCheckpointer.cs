@@ -17,7 +17,7 @@ namespace ActorTrading.Persistence.Sqlite;
 internal sealed class WalCheckpointer : IDisposable
 {
     private readonly SqliteDatabase _database;
-    private readonly SemaphoreSlim _written = new(0, 1);
+    private readonly ManualResetEventSlim _written = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _thread;
     private int _disposed;
@@ -30,22 +30,9 @@ internal sealed class WalCheckpointer : IDisposable
     }
 
     /// <summary>Says that a transaction committed: the next checkpoint runs at the end of the current interval.</summary>
-    public void Written()
-    {
-        if (_written.CurrentCount == 0)
-        {
-            try
-            {
-                _written.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // Another writer said so first.
-            }
-        }
-    }
+    public void Written() => _written.Set();
 
-    // The semaphore is not disposed: a projection that commits while the node stops may still say it wrote.
+    // The event is not disposed: a projection that commits while the node stops may still say it wrote.
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
@@ -73,7 +60,9 @@ internal sealed class WalCheckpointer : IDisposable
                         break;
                     }
 
-                    connection ??= _database.Open();
+                    // Cleared before the checkpoint: a commit during it asks for the next one.
+                    _written.Reset();
+                    connection ??= Open();
                     Checkpoint(connection, "PASSIVE");
                 }
                 catch (OperationCanceledException)
@@ -89,7 +78,7 @@ internal sealed class WalCheckpointer : IDisposable
             }
 
             // On the way out the log is emptied, so a stopped node leaves one file behind.
-            connection ??= _database.Open();
+            connection ??= Open();
             Checkpoint(connection, "TRUNCATE");
         }
         catch (SqliteException)
@@ -101,6 +90,9 @@ internal sealed class WalCheckpointer : IDisposable
             connection?.Dispose();
         }
     }
+
+    // This thread has nothing else to do meanwhile (and the driver opens synchronously underneath).
+    private SqliteConnection Open() => _database.OpenAsync().GetAwaiter().GetResult();
 
     private static void Checkpoint(SqliteConnection connection, string mode)
     {
