@@ -224,7 +224,7 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
         public Statements(SqliteConnection connection, SqliteTransaction transaction)
         {
             _connection = connection;
-            Check(raw.sqlite3_prepare_v2(connection.Handle, """
+            SqliteStatement.Check(connection, raw.sqlite3_prepare_v2(connection.Handle, """
                 INSERT INTO event_journal (persistence_id, sequence_nr, created_at, manifest, payload, writer_uuid)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                 """, out _insert));
@@ -245,18 +245,18 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
             for (var e = 0; e < write.Write.Events.Count; e++)
             {
                 var current = Current = write.Write.Events[e];
-                BindText(1, current.PersistenceId);
+                Check(SqliteStatement.BindText(_insert, 1, current.PersistenceId));
                 Check(raw.sqlite3_bind_int64(_insert, 2, current.SequenceNr));
                 Check(raw.sqlite3_bind_int64(_insert, 3, current.Timestamp.ToUnixTimeMilliseconds()));
-                BindText(4, write.Payloads[e].Manifest);
+                Check(SqliteStatement.BindText(_insert, 4, write.Payloads[e].Manifest));
                 Check(raw.sqlite3_bind_blob(_insert, 5, write.Payloads[e].Payload));
-                BindText(6, current.WriterUuid);
+                Check(SqliteStatement.BindText(_insert, 6, current.WriterUuid));
                 var stepped = raw.sqlite3_step(_insert);
                 raw.sqlite3_reset(_insert);
                 if (stepped != SqliteDone)
                 {
                     // With its extended code, as the driver would raise it: a taken sequence number is told apart by it.
-                    throw new SqliteException(raw.sqlite3_errmsg(_connection.Handle).utf8_to_string(), stepped, raw.sqlite3_extended_errcode(_connection.Handle));
+                    throw SqliteStatement.StepFailed(_connection, stepped);
                 }
 
                 if (current.Tags.Count == 0)
@@ -283,19 +283,6 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
             _insertTag.Dispose();
         }
 
-        private void BindText(int index, string value)
-        {
-            Span<byte> small = stackalloc byte[256];
-            var bytes = Encoding.UTF8.GetMaxByteCount(value.Length) <= small.Length ? small[..Encoding.UTF8.GetBytes(value, small)] : Encoding.UTF8.GetBytes(value);
-            Check(raw.sqlite3_bind_text(_insert, index, bytes));
-        }
-
-        private void Check(int rc)
-        {
-            if (rc != raw.SQLITE_OK)
-            {
-                SqliteException.ThrowExceptionForRC(rc, _connection.Handle);
-            }
-        }
+        private void Check(int rc) => SqliteStatement.Check(_connection, rc);
     }
 }

@@ -25,6 +25,9 @@ public sealed class SqliteProjectionStore(SqliteJournal journal) : IProjectionSt
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => await journal.Database.OpenAsync(cancellationToken);
 
     /// <inheritdoc/>
+    public IProjectionStatement? Prepare(DbConnection connection, string sql) => SqliteStatement.Prepare((SqliteConnection)connection, sql);
+
+    /// <inheritdoc/>
     public async Task<ProjectionBatch> ReadAfterAsync(ProjectionOffset after, int max, Func<string, bool> include, CancellationToken cancellationToken)
     {
         await using var connection = await journal.Database.OpenAsync(cancellationToken);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using ActorTrading.Exchanges;
+using ActorTrading.Trading;
 
 namespace ActorTrading.Node.Benchmarks;
 
@@ -26,6 +27,7 @@ public static class FanOutHarness
 
     private static readonly TimeSpan s_stuckAfter = TimeSpan.FromSeconds(300);
     private static readonly TimeSpan s_pollInterval = TimeSpan.FromMilliseconds(10);
+    private const int TimelineBucketMs = 50;
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -120,12 +122,13 @@ public static class FanOutHarness
     /// <summary>What one signal did, times from just before the POST.</summary>
     private sealed record FanOutResult(string SignalId, int Subscribers, TimeSpan Ack, TimeSpan ReadModelComplete, TimeSpan FirstCompleted, TimeSpan LastCompleted,
         TimeSpan FanOutCompleted, TimeSpan ProjectionsCaughtUp, SignalOutcome Outcome, long Events, long Transactions, bool TimedOut,
-        TimeSpan Cpu, TimeSpan GcPause, int Gen2Collections, long Allocated);
+        TimeSpan Cpu, TimeSpan GcPause, int Gen2Collections, long Allocated, IReadOnlyList<long> PlannedTimeline, IReadOnlyList<long> CompletedTimeline);
 
     private static async Task<FanOutResult> FireAsync(BenchNode node, HttpClient client, BenchBot bot, string action, string alertId, Func<long> transactions)
     {
         var runtime = node.Runtime;
         var eventsBefore = await ReadModelQueries.JournalEventsAsync(runtime);
+        var headBefore = await ReadModelQueries.JournalHeadAsync(runtime);
         var transactionsBefore = transactions();
         var wallStart = DateTimeOffset.UtcNow;
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
@@ -181,10 +184,12 @@ public static class FanOutHarness
         var caughtUp = Stopwatch.GetElapsedTime(start);
         var events = await ReadModelQueries.JournalEventsAsync(runtime) - eventsBefore;
         var outcome = await ReadModelQueries.OutcomeAsync(runtime, signalId);
+        var planned = await ReadModelQueries.JournalTimelineAsync(runtime, node.Kind == StoreKind.Postgres, "subscription.signal-planned.v1", headBefore, wallStart, TimelineBucketMs);
+        var completed = await ReadModelQueries.JournalTimelineAsync(runtime, node.Kind == StoreKind.Postgres, TradingSerializer.SignalOutcome, headBefore, wallStart, TimelineBucketMs);
         TimeSpan Offset(DateTimeOffset? at) => at is { } value ? value - wallStart : TimeSpan.MaxValue;
         await Task.Delay(TimeSpan.FromSeconds(1)); // let the node settle before the baseline or the next signal
         return new FanOutResult(signalId, subscribers, ack, complete, Offset(outcome.FirstCompletedAt), Offset(outcome.LastCompletedAt), Offset(outcome.FanOutCompletedAt),
-            caughtUp, outcome, events, transactions() - transactionsBefore, timedOut, cpu, gcPause, gen2, allocated);
+            caughtUp, outcome, events, transactions() - transactionsBefore, timedOut, cpu, gcPause, gen2, allocated, planned, completed);
     }
 
     private static void Print(string what, FanOutResult result, int count)
@@ -197,6 +202,7 @@ public static class FanOutHarness
         Console.WriteLine($"  {result.Outcome.Executions:N0}th row in bot_signal_executions seen at +{Seconds(result.ReadModelComplete)} (polled every {s_pollInterval.TotalMilliseconds:N0} ms; "
             + $"{Seconds(result.ReadModelComplete - result.FanOutCompleted)} after FanOutCompleted); both projections caught up at +{Seconds(result.ProjectionsCaughtUp)}");
         Console.WriteLine($"  per subscription, SignalReceived -> outcome (elapsed_ms): {result.Outcome.ElapsedMs.Describe("ms", "F0")}");
+        Console.WriteLine($"  journal writes per {TimelineBucketMs} ms after the POST: plans [{string.Join(" ", result.PlannedTimeline)}], outcomes [{string.Join(" ", result.CompletedTimeline)}]");
         Console.WriteLine($"  journal: {result.Events:N0} events ({result.Events / (double)count:F1} per subscription) in {result.Transactions:N0} transactions "
             + $"({(result.Transactions == 0 ? 0 : result.Events / (double)result.Transactions):N0} events per transaction)");
         Console.WriteLine($"  process CPU from the POST to the last row: {result.Cpu.TotalSeconds:F3} s on {Environment.ProcessorCount} processors over {Seconds(result.ReadModelComplete)} "

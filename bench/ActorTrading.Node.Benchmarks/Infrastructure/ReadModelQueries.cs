@@ -38,6 +38,9 @@ public static class ReadModelQueries
     public static Task<long> JournalEventsAsync(NodeRuntime runtime) =>
         ScalarAsync(runtime, "SELECT COUNT(*) FROM event_journal");
 
+    public static Task<long> JournalHeadAsync(NodeRuntime runtime) =>
+        ScalarAsync(runtime, "SELECT COALESCE(MAX(ordering), 0) FROM event_journal");
+
     /// <summary>Rows of <c>bot_signal_executions</c> by status, over every signal.</summary>
     public static async Task<string> StatusCountsAsync(NodeRuntime runtime)
     {
@@ -107,6 +110,34 @@ public static class ReadModelQueries
         return new SignalOutcome(elapsed.Count, statuses.GetValueOrDefault("executed"), statuses.GetValueOrDefault("skipped"), statuses.GetValueOrDefault("failed"),
             first, last, await FanOutCompletedAtAsync(runtime, signalId), Percentiles.Of(elapsed),
             [.. reasons.OrderByDescending(r => r.Value).Take(3).Select(r => $"{r.Value:N0} x {r.Key}")]);
+    }
+
+    /// <summary>
+    /// How many events of <paramref name="manifest"/> the journal took in each <paramref name="bucketMs"/> window after
+    /// <paramref name="from"/>, among those after <paramref name="afterOrdering"/>: when the entities' writes happened.
+    /// </summary>
+    public static async Task<IReadOnlyList<long>> JournalTimelineAsync(NodeRuntime runtime, bool postgres, string manifest, long afterOrdering, DateTimeOffset from, int bucketMs)
+    {
+        await using var connection = await runtime.OpenReadModelAsync(CancellationToken.None);
+        var milliseconds = postgres ? "(extract(epoch FROM created_at) * 1000)::bigint" : "created_at"; // SQLite keeps unix milliseconds
+        await using var command = Command(connection, $"""
+            SELECT ({milliseconds} - @from) / @bucket AS b, COUNT(*) FROM event_journal
+             WHERE ordering > @after AND manifest = @manifest GROUP BY b ORDER BY b
+            """, ("from", from.ToUnixTimeMilliseconds()), ("bucket", bucketMs), ("after", afterOrdering), ("manifest", manifest));
+        await using var reader = await command.ExecuteReaderAsync();
+        var counts = new List<long>();
+        while (await reader.ReadAsync())
+        {
+            var bucket = Math.Max(0, Convert.ToInt32(reader.GetValue(0), CultureInfo.InvariantCulture));
+            while (counts.Count <= bucket)
+            {
+                counts.Add(0);
+            }
+
+            counts[bucket] += Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture);
+        }
+
+        return counts;
     }
 
     /// <summary>SQLite keeps times as text, PostgreSQL as timestamptz.</summary>

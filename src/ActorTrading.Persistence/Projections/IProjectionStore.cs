@@ -31,6 +31,12 @@ public interface IProjectionStore
     /// </summary>
     Task<IDisposable> EnterWriteAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// <paramref name="sql"/> compiled on <paramref name="connection"/> for statements that bind their own values, or null
+    /// (the default) when the store runs every statement through ADO.NET.
+    /// </summary>
+    IProjectionStatement? Prepare(DbConnection connection, string sql) => null;
+
     /// <summary>Signalled after events were committed in this process (wake-up only; the poll is the backstop).</summary>
     event Action? EventsWritten;
 }

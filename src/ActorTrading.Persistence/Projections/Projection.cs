@@ -119,12 +119,15 @@ public interface IProjection
 /// The transaction a batch of events is applied in, with its dialect. Statements given to
 /// <see cref="ExecuteAsync"/> on PostgreSQL are gathered and sent as one batch (one round trip for the
 /// whole batch of events) when the runner flushes before committing; on SQLite, which is in-process,
-/// they run at once, each distinct statement compiled once per batch.
+/// they run at once, each distinct statement compiled once per batch (by <paramref name="prepare"/>, the store's
+/// own statements, when it has them).
 /// </summary>
-public sealed class ProjectionTransaction(DbConnection connection, DbTransaction transaction, ProjectionDialect dialect)
+public sealed class ProjectionTransaction(DbConnection connection, DbTransaction transaction, ProjectionDialect dialect, Func<string, IProjectionStatement?>? prepare = null)
+    : IAsyncDisposable
 {
     private DbBatch? _batch;
     private Dictionary<string, DbCommand>? _prepared;
+    private Dictionary<string, IProjectionStatement?>? _statements;
 
     /// <summary>The connection.</summary>
     public DbConnection Connection { get; } = connection;
@@ -149,6 +152,20 @@ public sealed class ProjectionTransaction(DbConnection connection, DbTransaction
         }
 
         // A batch applies the same few statements thousands of times: each is compiled once and only its values change.
+        if (prepare is not null)
+        {
+            _statements ??= new Dictionary<string, IProjectionStatement?>(StringComparer.Ordinal);
+            if (!_statements.TryGetValue(sql, out var statement))
+            {
+                statement = _statements[sql] = prepare(sql);
+            }
+
+            if (statement is not null && statement.TryExecute(parameters as IReadOnlyList<(string, object?)> ?? [.. parameters]))
+            {
+                return;
+            }
+        }
+
         _prepared ??= new Dictionary<string, DbCommand>(StringComparer.Ordinal);
         if (!_prepared.TryGetValue(sql, out var single))
         {
@@ -172,6 +189,15 @@ public sealed class ProjectionTransaction(DbConnection connection, DbTransaction
     /// <summary>Sends what is queued, and releases the statements compiled for the batch.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
+        if (_statements is { } statements)
+        {
+            _statements = null;
+            foreach (var statement in statements.Values)
+            {
+                statement?.Dispose();
+            }
+        }
+
         if (_prepared is { } prepared)
         {
             _prepared = null;
@@ -189,6 +215,27 @@ public sealed class ProjectionTransaction(DbConnection connection, DbTransaction
                 await batch.ExecuteNonQueryAsync(cancellationToken);
             }
         }
+    }
+
+    /// <summary>Releases the compiled statements and drops what is queued (a batch that failed before its flush).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var statement in _statements?.Values ?? Enumerable.Empty<IProjectionStatement?>())
+        {
+            statement?.Dispose();
+        }
+
+        foreach (var command in _prepared?.Values ?? Enumerable.Empty<DbCommand>())
+        {
+            await command.DisposeAsync();
+        }
+
+        if (_batch is { } batch)
+        {
+            await batch.DisposeAsync();
+        }
+
+        (_statements, _prepared, _batch) = (null, null, null);
     }
 
     private static bool TryRebind(DbParameterCollection bound, IEnumerable<(string Name, object? Value)> parameters)

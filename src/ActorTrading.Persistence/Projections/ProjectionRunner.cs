@@ -209,7 +209,7 @@ public sealed partial class ProjectionRunner : IAsyncDisposable
             return _settings.BatchSize;
         }
 
-        var context = new ProjectionTransaction(connection, transaction, _store.Dialect);
+        await using var context = new ProjectionTransaction(connection, transaction, _store.Dialect, sql => _store.Prepare(connection, sql));
         if (batch.Events.Count > 0)
         {
             await _projection.ApplyBatchAsync(batch.Events, context, token);
