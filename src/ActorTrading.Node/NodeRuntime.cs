@@ -117,8 +117,8 @@ public sealed class NodeRuntime : IAsyncDisposable
     /// <summary>Makes a new user's token usable at once (the read table follows).</summary>
     public void RegisterToken(string tokenSha256, string userId) => _userIdByTokenSha256[tokenSha256] = userId;
 
-    /// <summary>A connection to the read tables.</summary>
-    public Task<DbConnection> OpenReadModelAsync(CancellationToken cancellationToken) => Stores.ProjectionStore.OpenAsync(cancellationToken);
+    /// <summary>A connection for reading the read tables (and the journal: on SQLite its file is attached).</summary>
+    public Task<DbConnection> OpenReadModelAsync(CancellationToken cancellationToken) => Stores.ProjectionStore.OpenReaderAsync(cancellationToken);
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()

@@ -1,13 +1,28 @@
+using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 
 namespace ActorTrading.Persistence.Sqlite;
 
-/// <summary>Opens connections with the store's pragmas and migrates the schema; with <paramref name="checkpointsInBackground"/>
-/// it also keeps the write-ahead log short from a thread of its own (<see cref="WalCheckpointer"/>), which the journal
-/// asks for, being the busy writer.</summary>
-internal sealed class SqliteDatabase(SqliteStoreSettings settings, bool checkpointsInBackground = false) : IDisposable
+/// <summary>Opens connections with the store's pragmas and migrates the schema of one file: the journal's (with the
+/// snapshots), or with <paramref name="readModel"/> the read tables' (<see cref="SqliteStoreSettings.ReadModelPath"/>).
+/// With <paramref name="checkpointsInBackground"/> it also keeps the write-ahead log short from a thread of its own
+/// (<see cref="WalCheckpointer"/>), which the journal asks for, being the busy writer.</summary>
+internal sealed class SqliteDatabase(SqliteStoreSettings settings, bool checkpointsInBackground = false, bool readModel = false) : IDisposable
 {
     private WalCheckpointer? _checkpointer;
+    private long _held;
+
+    // The read tables' file: each projection creates its own tables; only the offsets are the store's.
+    private static readonly (int Version, string Sql)[] ReadModelMigrations =
+    [
+        (1, """
+            CREATE TABLE projection_offset (
+                projection_name TEXT    PRIMARY KEY,
+                last_ordering   INTEGER NOT NULL,
+                updated_at      INTEGER NOT NULL
+            );
+            """),
+    ];
 
     // Versioned, idempotent migrations: each runs once, in its own transaction, recorded in schema_version.
     private static readonly (int Version, string Sql)[] Migrations =
@@ -55,6 +70,9 @@ internal sealed class SqliteDatabase(SqliteStoreSettings settings, bool checkpoi
 
     public SqliteStoreSettings Settings { get; } = settings;
 
+    /// <summary>The file.</summary>
+    public string Path { get; } = readModel ? settings.ReadModelDatabasePath : settings.DatabasePath;
+
     /// <summary>Taken by every writer in this process (the journal and the projections): SQLite has one writer per file, and
     /// a writer that finds the file locked sleeps in growing steps (up to 100 ms) before it tries again; queued here,
     /// the next writer starts as soon as the last one commits.</summary>
@@ -63,16 +81,24 @@ internal sealed class SqliteDatabase(SqliteStoreSettings settings, bool checkpoi
     /// <summary>Says that a transaction committed (wakes the background checkpoints).</summary>
     public void Committed() => _checkpointer?.Written();
 
+    /// <summary>How long <see cref="WriteGate"/> has been held, in total, since the file was opened.</summary>
+    public TimeSpan WriteLockHeld => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _held));
+
     /// <summary>Enters <see cref="WriteGate"/>; dispose to leave (which also says that something may have been committed).</summary>
     public async Task<IDisposable> EnterWriteAsync(CancellationToken cancellationToken)
     {
         await WriteGate.WaitAsync(cancellationToken);
-        return new Exit(this);
+        return new Exit(this, Stopwatch.GetTimestamp());
     }
 
-    public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken = default)
+    public Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken = default) => OpenAsync(readOnly: false, cancellationToken);
+
+    /// <summary>Opens a read-only connection, from a pool of its own.</summary>
+    public Task<SqliteConnection> OpenReadOnlyAsync(CancellationToken cancellationToken) => OpenAsync(readOnly: true, cancellationToken);
+
+    private async Task<SqliteConnection> OpenAsync(bool readOnly, CancellationToken cancellationToken)
     {
-        var connection = new SqliteConnection(Settings.ConnectionString);
+        var connection = new SqliteConnection(Settings.ConnectionString(Path, readOnly));
         await connection.OpenAsync(cancellationToken);
         await using var pragmas = connection.CreateCommand();
         pragmas.CommandText = Pragmas;
@@ -98,7 +124,7 @@ internal sealed class SqliteDatabase(SqliteStoreSettings settings, bool checkpoi
 
     public async Task MigrateAsync(CancellationToken cancellationToken = default)
     {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(Settings.DatabasePath));
+        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path));
         if (!string.IsNullOrEmpty(directory))
         {
             Directory.CreateDirectory(directory);
@@ -111,7 +137,7 @@ internal sealed class SqliteDatabase(SqliteStoreSettings settings, bool checkpoi
             await wal.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        foreach (var (version, sql) in Migrations)
+        foreach (var (version, sql) in readModel ? ReadModelMigrations : Migrations)
         {
             // BEGIN IMMEDIATE takes the write lock first, so two processes opening one file migrate one after the other.
             await using var transaction = connection.BeginTransaction(deferred: false);
@@ -139,7 +165,7 @@ internal sealed class SqliteDatabase(SqliteStoreSettings settings, bool checkpoi
         }
     }
 
-    private sealed class Exit(SqliteDatabase database) : IDisposable
+    private sealed class Exit(SqliteDatabase database, long entered) : IDisposable
     {
         private int _exited;
 
@@ -147,6 +173,7 @@ internal sealed class SqliteDatabase(SqliteStoreSettings settings, bool checkpoi
         {
             if (Interlocked.Exchange(ref _exited, 1) == 0)
             {
+                Interlocked.Add(ref database._held, Stopwatch.GetTimestamp() - entered);
                 database.WriteGate.Release();
                 database.Committed();
             }

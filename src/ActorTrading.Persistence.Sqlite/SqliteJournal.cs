@@ -43,6 +43,9 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
 
     internal SqliteDatabase Database => _database;
 
+    /// <summary>How long this journal has held its file's one write lock, in total (its commits).</summary>
+    public TimeSpan WriteLockHeld => _database.WriteLockHeld;
+
     internal EventSerializer Serializer => _serializer;
 
     /// <inheritdoc/>

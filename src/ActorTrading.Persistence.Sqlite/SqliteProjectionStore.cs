@@ -4,10 +4,18 @@ using Microsoft.Data.Sqlite;
 
 namespace ActorTrading.Persistence.Sqlite;
 
-/// <summary>Reads the journal for projections in ordering order: SQLite serializes writers, so the ordering is
-/// also the commit order and a reader can never see a later event before an earlier one.</summary>
-public sealed class SqliteProjectionStore(SqliteJournal journal) : IProjectionStore
+/// <summary>
+/// Reads the journal for projections in ordering order (SQLite serializes writers, so the ordering is also the commit
+/// order and a reader can never see a later event before an earlier one), and keeps their read tables and offsets in a
+/// file of their own (<see cref="SqliteStoreSettings.ReadModelPath"/>): the journal's writer and the projections' each
+/// have a file's one write lock to themselves.
+/// </summary>
+public sealed class SqliteProjectionStore(SqliteJournal journal) : IProjectionStore, IAsyncDisposable
 {
+    private readonly SqliteDatabase _readModel = new(journal.Database.Settings, readModel: true);
+    private readonly SemaphoreSlim _migrating = new(1, 1);
+    private volatile bool _migrated;
+
     /// <inheritdoc/>
     public event Action? EventsWritten
     {
@@ -18,11 +26,46 @@ public sealed class SqliteProjectionStore(SqliteJournal journal) : IProjectionSt
     /// <inheritdoc/>
     public ProjectionDialect Dialect => ProjectionDialect.Sqlite;
 
-    /// <inheritdoc/>
-    public Task<IDisposable> EnterWriteAsync(CancellationToken cancellationToken) => journal.Database.EnterWriteAsync(cancellationToken);
+    /// <summary>The read tables' file.</summary>
+    public string ReadModelPath => _readModel.Path;
+
+    /// <summary>How long projections have held the read tables' one write lock, in total.</summary>
+    public TimeSpan WriteLockHeld => _readModel.WriteLockHeld;
 
     /// <inheritdoc/>
-    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => await journal.Database.OpenAsync(cancellationToken);
+    public async Task<IDisposable> EnterWriteAsync(CancellationToken cancellationToken) => await (await ReadModelAsync(cancellationToken)).EnterWriteAsync(cancellationToken);
+
+    /// <inheritdoc/>
+    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => await (await ReadModelAsync(cancellationToken)).OpenAsync(cancellationToken);
+
+    /// <inheritdoc/>
+    /// <remarks>Read-only, with the journal's file attached as <c>journal</c>, so that a query sees its tables too
+    /// (<c>event_journal</c>). Such connections are pooled apart from the projections' own: a write transaction on one
+    /// would take the write locks of both files.</remarks>
+    public async Task<DbConnection> OpenReaderAsync(CancellationToken cancellationToken)
+    {
+        var connection = await (await ReadModelAsync(cancellationToken)).OpenReadOnlyAsync(cancellationToken);
+        try
+        {
+            await using var attached = connection.CreateCommand();
+            attached.CommandText = "SELECT COUNT(*) FROM pragma_database_list WHERE name = 'journal'";
+            if ((long)(await attached.ExecuteScalarAsync(cancellationToken))! == 0)
+            {
+                // A pooled connection keeps what was attached to it.
+                await using var attach = connection.CreateCommand();
+                attach.CommandText = "ATTACH DATABASE $path AS journal";
+                attach.Parameters.AddWithValue("$path", Path.GetFullPath(journal.Database.Path));
+                await attach.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
 
     /// <inheritdoc/>
     public IProjectionStatement? Prepare(DbConnection connection, string sql) => SqliteStatement.Prepare((SqliteConnection)connection, sql);
@@ -77,6 +120,38 @@ public sealed class SqliteProjectionStore(SqliteJournal journal) : IProjectionSt
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT COALESCE(MAX(ordering), 0) FROM event_journal";
         return new ProjectionOffset(0, (long)(await command.ExecuteScalarAsync(cancellationToken))!);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync()
+    {
+        _readModel.Dispose();
+        _migrating.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    // Created and migrated on first use: the journal's file is opened already, the read tables' file may be new (a
+    // node upgraded from when they shared the journal's file rebuilds them from the journal, from offset zero).
+    private async Task<SqliteDatabase> ReadModelAsync(CancellationToken cancellationToken)
+    {
+        if (!_migrated)
+        {
+            await _migrating.WaitAsync(cancellationToken);
+            try
+            {
+                if (!_migrated)
+                {
+                    await _readModel.MigrateAsync(cancellationToken);
+                    _migrated = true;
+                }
+            }
+            finally
+            {
+                _migrating.Release();
+            }
+        }
+
+        return _readModel;
     }
 
     /// <inheritdoc/>

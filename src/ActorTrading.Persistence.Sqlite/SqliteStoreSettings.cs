@@ -6,6 +6,14 @@ public sealed record SqliteStoreSettings
     /// <summary>The database file; created with its directory when missing.</summary>
     public required string DatabasePath { get; init; }
 
+    /// <summary>
+    /// The file of the read tables that projections write, with their offsets. A file of its own: SQLite has one writer
+    /// per file, and in the journal's file every projection batch made the journal's next commit (every entity's next
+    /// event) wait for it. Default: beside <see cref="DatabasePath"/>, its name with <c>-read-model</c> added
+    /// (<c>data/actortrading-read-model.db</c>).
+    /// </summary>
+    public string? ReadModelPath { get; init; }
+
     /// <summary>SQLite's <c>synchronous</c> pragma. FULL (default) syncs the WAL on every commit, so an acknowledged
     /// event survives a power cut, not only a process crash; group commit keeps the cost per event low.</summary>
     public string Synchronous { get; init; } = "FULL";
@@ -28,7 +36,11 @@ public sealed record SqliteStoreSettings
     /// <summary>How long a connection waits for a lock before failing. Default 5 s.</summary>
     public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
-    internal string ConnectionString => $"Data Source={DatabasePath};Pooling=True;Foreign Keys=True;Default Timeout={(int)BusyTimeout.TotalSeconds}";
+    internal string ReadModelDatabasePath => ReadModelPath
+        ?? Path.Combine(Path.GetDirectoryName(DatabasePath) ?? "", Path.GetFileNameWithoutExtension(DatabasePath) + "-read-model" + Path.GetExtension(DatabasePath));
+
+    internal string ConnectionString(string path, bool readOnly = false) =>
+        $"Data Source={path};Pooling=True;Foreign Keys=True;Default Timeout={(int)BusyTimeout.TotalSeconds}{(readOnly ? ";Mode=ReadOnly" : "")}";
 
     /// <summary>Throws with the name of the first invalid setting.</summary>
     public void Validate()
@@ -36,6 +48,11 @@ public sealed record SqliteStoreSettings
         if (string.IsNullOrWhiteSpace(DatabasePath))
         {
             throw new ArgumentException("DatabasePath must name a file", nameof(DatabasePath));
+        }
+
+        if (ReadModelPath is not null && (string.IsNullOrWhiteSpace(ReadModelPath) || Path.GetFullPath(ReadModelPath) == Path.GetFullPath(DatabasePath)))
+        {
+            throw new ArgumentException("ReadModelPath must name a file other than DatabasePath", nameof(ReadModelPath));
         }
 
         if (Synchronous is not ("FULL" or "NORMAL" or "EXTRA"))

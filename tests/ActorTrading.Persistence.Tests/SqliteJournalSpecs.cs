@@ -93,6 +93,8 @@ public sealed class SqliteJournalBehaviourSpecs : IDisposable
             .ParamName.ShouldBe("CheckpointInterval");
         Should.Throw<ArgumentOutOfRangeException>(() => new SqliteStoreSettings { DatabasePath = "x.db", WriterCheckpointPages = 10 }.Validate())
             .ParamName.ShouldBe("WriterCheckpointPages");
+        Should.Throw<ArgumentException>(() => new SqliteStoreSettings { DatabasePath = "data/x.db", ReadModelPath = "data/../data/x.db" }.Validate())
+            .ParamName.ShouldBe("ReadModelPath");
     }
 
     [Fact]

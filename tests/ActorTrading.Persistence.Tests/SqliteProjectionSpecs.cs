@@ -8,16 +8,18 @@ public sealed class SqliteProjectionSpecs : ProjectionSpecs, IAsyncDisposable
 {
     private readonly TemporaryDatabaseFile _file = new();
     private SqliteJournal? _journal;
+    private SqliteProjectionStore? _store;
 
     protected override async Task<(IJournal Journal, IProjectionStore Store)> OpenAsync()
     {
         _journal = await SqliteJournal.OpenAsync(_file.Settings, TestSerializer.Create());
-        return (_journal, new SqliteProjectionStore(_journal));
+        _store = new SqliteProjectionStore(_journal);
+        return (_journal, _store);
     }
 
     protected override async Task<IReadOnlyList<(string PersistenceId, long SequenceNr)>> ReadOperationLogAsync()
     {
-        await using var connection = new SqliteConnection(_file.Settings.ConnectionStringForTests());
+        await using var connection = new SqliteConnection($"Data Source={_store!.ReadModelPath};Pooling=False");
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT persistence_id, sequence_nr FROM operation_log ORDER BY ordering";
@@ -31,13 +33,73 @@ public sealed class SqliteProjectionSpecs : ProjectionSpecs, IAsyncDisposable
         return rows;
     }
 
+    [Fact]
+    public async Task Read_tables_live_in_a_file_of_their_own_and_readers_see_the_journal_beside_them()
+    {
+        var (journal, store) = await OpenAsync();
+        await WriteAsync(journal, "a", 1, 3);
+        await using (var runner = await ProjectionRunner.StartAsync(new OperationLogProjection(), store, new ProjectionSettings { PollInterval = TimeSpan.FromMilliseconds(50) }))
+        {
+            await runner.WaitUntilCaughtUpAsync(TimeSpan.FromSeconds(10));
+        }
+
+        _store!.ReadModelPath.ShouldBe(Path.Combine(Path.GetDirectoryName(_file.Settings.DatabasePath)!, "actortrading-read-model.db"));
+        (await TablesAsync(_file.Settings.DatabasePath)).ShouldNotContain("operation_log");
+        (await TablesAsync(_store.ReadModelPath)).ShouldContain("operation_log");
+        (await TablesAsync(_store.ReadModelPath)).ShouldNotContain("event_journal");
+
+        await using var reader = await store.OpenReaderAsync(CancellationToken.None);
+        await using var query = reader.CreateCommand();
+        query.CommandText = "SELECT (SELECT COUNT(*) FROM event_journal) || ' ' || (SELECT COUNT(*) FROM operation_log)";
+        (await query.ExecuteScalarAsync()).ShouldBe("3 3");
+
+        // Only for reading: a write there would take both files' write locks.
+        query.CommandText = "DELETE FROM operation_log";
+        (await Should.ThrowAsync<SqliteException>(() => query.ExecuteNonQueryAsync())).SqliteErrorCode.ShouldBe(8); // SQLITE_READONLY
+    }
+
+    [Fact]
+    public async Task A_pooled_reader_is_handed_out_again_with_the_journal_attached_once()
+    {
+        var (journal, store) = await OpenAsync();
+        await WriteAsync(journal, "a", 1, 1);
+        for (var i = 0; i < 3; i++)
+        {
+            await using var reader = await store.OpenReaderAsync(CancellationToken.None);
+            await using var query = reader.CreateCommand();
+            query.CommandText = "SELECT COUNT(*) FROM event_journal";
+            (await query.ExecuteScalarAsync()).ShouldBe(1L);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        if (_store is not null)
+        {
+            await _store.DisposeAsync();
+        }
+
         if (_journal is not null)
         {
             await _journal.DisposeAsync();
         }
 
         _file.Dispose();
+    }
+
+    private static async Task<IReadOnlyList<string>> TablesAsync(string path)
+    {
+        await using var connection = new SqliteConnection($"Data Source={path};Pooling=False;Mode=ReadOnly");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table'";
+        var names = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
     }
 }

@@ -57,6 +57,7 @@ public sealed class SqliteStatementSpecs : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        await _store!.DisposeAsync();
         await _journal!.DisposeAsync();
         _file.Dispose();
     }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using ActorTrading.Exchanges;
+using ActorTrading.Persistence.Sqlite;
 using ActorTrading.Trading;
 
 namespace ActorTrading.Node.Benchmarks;
@@ -122,7 +123,8 @@ public static class FanOutHarness
     /// <summary>What one signal did, times from just before the POST.</summary>
     private sealed record FanOutResult(string SignalId, int Subscribers, TimeSpan Ack, TimeSpan ReadModelComplete, TimeSpan FirstCompleted, TimeSpan LastCompleted,
         TimeSpan FanOutCompleted, TimeSpan ProjectionsCaughtUp, SignalOutcome Outcome, long Events, long Transactions, bool TimedOut,
-        TimeSpan Cpu, TimeSpan GcPause, int Gen2Collections, long Allocated, IReadOnlyList<long> PlannedTimeline, IReadOnlyList<long> CompletedTimeline);
+        TimeSpan Cpu, TimeSpan GcPause, int Gen2Collections, long Allocated, IReadOnlyList<long> PlannedTimeline, IReadOnlyList<long> CompletedTimeline,
+        (TimeSpan Journal, TimeSpan Projections)? WriteLock);
 
     private static async Task<FanOutResult> FireAsync(BenchNode node, HttpClient client, BenchBot bot, string action, string alertId, Func<long> transactions)
     {
@@ -135,6 +137,8 @@ public static class FanOutHarness
         var gcPauseBefore = GC.GetTotalPauseDuration();
         var gen2Before = GC.CollectionCount(2);
         var allocatedBefore = GC.GetTotalAllocatedBytes();
+        var (journalLock, projectionLock) = (runtime.Stores.Journal as SqliteJournal, runtime.Stores.ProjectionStore as SqliteProjectionStore);
+        var lockBefore = (journalLock?.WriteLockHeld, projectionLock?.WriteLockHeld);
         var start = Stopwatch.GetTimestamp();
         using var response = await client.PostAsync(bot.WebhookUri, bot.AlertContent(action, alertId));
         var text = await response.Content.ReadAsStringAsync();
@@ -169,6 +173,9 @@ public static class FanOutHarness
             await Task.Delay(s_pollInterval);
         }
 
+        var writeLock = journalLock is null || projectionLock is null
+            ? ((TimeSpan Journal, TimeSpan Projections)?)null
+            : (journalLock.WriteLockHeld - lockBefore.Item1!.Value, projectionLock.WriteLockHeld - lockBefore.Item2!.Value);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         var gcPause = GC.GetTotalPauseDuration() - gcPauseBefore;
         var gen2 = GC.CollectionCount(2) - gen2Before;
@@ -189,7 +196,7 @@ public static class FanOutHarness
         TimeSpan Offset(DateTimeOffset? at) => at is { } value ? value - wallStart : TimeSpan.MaxValue;
         await Task.Delay(TimeSpan.FromSeconds(1)); // let the node settle before the baseline or the next signal
         return new FanOutResult(signalId, subscribers, ack, complete, Offset(outcome.FirstCompletedAt), Offset(outcome.LastCompletedAt), Offset(outcome.FanOutCompletedAt),
-            caughtUp, outcome, events, transactions() - transactionsBefore, timedOut, cpu, gcPause, gen2, allocated, planned, completed);
+            caughtUp, outcome, events, transactions() - transactionsBefore, timedOut, cpu, gcPause, gen2, allocated, planned, completed, writeLock);
     }
 
     private static void Print(string what, FanOutResult result, int count)
@@ -203,6 +210,12 @@ public static class FanOutHarness
             + $"{Seconds(result.ReadModelComplete - result.FanOutCompleted)} after FanOutCompleted); both projections caught up at +{Seconds(result.ProjectionsCaughtUp)}");
         Console.WriteLine($"  per subscription, SignalReceived -> outcome (elapsed_ms): {result.Outcome.ElapsedMs.Describe("ms", "F0")}");
         Console.WriteLine($"  journal writes per {TimelineBucketMs} ms after the POST: plans [{string.Join(" ", result.PlannedTimeline)}], outcomes [{string.Join(" ", result.CompletedTimeline)}]");
+        if (result.WriteLock is { } held)
+        {
+            Console.WriteLine($"  SQLite write locks held from the POST to the last row: the journal's file {held.Journal.TotalMilliseconds:F0} ms ({held.Journal / result.ReadModelComplete:P0} of the time), "
+                + $"the read tables' file {held.Projections.TotalMilliseconds:F0} ms ({held.Projections / result.ReadModelComplete:P0})");
+        }
+
         Console.WriteLine($"  journal: {result.Events:N0} events ({result.Events / (double)count:F1} per subscription) in {result.Transactions:N0} transactions "
             + $"({(result.Transactions == 0 ? 0 : result.Events / (double)result.Transactions):N0} events per transaction)");
         Console.WriteLine($"  process CPU from the POST to the last row: {result.Cpu.TotalSeconds:F3} s on {Environment.ProcessorCount} processors over {Seconds(result.ReadModelComplete)} "

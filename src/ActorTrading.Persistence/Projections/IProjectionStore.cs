@@ -8,8 +8,12 @@ public interface IProjectionStore
     /// <summary>The store's SQL dialect.</summary>
     ProjectionDialect Dialect { get; }
 
-    /// <summary>A new open connection.</summary>
+    /// <summary>A new open connection to the read tables, for projections to write them.</summary>
     Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>A new open connection for reading the read tables and the journal beside them (the API's queries, an
+    /// operator's); never for writing. By default <see cref="OpenAsync"/>: both are in one database.</summary>
+    Task<DbConnection> OpenReaderAsync(CancellationToken cancellationToken) => OpenAsync(cancellationToken);
 
     /// <summary>Up to <paramref name="max"/> events after <paramref name="after"/>, in order, only from transactions
     /// that can no longer be overtaken by a later commit; of those, the ones whose stored name <paramref name="include"/>
