@@ -81,7 +81,25 @@ public sealed class SqliteJournalBehaviourSpecs : IDisposable
         await connection.OpenAsync();
         await using var versions = connection.CreateCommand();
         versions.CommandText = "SELECT group_concat(version) FROM (SELECT version FROM schema_version ORDER BY version)";
-        ((string)(await versions.ExecuteScalarAsync())!).ShouldBe("1,2");
+        ((string)(await versions.ExecuteScalarAsync())!).ShouldBe("1,2,3");
+    }
+
+    [Fact]
+    public async Task An_events_tags_are_found_by_its_ordering_through_an_index()
+    {
+        await using var journal = await SqliteJournal.OpenAsync(_file.Settings, TestSerializer.Create());
+        await using var connection = new SqliteConnection(_file.Settings.ConnectionStringForTests());
+        await connection.OpenAsync();
+        await using var plan = connection.CreateCommand();
+        plan.CommandText = "EXPLAIN QUERY PLAN SELECT group_concat(t.tag, char(31)) FROM event_tag t WHERE t.ordering = 1";
+        await using var reader = await plan.ExecuteReaderAsync();
+        var steps = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            steps.Add(reader.GetString(3));
+        }
+
+        steps.ShouldContain(step => step.Contains("event_tag_by_ordering", StringComparison.Ordinal), string.Join("; ", steps));
     }
 
     [Fact]
