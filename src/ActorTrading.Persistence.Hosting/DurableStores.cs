@@ -52,7 +52,7 @@ public sealed class DurableStores : IAsyncDisposable
         var sqlite = new SqliteStoreSettings { DatabasePath = options.SqlitePath, MaxEventsPerBatch = options.MaxEventsPerBatch };
         var sqliteJournal = await SqliteJournal.OpenAsync(sqlite, serializer, cancellationToken);
         var sqliteSnapshots = await SqliteSnapshotStore.OpenAsync(sqlite, serializer, cancellationToken);
-        var sqliteProjections = new SqliteProjectionStore(sqliteJournal);
+        var sqliteProjections = await SqliteProjectionStore.OpenAsync(sqliteJournal, cancellationToken);
         return new DurableStores(sqliteJournal, sqliteSnapshots, sqliteProjections,
             $"SQLite {Path.GetFullPath(sqlite.DatabasePath)} (read tables: {Path.GetFullPath(sqliteProjections.ReadModelPath)})", sqliteProjections, sqliteJournal);
     }

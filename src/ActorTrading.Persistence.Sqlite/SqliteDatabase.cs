@@ -22,6 +22,9 @@ internal sealed class SqliteDatabase(SqliteStoreSettings settings, bool checkpoi
                 updated_at      INTEGER NOT NULL
             );
             """),
+
+        // The journal the tables were built from (SqliteProjectionStore checks it at every start).
+        (2, "CREATE TABLE built_from (journal_id TEXT NOT NULL)"),
     ];
 
     // Versioned, idempotent migrations: each runs once, in its own transaction, recorded in schema_version.
@@ -70,6 +73,10 @@ internal sealed class SqliteDatabase(SqliteStoreSettings settings, bool checkpoi
         // Reading an event's tags (replay, projections) looks them up by ordering, which the key (tag, ordering) cannot
         // serve: without this, each event read scanned every tag.
         (3, "CREATE INDEX event_tag_by_ordering ON event_tag (ordering)"),
+
+        // Which journal this is, for the read tables' file beside it (SqliteProjectionStore): a file deleted or restored
+        // from elsewhere is told apart from the one they were built from.
+        (4, "CREATE TABLE journal_identity (journal_id TEXT NOT NULL); INSERT INTO journal_identity VALUES (lower(hex(randomblob(16))))"),
     ];
 
     public SqliteStoreSettings Settings { get; } = settings;

@@ -10,17 +10,22 @@ namespace ActorTrading.Persistence.Sqlite;
 /// file of their own (<see cref="SqliteStoreSettings.ReadModelPath"/>): the journal's writer and the projections' each
 /// have a file's one write lock to themselves.
 /// </summary>
-public sealed class SqliteProjectionStore(SqliteJournal journal) : IProjectionStore, IAsyncDisposable
+public sealed class SqliteProjectionStore : IProjectionStore, IAsyncDisposable
 {
-    private readonly SqliteDatabase _readModel = new(journal.Database.Settings, readModel: true);
-    private readonly SemaphoreSlim _migrating = new(1, 1);
-    private volatile bool _migrated;
+    private readonly SqliteJournal _journal;
+    private readonly SqliteDatabase _readModel;
+
+    private SqliteProjectionStore(SqliteJournal journal, SqliteDatabase readModel)
+    {
+        _journal = journal;
+        _readModel = readModel;
+    }
 
     /// <inheritdoc/>
     public event Action? EventsWritten
     {
-        add => journal.EventsWritten += value;
-        remove => journal.EventsWritten -= value;
+        add => _journal.EventsWritten += value;
+        remove => _journal.EventsWritten -= value;
     }
 
     /// <inheritdoc/>
@@ -32,11 +37,33 @@ public sealed class SqliteProjectionStore(SqliteJournal journal) : IProjectionSt
     /// <summary>How long projections have held the read tables' one write lock, in total.</summary>
     public TimeSpan WriteLockHeld => _readModel.WriteLockHeld;
 
-    /// <inheritdoc/>
-    public async Task<IDisposable> EnterWriteAsync(CancellationToken cancellationToken) => await (await ReadModelAsync(cancellationToken)).EnterWriteAsync(cancellationToken);
+    /// <summary>
+    /// Opens (creating or migrating) the read tables' file of <paramref name="journal"/>. The file remembers the journal
+    /// it was built from: beside another journal (the journal's file deleted or restored from elsewhere, the read tables
+    /// kept) its offsets would skip events and its tables would hold users and tokens the journal never had, so opening
+    /// it then fails, naming both files.
+    /// </summary>
+    public static async Task<SqliteProjectionStore> OpenAsync(SqliteJournal journal, CancellationToken cancellationToken = default)
+    {
+        var readModel = new SqliteDatabase(journal.Database.Settings, readModel: true);
+        try
+        {
+            await readModel.MigrateAsync(cancellationToken);
+            await CheckBuiltFromAsync(journal.Database, readModel, cancellationToken);
+            return new SqliteProjectionStore(journal, readModel);
+        }
+        catch
+        {
+            readModel.Dispose();
+            throw;
+        }
+    }
 
     /// <inheritdoc/>
-    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => await (await ReadModelAsync(cancellationToken)).OpenAsync(cancellationToken);
+    public Task<IDisposable> EnterWriteAsync(CancellationToken cancellationToken) => _readModel.EnterWriteAsync(cancellationToken);
+
+    /// <inheritdoc/>
+    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => await _readModel.OpenAsync(cancellationToken);
 
     /// <inheritdoc/>
     /// <remarks>Read-only, with the journal's file attached as <c>journal</c>, so that a query sees its tables too
@@ -44,7 +71,7 @@ public sealed class SqliteProjectionStore(SqliteJournal journal) : IProjectionSt
     /// would take the write locks of both files.</remarks>
     public async Task<DbConnection> OpenReaderAsync(CancellationToken cancellationToken)
     {
-        var connection = await (await ReadModelAsync(cancellationToken)).OpenReadOnlyAsync(cancellationToken);
+        var connection = await _readModel.OpenReadOnlyAsync(cancellationToken);
         try
         {
             await using var attached = connection.CreateCommand();
@@ -54,7 +81,7 @@ public sealed class SqliteProjectionStore(SqliteJournal journal) : IProjectionSt
                 // A pooled connection keeps what was attached to it.
                 await using var attach = connection.CreateCommand();
                 attach.CommandText = "ATTACH DATABASE $path AS journal";
-                attach.Parameters.AddWithValue("$path", Path.GetFullPath(journal.Database.Path));
+                attach.Parameters.AddWithValue("$path", Path.GetFullPath(_journal.Database.Path));
                 await attach.ExecuteNonQueryAsync(cancellationToken);
             }
 
@@ -73,7 +100,7 @@ public sealed class SqliteProjectionStore(SqliteJournal journal) : IProjectionSt
     /// <inheritdoc/>
     public async Task<ProjectionBatch> ReadAfterAsync(ProjectionOffset after, int max, Func<string, bool> include, CancellationToken cancellationToken)
     {
-        await using var connection = await journal.Database.OpenAsync(cancellationToken);
+        await using var connection = await _journal.Database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = """
             SELECT j.ordering, j.persistence_id, j.sequence_nr, j.manifest, j.payload, j.created_at,
@@ -107,7 +134,7 @@ public sealed class SqliteProjectionStore(SqliteJournal journal) : IProjectionSt
                 (byte[])reader.GetValue(4),
                 lastAt,
                 ProjectedEvent.ParseTags(reader.IsDBNull(6) ? null : reader.GetString(6)),
-                journal.Serializer));
+                _journal.Serializer));
         }
 
         return new ProjectionBatch(events, read, last, lastAt);
@@ -116,7 +143,7 @@ public sealed class SqliteProjectionStore(SqliteJournal journal) : IProjectionSt
     /// <inheritdoc/>
     public async Task<ProjectionOffset> ReadHeadAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await journal.Database.OpenAsync(cancellationToken);
+        await using var connection = await _journal.Database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT COALESCE(MAX(ordering), 0) FROM event_journal";
         return new ProjectionOffset(0, (long)(await command.ExecuteScalarAsync(cancellationToken))!);
@@ -126,32 +153,44 @@ public sealed class SqliteProjectionStore(SqliteJournal journal) : IProjectionSt
     public ValueTask DisposeAsync()
     {
         _readModel.Dispose();
-        _migrating.Dispose();
         return ValueTask.CompletedTask;
     }
 
-    // Created and migrated on first use: the journal's file is opened already, the read tables' file may be new (a
-    // node upgraded from when they shared the journal's file rebuilds them from the journal, from offset zero).
-    private async Task<SqliteDatabase> ReadModelAsync(CancellationToken cancellationToken)
+    private static async Task CheckBuiltFromAsync(SqliteDatabase journal, SqliteDatabase readModel, CancellationToken cancellationToken)
     {
-        if (!_migrated)
+        string journalId;
+        await using (var connection = await journal.OpenAsync(cancellationToken))
+        await using (var command = connection.CreateCommand())
         {
-            await _migrating.WaitAsync(cancellationToken);
-            try
-            {
-                if (!_migrated)
-                {
-                    await _readModel.MigrateAsync(cancellationToken);
-                    _migrated = true;
-                }
-            }
-            finally
-            {
-                _migrating.Release();
-            }
+            command.CommandText = "SELECT journal_id FROM journal_identity";
+            journalId = (string)(await command.ExecuteScalarAsync(cancellationToken))!;
         }
 
-        return _readModel;
+        using var gate = await readModel.EnterWriteAsync(cancellationToken);
+        await using var target = await readModel.OpenAsync(cancellationToken);
+        await using var transaction = target.BeginTransaction(deferred: false);
+        await using var read = target.CreateCommand();
+        read.Transaction = transaction;
+        read.CommandText = "SELECT journal_id FROM built_from";
+        if (await read.ExecuteScalarAsync(cancellationToken) is string builtFrom)
+        {
+            if (builtFrom != journalId)
+            {
+                throw new InvalidOperationException(
+                    $"the read tables in {Path.GetFullPath(readModel.Path)} were built from another journal ({builtFrom}) than {Path.GetFullPath(journal.Path)} ({journalId}); "
+                    + "move that file away (the read tables are rebuilt from the journal) or put back the journal they belong to");
+            }
+
+            return;
+        }
+
+        // A new file, or one made before the check (its offsets then cannot be trusted either: start again from zero).
+        await using var claim = target.CreateCommand();
+        claim.Transaction = transaction;
+        claim.CommandText = "DELETE FROM projection_offset; INSERT INTO built_from (journal_id) VALUES ($id)";
+        claim.Parameters.AddWithValue("$id", journalId);
+        await claim.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     /// <inheritdoc/>

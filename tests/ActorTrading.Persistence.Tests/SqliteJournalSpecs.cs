@@ -81,7 +81,7 @@ public sealed class SqliteJournalBehaviourSpecs : IDisposable
         await connection.OpenAsync();
         await using var versions = connection.CreateCommand();
         versions.CommandText = "SELECT group_concat(version) FROM (SELECT version FROM schema_version ORDER BY version)";
-        ((string)(await versions.ExecuteScalarAsync())!).ShouldBe("1,2,3");
+        ((string)(await versions.ExecuteScalarAsync())!).ShouldBe("1,2,3,4");
     }
 
     [Fact]

@@ -13,7 +13,7 @@ public sealed class SqliteProjectionSpecs : ProjectionSpecs, IAsyncDisposable
     protected override async Task<(IJournal Journal, IProjectionStore Store)> OpenAsync()
     {
         _journal = await SqliteJournal.OpenAsync(_file.Settings, TestSerializer.Create());
-        _store = new SqliteProjectionStore(_journal);
+        _store = await SqliteProjectionStore.OpenAsync(_journal);
         return (_journal, _store);
     }
 
@@ -70,6 +70,51 @@ public sealed class SqliteProjectionSpecs : ProjectionSpecs, IAsyncDisposable
             query.CommandText = "SELECT COUNT(*) FROM event_journal";
             (await query.ExecuteScalarAsync()).ShouldBe(1L);
         }
+    }
+
+    [Fact]
+    public async Task Read_tables_built_from_another_journal_are_refused_naming_both_files()
+    {
+        var (journal, store) = await OpenAsync();
+        await WriteAsync(journal, "a", 1, 3);
+        await using (var runner = await ProjectionRunner.StartAsync(new OperationLogProjection(), store))
+        {
+            await runner.WaitUntilCaughtUpAsync(TimeSpan.FromSeconds(10));
+        }
+
+        var readModelPath = _store!.ReadModelPath;
+        await _store.DisposeAsync();
+        await _journal!.DisposeAsync();
+        (_store, _journal) = (null, null);
+
+        // The journal's file goes (deleted, or replaced by another), the read tables stay.
+        SqliteConnection.ClearAllPools();
+        foreach (var file in new[] { "", "-wal", "-shm" }.Select(suffix => _file.Settings.DatabasePath + suffix).Where(File.Exists))
+        {
+            File.Delete(file);
+        }
+
+        _journal = await SqliteJournal.OpenAsync(_file.Settings, TestSerializer.Create());
+        var refused = await Should.ThrowAsync<InvalidOperationException>(() => SqliteProjectionStore.OpenAsync(_journal));
+        refused.Message.ShouldContain(Path.GetFullPath(readModelPath));
+        refused.Message.ShouldContain(Path.GetFullPath(_file.Settings.DatabasePath));
+
+        // Moved away, the read tables are rebuilt from this journal.
+        SqliteConnection.ClearAllPools();
+        File.Move(readModelPath, readModelPath + ".old");
+        foreach (var file in new[] { "-wal", "-shm" }.Select(suffix => readModelPath + suffix).Where(File.Exists))
+        {
+            File.Delete(file);
+        }
+
+        _store = await SqliteProjectionStore.OpenAsync(_journal);
+        await WriteAsync(_journal, "b", 1, 2);
+        await using (var runner = await ProjectionRunner.StartAsync(new OperationLogProjection(), _store))
+        {
+            await runner.WaitUntilCaughtUpAsync(TimeSpan.FromSeconds(10));
+        }
+
+        (await ReadOperationLogAsync()).ShouldBe([("b", 1L), ("b", 2L)]);
     }
 
     public async ValueTask DisposeAsync()

@@ -52,7 +52,7 @@ public sealed class SqliteStatementSpecs : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _journal = await SqliteJournal.OpenAsync(_file.Settings, TestSerializer.Create());
-        _store = new SqliteProjectionStore(_journal);
+        _store = await SqliteProjectionStore.OpenAsync(_journal);
     }
 
     public async Task DisposeAsync()

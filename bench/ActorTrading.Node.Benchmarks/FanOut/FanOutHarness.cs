@@ -209,7 +209,7 @@ public static class FanOutHarness
         Console.WriteLine($"  {result.Outcome.Executions:N0}th row in bot_signal_executions seen at +{Seconds(result.ReadModelComplete)} (polled every {s_pollInterval.TotalMilliseconds:N0} ms; "
             + $"{Seconds(result.ReadModelComplete - result.FanOutCompleted)} after FanOutCompleted); both projections caught up at +{Seconds(result.ProjectionsCaughtUp)}");
         Console.WriteLine($"  per subscription, SignalReceived -> outcome (elapsed_ms): {result.Outcome.ElapsedMs.Describe("ms", "F0")}");
-        Console.WriteLine($"  journal writes per {TimelineBucketMs} ms after the POST: plans [{string.Join(" ", result.PlannedTimeline)}], outcomes [{string.Join(" ", result.CompletedTimeline)}]");
+        Console.WriteLine($"  events the entities persisted per {TimelineBucketMs} ms after the POST (journal created_at: when each asked): plans [{string.Join(" ", result.PlannedTimeline)}], outcomes [{string.Join(" ", result.CompletedTimeline)}]");
         if (result.WriteLock is { } held)
         {
             Console.WriteLine($"  SQLite write locks held from the POST to the last row: the journal's file {held.Journal.TotalMilliseconds:F0} ms ({held.Journal / result.ReadModelComplete:P0} of the time), "

@@ -141,6 +141,7 @@ public sealed class ProjectionTransaction(DbConnection connection, DbTransaction
     /// <summary>Runs (or queues, see the type) one statement with <c>@name</c> parameters.</summary>
     public async ValueTask ExecuteAsync(string sql, IEnumerable<(string Name, object? Value)> parameters, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         if (Connection.CanCreateBatch)
         {
             _batch ??= CreateBatch();
