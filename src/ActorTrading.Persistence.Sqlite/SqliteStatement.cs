@@ -99,7 +99,6 @@ internal sealed class SqliteStatement : IProjectionStatement
         finally
         {
             raw.sqlite3_reset(_statement);
-            raw.sqlite3_clear_bindings(_statement);
         }
 
         return true;
@@ -116,7 +115,7 @@ internal sealed class SqliteStatement : IProjectionStatement
             var same = true;
             for (var i = 0; i < _names.Length && same; i++)
             {
-                same = ReferenceEquals(_names[i], parameters[i].Name) || _names[i] == parameters[i].Name;
+                same = _names[i] == parameters[i].Name;
             }
 
             if (same)
@@ -136,6 +135,12 @@ internal sealed class SqliteStatement : IProjectionStatement
             {
                 return false;
             }
+        }
+
+        // Every parameter of the statement is then bound on every run: no value is left over from the run before.
+        if (indexes.Distinct().Count() != indexes.Length)
+        {
+            return false;
         }
 
         (_names, _indexes) = (names, indexes);

@@ -137,8 +137,9 @@ public static class FanOutHarness
         var gcPauseBefore = GC.GetTotalPauseDuration();
         var gen2Before = GC.CollectionCount(2);
         var allocatedBefore = GC.GetTotalAllocatedBytes();
-        var (journalLock, projectionLock) = (runtime.Stores.Journal as SqliteJournal, runtime.Stores.ProjectionStore as SqliteProjectionStore);
-        var lockBefore = (journalLock?.WriteLockHeld, projectionLock?.WriteLockHeld);
+        var sqlite = runtime.Stores.Journal is SqliteJournal journal && runtime.Stores.ProjectionStore is SqliteProjectionStore projections ? (journal, projections) : default;
+        (TimeSpan Journal, TimeSpan Projections) WriteLockHeld() => (sqlite.journal.WriteLockHeld, sqlite.projections.WriteLockHeld);
+        var lockBefore = sqlite.journal is null ? default : WriteLockHeld();
         var start = Stopwatch.GetTimestamp();
         using var response = await client.PostAsync(bot.WebhookUri, bot.AlertContent(action, alertId));
         var text = await response.Content.ReadAsStringAsync();
@@ -173,9 +174,10 @@ public static class FanOutHarness
             await Task.Delay(s_pollInterval);
         }
 
-        var writeLock = journalLock is null || projectionLock is null
+        var lockAfter = sqlite.journal is null ? default : WriteLockHeld();
+        var writeLock = sqlite.journal is null
             ? ((TimeSpan Journal, TimeSpan Projections)?)null
-            : (journalLock.WriteLockHeld - lockBefore.Item1!.Value, projectionLock.WriteLockHeld - lockBefore.Item2!.Value);
+            : (lockAfter.Journal - lockBefore.Journal, lockAfter.Projections - lockBefore.Projections);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         var gcPause = GC.GetTotalPauseDuration() - gcPauseBefore;
         var gen2 = GC.CollectionCount(2) - gen2Before;

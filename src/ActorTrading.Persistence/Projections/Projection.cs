@@ -190,32 +190,12 @@ public sealed class ProjectionTransaction(DbConnection connection, DbTransaction
     /// <summary>Sends what is queued, and releases the statements compiled for the batch.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
-        if (_statements is { } statements)
-        {
-            _statements = null;
-            foreach (var statement in statements.Values)
-            {
-                statement?.Dispose();
-            }
-        }
-
-        if (_prepared is { } prepared)
-        {
-            _prepared = null;
-            foreach (var command in prepared.Values)
-            {
-                await command.DisposeAsync();
-            }
-        }
-
         if (_batch is { BatchCommands.Count: > 0 } batch)
         {
-            _batch = null;
-            await using (batch)
-            {
-                await batch.ExecuteNonQueryAsync(cancellationToken);
-            }
+            await batch.ExecuteNonQueryAsync(cancellationToken);
         }
+
+        await DisposeAsync();
     }
 
     /// <summary>Releases the compiled statements and drops what is queued (a batch that failed before its flush).</summary>
