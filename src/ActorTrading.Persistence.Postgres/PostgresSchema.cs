@@ -65,26 +65,24 @@ internal static class PostgresSchema
     public static async Task MigrateAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using (var create = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())", connection))
+
+        // Under the lock too: two CREATE TABLE IF NOT EXISTS at the same moment can both pass the check, and the second
+        // then fails on the table's row type ("type schema_version already exists").
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
-            try
+            await LockAsync(connection, transaction, cancellationToken);
+            await using (var create = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())", connection, transaction))
             {
                 await create.ExecuteNonQueryAsync(cancellationToken);
             }
-            catch (PostgresException exception) when (exception.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable)
-            {
-                // Another node created it at the same moment.
-            }
+
+            await transaction.CommitAsync(cancellationToken);
         }
 
         foreach (var (version, sql) in Migrations)
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@lock)", connection, transaction))
-            {
-                lockCommand.Parameters.AddWithValue("lock", MigrationLock);
-                await lockCommand.ExecuteNonQueryAsync(cancellationToken);
-            }
+            await LockAsync(connection, transaction, cancellationToken);
 
             await using (var check = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM schema_version WHERE version = @v)", connection, transaction))
             {
@@ -108,5 +106,13 @@ internal static class PostgresSchema
 
             await transaction.CommitAsync(cancellationToken);
         }
+    }
+
+    // Held until the transaction ends: one node at a time creates or migrates the schema.
+    private static async Task LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@lock)", connection, transaction);
+        command.Parameters.AddWithValue("lock", MigrationLock);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }
