@@ -3,8 +3,8 @@ namespace ActorTrading.Exchanges;
 /// <summary>
 /// One trader's account on one exchange: everything a subscription needs to trade a signal. One
 /// instance per account; callers serialize their calls per account (the account gateway does).
-/// Every order carries a client order id derived from what was persisted, so that after a timeout
-/// the caller asks <see cref="GetOrderAsync"/> before placing anything again.
+/// Every order carries a client order id derived from what it is for (the subscription, the signal and the leg), so
+/// that after a timeout or a crash the caller asks <see cref="GetOrderAsync"/> before placing anything again.
 /// Failures are <see cref="ExchangeException"/>s whose <see cref="ExchangeException.Kind"/> says
 /// whether the outcome is known.
 /// </summary>

@@ -22,16 +22,18 @@ namespace ActorTrading.Trading;
 public sealed class BotEntity : ReceivePersistentActor
 {
     private readonly IActorRef _subscriptions;
+    private readonly TimeSpan _resendInterval;
     private readonly TimeProvider _time;
     private readonly Dictionary<string, HashSet<string>> _awaitingReceipts = new(StringComparer.Ordinal);
     private BotState _state = BotState.Empty;
 
     /// <summary>Creates the entity.</summary>
-    public BotEntity(string botId, IActorRef subscriptionRegion)
+    public BotEntity(string botId, IActorRef subscriptionRegion, TimeSpan resendInterval)
     {
         BotId = botId;
         PersistenceId = "bot-" + botId;
         _subscriptions = subscriptionRegion;
+        _resendInterval = resendInterval;
         _time = Context.System.TimeProvider;
 
         Recover<RecoveryCompleted>(_ => ResendPending());
@@ -77,14 +79,11 @@ public sealed class BotEntity : ReceivePersistentActor
     public string BotId { get; }
 
     /// <summary>Props for the bot region.</summary>
-    public static Props Props(string botId, IActorRef subscriptionRegion) =>
-        Actors.Props.Create(() => new BotEntity(botId, subscriptionRegion));
+    public static Props Props(string botId, IActorRef subscriptionRegion, TimeSpan resendInterval) =>
+        Actors.Props.Create(() => new BotEntity(botId, subscriptionRegion, resendInterval));
 
     /// <summary>The stored form of a webhook secret: lower-case hex SHA-256 of its UTF-8 bytes.</summary>
     public static string HashSecret(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
-
-    /// <summary>How often receipts still missing are asked for again (a receipt lost between nodes or to a crash).</summary>
-    public static readonly TimeSpan ResendInterval = TimeSpan.FromSeconds(10);
 
     private sealed record ResendTick;
 
@@ -155,11 +154,11 @@ public sealed class BotEntity : ReceivePersistentActor
         {
             _state = _state.Apply(e);
             Sender.Tell(new SignalAcceptedReply(e.SignalId, _state.Definition!.Name, e.SubscriberCount, e.AcceptedAt, Duplicate: false), Self);
-            FanOut(_state.PendingFanOuts[e.SignalId]);
+            FanOut(_state.PendingFanOuts[e.SignalId], redelivered: false);
         });
     }
 
-    private void FanOut(PendingFanOut pending)
+    private void FanOut(PendingFanOut pending, bool redelivered)
     {
         var accepted = pending.Accepted;
         if (pending.Subscribers.Count == 0)
@@ -169,21 +168,21 @@ public sealed class BotEntity : ReceivePersistentActor
         }
 
         _awaitingReceipts[accepted.SignalId] = new HashSet<string>(pending.Subscribers, StringComparer.Ordinal);
-        Tell(pending, pending.Subscribers);
+        Tell(pending, pending.Subscribers, redelivered);
         if (!Timers.IsTimerActive(typeof(ResendTick)))
         {
-            Timers.StartPeriodicTimer(typeof(ResendTick), new ResendTick(), ResendInterval);
+            Timers.StartPeriodicTimer(typeof(ResendTick), new ResendTick(), _resendInterval);
         }
     }
 
-    private void Tell(PendingFanOut pending, IEnumerable<string> subscriptionIds)
+    private void Tell(PendingFanOut pending, IEnumerable<string> subscriptionIds, bool redelivered)
     {
         var accepted = pending.Accepted;
         var pendingFrom = _state.PendingFrom;
         foreach (var subscriptionId in subscriptionIds)
         {
             _subscriptions.Tell(new SubscriptionProtocol.TradeSignal(subscriptionId, accepted.SignalId, BotId, accepted.Signal, accepted.AcceptedAt, _state.Defaults!, _state.SignalTimeToLive,
-                pending.Number, pendingFrom), Self);
+                pending.Number, pendingFrom, redelivered), Self);
         }
     }
 
@@ -200,7 +199,7 @@ public sealed class BotEntity : ReceivePersistentActor
         {
             if (_state.PendingFanOuts.TryGetValue(signalId, out var pending))
             {
-                Tell(pending, [.. awaiting]);
+                Tell(pending, [.. awaiting], redelivered: true);
             }
         }
     }
@@ -220,7 +219,8 @@ public sealed class BotEntity : ReceivePersistentActor
     {
         foreach (var pending in _state.PendingFanOuts.Values.OrderBy(p => p.Accepted.AcceptedAt))
         {
-            FanOut(pending);
+            // Told before this incarnation, maybe: each subscription asks the exchange before it trades.
+            FanOut(pending, redelivered: true);
         }
     }
 }

@@ -99,10 +99,12 @@ public static class SubscriptionProtocol
     /// <summary>
     /// A signal of the subscription's bot to trade, with the bot's defaults at acceptance. <paramref name="SignalNumber"/>
     /// counts the bot's signals (1, 2, …); every signal numbered below <paramref name="PendingFrom"/> has all its receipts,
-    /// so the bot will never send it again and the subscription may forget it.
+    /// so the bot will never send it again and the subscription may forget it. <paramref name="Redelivered"/> is true for every
+    /// telling but the first one of the incarnation that accepted the signal (a resend, or after the bot's restart): the
+    /// subscription may have placed orders for it before, unrecorded, and asks the exchange before anything else.
     /// </summary>
     public sealed record TradeSignal(string SubscriptionId, string SignalId, string BotId, Signal Signal, DateTimeOffset AcceptedAt, TradingParameters BotDefaults, TimeSpan TimeToLive,
-        long SignalNumber, long PendingFrom) : IWithSubscriptionId;
+        long SignalNumber, long PendingFrom, bool Redelivered) : IWithSubscriptionId;
 
     /// <summary>Asks for the state; answered with <see cref="CurrentSubscription"/> or <see cref="BotProtocol.Rejected"/>.</summary>
     public sealed record GetSubscription(string SubscriptionId) : IWithSubscriptionId;

@@ -10,21 +10,23 @@ namespace ActorTrading.Trading;
 
 /// <summary>
 /// One subscriber's copy of one bot. For each signal: freshness and status checks → read the account
-/// (price, filters, position, today's realized PnL) → plan (pure) → store the plan → set leverage if it
-/// differs → place each market order → stop-loss and take-profit → store the one outcome → receipt to the bot.
+/// (price, filters, position, today's realized PnL) → plan (pure) → set leverage if it differs → place each
+/// market order → stop-loss and take-profit → store the one outcome → receipt to the bot.
 /// </summary>
 /// <remarks>
 /// <code>
 ///   Ready ──TradeSignal──► Working(signal) ──SignalCompleted──► Ready
-///                           │ ReadingMarket → [SignalPlanned] → [SettingLeverage] → Placing(leg i) → Protecting
+///                           │ [AskingForEarlierOrders] → ReadingMarket → [SettingLeverage] → Placing(leg i) → Protecting
 ///                           │ other signals are stashed; a signal already completed is answered from state
 /// </code>
 /// Every exchange step is an async call whose result comes back as a message, so the entity's state is
-/// only ever touched in its own turn. A signal costs two writes: the plan, before any order is sent, and the
-/// outcome with every confirmed order (one write when it is skipped before any order). What happens between
-/// them is rebuilt from the exchange after a crash: each order not in the outcome is first looked up by its
-/// client order id and placed only if the exchange has none (invariant I2). A signal lost before its plan is
-/// stored was never sent anywhere; the bot tells it again until it has the receipt.
+/// only ever touched in its own turn. A signal costs one write: its outcome, with every confirmed order. Nothing is
+/// stored before the orders; what an incarnation did not record is asked of the exchange instead. The bot tells a
+/// signal again until it has the receipt, and marks every telling after the first (<see cref="TradeSignal.Redelivered"/>):
+/// an earlier incarnation (crashed, or on a node that died) may have placed its orders. Such a signal's orders are
+/// first looked up by their client order ids, before any check that could skip it, and an order the exchange has
+/// is never placed again (invariant I2). Orders lost within one incarnation (an answer that never came) are looked
+/// up the same way before they are retried.
 /// <para>Commands are matched in one switch rather than declared as handlers: a subscriber's entity lives as long as
 /// the subscription, and sixteen handler objects per entity were about a fifth of what an idle one holds.</para>
 /// </remarks>
@@ -84,6 +86,9 @@ public sealed class SubscriptionEntity : PersistentActor
             case ProtectionResult protection: OnProtection(protection); break;
             case RetryLeg retry when IsCurrent(retry.Work): PlaceNextLeg(); break;
             case RetryLeg: break;
+            case EarlierOrders earlier: OnEarlierOrders(earlier); break;
+            case RetryEarlierOrders retry when IsCurrent(retry.Work): LookUpEarlierOrders(); break;
+            case RetryEarlierOrders: break;
             case CreateSubscription create: Create(create); break;
             case UpdateSubscription c: WhenExists(() => Persist(new SubscriptionUpdated(c.Overrides, c.Limits, _time.GetUtcNow()), ApplyAndReply)); break;
             case PauseSubscription: WhenExists(() => Persist(new SubscriptionPaused(_time.GetUtcNow()), ApplyAndReply)); break;
@@ -109,7 +114,11 @@ public sealed class SubscriptionEntity : PersistentActor
 
     private sealed record RetryLeg(Work Work);
 
-    /// <summary>The signal being worked on: what is stored of it (<see cref="Plan"/>) and what is not yet.</summary>
+    private sealed record EarlierOrders(Work Work, IReadOnlyList<ExchangeOrder>? Found, Exception? Error);
+
+    private sealed record RetryEarlierOrders(Work Work);
+
+    /// <summary>The signal being worked on: its plan and what the exchange confirmed of it, none of it stored until the outcome.</summary>
     private sealed class Work(SignalReceived received)
     {
         public SignalReceived Received { get; } = received;
@@ -117,6 +126,10 @@ public sealed class SubscriptionEntity : PersistentActor
         public OrdersPlanned? Plan { get; set; }
 
         public SortedDictionary<int, OrderConfirmed> Confirmed { get; } = [];
+
+        /// <summary>Orders an earlier incarnation placed for this signal that are not in the plan (the close of a flip, when
+        /// the crash came before the open): they belong in the outcome.</summary>
+        public List<OrderConfirmed> Recovered { get; } = [];
 
         public LeverageSet? Leverage { get; set; }
 
@@ -192,13 +205,28 @@ public sealed class SubscriptionEntity : PersistentActor
             return;
         }
 
-        Start(new SignalReceived(signal.SignalId, signal.BotId, signal.Signal, signal.AcceptedAt, signal.BotDefaults, signal.TimeToLive, _time.GetUtcNow(),
-            signal.SignalNumber, signal.PendingFrom));
+        var received = new SignalReceived(signal.SignalId, signal.BotId, signal.Signal, signal.AcceptedAt, signal.BotDefaults, signal.TimeToLive, _time.GetUtcNow(),
+            signal.SignalNumber, signal.PendingFrom);
+        _work = new Work(received);
+        if (signal.Redelivered && _state.Definition is not null)
+        {
+            // Before anything that could skip it (stale by now, a position limit its own order filled): ask first.
+            LookUpEarlierOrders();
+            return;
+        }
+
+        Check();
     }
 
     private void Start(SignalReceived received)
     {
         _work = new Work(received);
+        Check();
+    }
+
+    private void Check()
+    {
+        var received = _work!.Received;
         if (_state.Definition is null)
         {
             Complete(ExecutionStatus.Failed, $"subscription {SubscriptionId} does not exist");
@@ -252,13 +280,77 @@ public sealed class SubscriptionEntity : PersistentActor
             var name = leg.Kind == LegKind.Close ? ClientOrderIds.Legs.Close : ClientOrderIds.Legs.Open;
             return new PlannedLeg(index, name, leg.Side, leg.Quantity, leg.ReduceOnly, ClientOrderIds.For(SubscriptionId, received.SignalId, name));
         }).ToList();
-        Persist(new SignalPlanned(received, new OrdersPlanned(received.SignalId, received.Signal.Ticker, legs, parameters, plan.SkipReason)), planned =>
-        {
-            _state = _state.Apply(planned);
-            _work.Plan = planned.Plan;
-            PlaceNextLeg();
-        });
+        _work.Plan = new OrdersPlanned(received.SignalId, received.Signal.Ticker, legs, parameters, plan.SkipReason);
+        PlaceNextLeg();
     }
+
+    private void LookUpEarlierOrders()
+    {
+        var work = _work!;
+        var symbol = work.Received.Signal.Ticker;
+        var ids = new[] { ClientOrderIds.Legs.Close, ClientOrderIds.Legs.Open }.Select(leg => ClientOrderIds.For(SubscriptionId, work.Received.SignalId, leg)).ToList();
+        Gateway(async (account, token) =>
+        {
+            var found = new List<ExchangeOrder>();
+            foreach (var id in ids)
+            {
+                if (await account.GetOrderAsync(symbol, id, token) is { } order)
+                {
+                    found.Add(order);
+                }
+            }
+
+            return (IReadOnlyList<ExchangeOrder>)found;
+        }).PipeTo(Self, Self, found => new EarlierOrders(work, found, null), e => new EarlierOrders(work, null, e));
+    }
+
+    private void OnEarlierOrders(EarlierOrders result)
+    {
+        if (!IsCurrent(result.Work))
+        {
+            return;
+        }
+
+        var work = _work!;
+        if (result.Error is { } error)
+        {
+            // The exchange could not say: ask again later, never trade meanwhile.
+            if (++work.LookupAttempts >= MaxPlacementAttempts)
+            {
+                Complete(ExecutionStatus.Failed, $"told again after a possible crash, and the exchange could not be asked for its orders ({work.LookupAttempts} tries): {Describe(error)}");
+                return;
+            }
+
+            Timers.StartSingleTimer(typeof(RetryEarlierOrders), new RetryEarlierOrders(work), TimeSpan.FromMilliseconds(200 * work.LookupAttempts));
+            return;
+        }
+
+        work.LookupAttempts = 0;
+        var found = result.Found!;
+        var close = ClientOrderIds.For(SubscriptionId, work.Received.SignalId, ClientOrderIds.Legs.Close);
+        var open = found.FirstOrDefault(o => o.ClientOrderId != close);
+        if (open is null)
+        {
+            // Nothing opened: trade it now, as if told the first time; a close already filled is in the outcome.
+            work.Recovered.AddRange(found.Select((order, index) => Confirmation(work.Received.SignalId, index, order)));
+            Check();
+            return;
+        }
+
+        // The trade was placed: record what the exchange has, then the protection (placed once: a duplicate is recognised).
+        var legs = found.Select((order, index) => new PlannedLeg(index, order.ClientOrderId == close ? ClientOrderIds.Legs.Close : ClientOrderIds.Legs.Open,
+            order.Side, order.ExecutedQuantity, order.ClientOrderId == close, order.ClientOrderId)).ToList();
+        work.Plan = new OrdersPlanned(work.Received.SignalId, work.Received.Signal.Ticker, legs, EffectiveConfiguration.Resolve(work.Received.BotDefaults, _state.Overrides), null);
+        foreach (var (order, index) in found.Select((order, index) => (order, index)))
+        {
+            work.Confirmed[index] = Confirmation(work.Received.SignalId, index, order);
+        }
+
+        Protect();
+    }
+
+    private static OrderConfirmed Confirmation(string signalId, int leg, ExchangeOrder order) =>
+        new(signalId, leg, order.ClientOrderId, order.ExchangeOrderId, order.ExecutedQuantity, order.AveragePrice);
 
     private void PlaceNextLeg()
     {
@@ -319,7 +411,7 @@ public sealed class SubscriptionEntity : PersistentActor
         var plan = work.Plan!;
         if (result.Order is { } order)
         {
-            work.Confirmed[result.Leg.Leg] = new OrderConfirmed(plan.SignalId, result.Leg.Leg, order.ClientOrderId, order.ExchangeOrderId, order.ExecutedQuantity, order.AveragePrice);
+            work.Confirmed[result.Leg.Leg] = Confirmation(plan.SignalId, result.Leg.Leg, order);
             work.Attempts = 0;
             PlaceNextLeg();
             return;
@@ -461,9 +553,20 @@ public sealed class SubscriptionEntity : PersistentActor
     {
         var work = _work!;
         var received = work.Received;
+        var orders = work.Recovered.Concat(work.Confirmed.Values).DistinctBy(o => o.ClientOrderId).Select((order, index) => order with { Leg = index }).ToList();
+        if (work.Recovered.Count > 0 && status != ExecutionStatus.Executed)
+        {
+            // A close an earlier incarnation placed is a trade, whatever became of the rest.
+            var close = work.Recovered[0];
+            (status, reason) = status == ExecutionStatus.Skipped
+                ? (ExecutionStatus.Executed, $"position closed; not reopened: {reason}")
+                : (status, $"position closed (order {close.ClientOrderId}, before a restart), then: {reason}");
+            (exchangeOrderId, price, quantity) = (close.ExchangeOrderId, close.AveragePrice, close.ExecutedQuantity);
+        }
+
         var elapsed = (long)(_time.GetUtcNow() - received.At).TotalMilliseconds;
         var completed = new SignalCompleted(received.SignalId, received.BotId, status, reason, exchangeOrderId, price, quantity, Math.Max(0, elapsed), _time.GetUtcNow(),
-            work.Confirmed.Count == 0 ? null : [.. work.Confirmed.Values], received.SignalNumber, received.PendingFrom);
+            orders.Count == 0 ? null : orders, received.SignalNumber, received.PendingFrom);
 
         // One write: the leverage set on the way (if any) and the outcome.
         PersistAll(work.Leverage is { } leverage ? [leverage, completed] : new object[] { completed }, e =>

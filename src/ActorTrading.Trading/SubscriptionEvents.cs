@@ -21,14 +21,14 @@ public static class SubscriptionEvents
     /// <summary>For good: no more signals.</summary>
     public sealed record SubscriptionCancelled(DateTimeOffset At);
 
-    /// <summary>A signal reached the subscription. Written by earlier versions on its own; now only inside
-    /// <see cref="SignalPlanned"/> (a signal skipped before any order needs no record but its outcome).</summary>
+    /// <summary>A signal reached the subscription. Written by earlier versions, on its own or inside <see cref="SignalPlanned"/>;
+    /// now carried by nothing but those (a signal needs no record but its outcome).</summary>
     /// <remarks><see cref="SignalNumber"/> and <see cref="PendingFrom"/> are the bot's (see <c>TradeSignal</c>); null in events of earlier versions.</remarks>
     public sealed record SignalReceived(string SignalId, string BotId, Signal Signal, DateTimeOffset AcceptedAt, TradingParameters BotDefaults, TimeSpan TimeToLive, DateTimeOffset At,
         long? SignalNumber = null, long? PendingFrom = null);
 
-    /// <summary>The orders the subscription will place for a signal. Written by earlier versions on its own; now only
-    /// inside <see cref="SignalPlanned"/>.</summary>
+    /// <summary>The orders the subscription will place for a signal. Written by earlier versions, on its own or inside
+    /// <see cref="SignalPlanned"/>.</summary>
     public sealed record OrdersPlanned(string SignalId, string Symbol, IReadOnlyList<PlannedLeg> Legs, TradingParameters Parameters, string? SkipReason);
 
     /// <summary>The exchange confirmed the order. Written by earlier versions on its own; now carried by
@@ -40,9 +40,9 @@ public static class SubscriptionEvents
     public sealed record LeverageSet(string Symbol, int Leverage);
 
     /// <summary>
-    /// A signal reached the subscription and these orders will be placed for it: the one write before any order is
-    /// sent. After a crash each order not in the outcome is looked up by its client id before anything is sent
-    /// again (invariant I2).
+    /// A signal reached the subscription and these orders will be placed for it. Written before any order by earlier
+    /// versions (now nothing is stored before the outcome): replayed, each order not in the outcome is looked up by its
+    /// client id before anything is sent again (invariant I2).
     /// </summary>
     public sealed record SignalPlanned(SignalReceived Received, OrdersPlanned Plan);
 

@@ -17,6 +17,10 @@ public sealed record TradingSettings
 
     /// <summary>Longest restart delay. Default 30 s.</summary>
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often a bot tells a signal again to the subscriptions whose receipt it still waits for (a receipt lost
+    /// between nodes, a subscription that crashed before it stored its outcome). Default 10 s.</summary>
+    public TimeSpan SignalResendInterval { get; init; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>The bot and subscription shard regions, wired to each other.</summary>
@@ -56,7 +60,7 @@ public sealed record TradingRegions(IActorRef Bots, IActorRef Subscriptions)
             StopEntity.Instance);
         bots = sharding.Start(
             "bot",
-            id => Supervised(BotEntity.Props(id, subscriptions), "bot"),
+            id => Supervised(BotEntity.Props(id, subscriptions, settings.SignalResendInterval), "bot"),
             shardingSettings,
             new BotMessageExtractor(settings.NumberOfShards),
             StopEntity.Instance);

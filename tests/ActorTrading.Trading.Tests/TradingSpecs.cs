@@ -28,7 +28,7 @@ public sealed class TradingSpecs : TestKitBase
 
     private void StartRegions(Func<string, IActorRef, Props>? subscriptionProps = null) =>
         _regions = TradingRegions.Start(Sys, new AccountGateways(_accounts, _exchanges, new AccountGatewaySettings(), TimeProvider.System),
-            new TradingSettings { MinBackoff = TimeSpan.FromMilliseconds(20), MaxBackoff = TimeSpan.FromMilliseconds(100) }, subscriptionProps);
+            new TradingSettings { MinBackoff = TimeSpan.FromMilliseconds(20), MaxBackoff = TimeSpan.FromMilliseconds(100), SignalResendInterval = TimeSpan.FromMilliseconds(300) }, subscriptionProps);
 
     private async Task CreateBotAsync(string botId, TimeSpan? ttl = null) =>
         (await _regions.Bots.Ask<object>(new CreateBot(botId, botId, "test bot", "path-" + botId, BotEntity.HashSecret(Secret), Defaults, ttl ?? TimeSpan.FromMinutes(1))))
@@ -138,7 +138,7 @@ public sealed class TradingSpecs : TestKitBase
 
         // As a bot re-sends after a long outage: accepted two minutes ago, time-to-live thirty seconds.
         _regions.Subscriptions.Tell(new TradeSignal("late", "sig-old", "bot-4", new Signal("BTCUSDT", SignalAction.Buy, null, null, null),
-            DateTimeOffset.UtcNow.AddMinutes(-2), Defaults, TimeSpan.FromSeconds(30), SignalNumber: 1, PendingFrom: 1), null);
+            DateTimeOffset.UtcNow.AddMinutes(-2), Defaults, TimeSpan.FromSeconds(30), SignalNumber: 1, PendingFrom: 1, Redelivered: true), null);
         var outcome = await OutcomeAsync("late", "sig-old");
         outcome.Status.ShouldBe(ExecutionStatus.Skipped);
         outcome.Reason!.ShouldStartWith("stale signal: 120");
@@ -209,7 +209,7 @@ public sealed class TradingSpecs : TestKitBase
     }
 
     [Fact]
-    public async Task A_subscription_whose_outcome_write_fails_after_the_fill_resumes_from_its_plan_and_never_places_twice()
+    public async Task A_subscription_whose_outcome_write_fails_after_the_fill_is_told_again_finds_its_order_by_client_id_and_never_places_twice()
     {
         StartRegions();
         await CreateBotAsync("bot-11");
@@ -226,6 +226,75 @@ public sealed class TradingSpecs : TestKitBase
         OrdersOf("interrupted").Count(o => o.ClientOrderId == ClientOrderIds.For("interrupted", accepted.SignalId, ClientOrderIds.Legs.StopLoss)).ShouldBe(1);
         outcome.Orders.ShouldNotBeNull().Single().ClientOrderId.ShouldBe(open);
         outcome.ExchangeOrderId.ShouldBe(OrdersOf("interrupted").Single(o => o.ClientOrderId == open).ExchangeOrderId);
+    }
+
+    [Fact]
+    public async Task A_signal_told_again_after_its_order_filled_is_recorded_as_executed_even_when_stale_by_then()
+    {
+        // Time-to-live 100 ms, the bot tells again after 300 ms: the first incarnation placed the order, the outcome was lost.
+        StartRegions();
+        await CreateBotAsync("bot-14", ttl: TimeSpan.FromMilliseconds(100));
+        await SubscribeAsync("slow", "bot-14");
+        _writes.FailNext(write => write.Events.Any(e => e.Payload is SubscriptionEvents.SignalCompleted));
+
+        var accepted = await SignalAsync("bot-14", SignalAction.Buy);
+        var outcome = await OutcomeAsync("slow", accepted.SignalId);
+
+        _writes.Failed.ShouldBe(1);
+        outcome.Status.ShouldBe(ExecutionStatus.Executed);
+        var open = ClientOrderIds.For("slow", accepted.SignalId, ClientOrderIds.Legs.Open);
+        _exchanges.Sent[open].ShouldBe(1);
+        outcome.Orders.ShouldNotBeNull().Single().ClientOrderId.ShouldBe(open);
+        OrdersOf("slow").Count(o => o.ClientOrderId == ClientOrderIds.For("slow", accepted.SignalId, ClientOrderIds.Legs.TakeProfit)).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_flip_told_again_after_only_its_close_filled_opens_once_and_records_both_orders()
+    {
+        StartRegions();
+        await CreateBotAsync("bot-15");
+        await SubscribeAsync("halfway", "bot-15");
+        (await OutcomeAsync("halfway", (await SignalAsync("bot-15", SignalAction.Sell)).SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
+        var shortQuantity = (await _paper.Account("key-halfway").GetPositionsAsync()).Single().Quantity;
+
+        // As an incarnation that crashed between the legs of a buy left it: the close filled, nothing recorded.
+        var close = ClientOrderIds.For("halfway", "sig-flip", ClientOrderIds.Legs.Close);
+        await _paper.Account("key-halfway").PlaceMarketOrderAsync(new MarketOrderRequest("BTCUSDT", OrderSide.Buy, Math.Abs(shortQuantity), close, true));
+        _regions.Subscriptions.Tell(new TradeSignal("halfway", "sig-flip", "bot-15", new Signal("BTCUSDT", SignalAction.Buy, null, null, null),
+            DateTimeOffset.UtcNow, Defaults, TimeSpan.FromMinutes(1), SignalNumber: 2, PendingFrom: 2, Redelivered: true), null);
+        var outcome = await OutcomeAsync("halfway", "sig-flip");
+
+        outcome.Status.ShouldBe(ExecutionStatus.Executed);
+        _exchanges.Sent.ContainsKey(close).ShouldBeFalse();
+        var open = ClientOrderIds.For("halfway", "sig-flip", ClientOrderIds.Legs.Open);
+        _exchanges.Sent[open].ShouldBe(1);
+        outcome.Orders.ShouldNotBeNull().Select(o => o.ClientOrderId).ShouldBe([close, open]);
+        outcome.ExchangeOrderId.ShouldBe(OrdersOf("halfway").Single(o => o.ClientOrderId == open).ExchangeOrderId);
+        (await _paper.Account("key-halfway").GetPositionsAsync()).Single().Quantity.ShouldBe(0.015m);
+    }
+
+    [Fact]
+    public async Task A_flip_told_again_after_only_its_close_filled_and_now_stale_records_the_close_as_executed_without_opening()
+    {
+        StartRegions();
+        await CreateBotAsync("bot-16", ttl: TimeSpan.FromSeconds(30));
+        await SubscribeAsync("late-flip", "bot-16");
+        (await OutcomeAsync("late-flip", (await SignalAsync("bot-16", SignalAction.Sell)).SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
+        var shortQuantity = (await _paper.Account("key-late-flip").GetPositionsAsync()).Single().Quantity;
+        var close = ClientOrderIds.For("late-flip", "sig-late", ClientOrderIds.Legs.Close);
+        var filled = await _paper.Account("key-late-flip").PlaceMarketOrderAsync(new MarketOrderRequest("BTCUSDT", OrderSide.Buy, Math.Abs(shortQuantity), close, true));
+
+        _regions.Subscriptions.Tell(new TradeSignal("late-flip", "sig-late", "bot-16", new Signal("BTCUSDT", SignalAction.Buy, null, null, null),
+            DateTimeOffset.UtcNow.AddMinutes(-2), Defaults, TimeSpan.FromSeconds(30), SignalNumber: 2, PendingFrom: 2, Redelivered: true), null);
+        var outcome = await OutcomeAsync("late-flip", "sig-late");
+
+        outcome.Status.ShouldBe(ExecutionStatus.Executed);
+        outcome.Reason!.ShouldStartWith("position closed; not reopened: stale signal");
+        outcome.ExchangeOrderId.ShouldBe(filled.ExchangeOrderId);
+        outcome.Orders.ShouldNotBeNull().Single().ClientOrderId.ShouldBe(close);
+        _exchanges.Sent.ContainsKey(close).ShouldBeFalse();
+        _exchanges.Sent.ContainsKey(ClientOrderIds.For("late-flip", "sig-late", ClientOrderIds.Legs.Open)).ShouldBeFalse();
+        (await _paper.Account("key-late-flip").GetPositionsAsync()).ShouldAllBe(p => p.Quantity == 0);
     }
 
     [Fact]

@@ -123,7 +123,7 @@ public static class FanOutHarness
     /// <summary>What one signal did, times from just before the POST.</summary>
     private sealed record FanOutResult(string SignalId, int Subscribers, TimeSpan Ack, TimeSpan ReadModelComplete, TimeSpan FirstCompleted, TimeSpan LastCompleted,
         TimeSpan FanOutCompleted, TimeSpan ProjectionsCaughtUp, SignalOutcome Outcome, long Events, long Transactions, bool TimedOut,
-        TimeSpan Cpu, TimeSpan GcPause, int Gen2Collections, long Allocated, IReadOnlyList<long> PlannedTimeline, IReadOnlyList<long> CompletedTimeline,
+        TimeSpan Cpu, TimeSpan GcPause, int Gen2Collections, long Allocated, IReadOnlyList<long> CompletedTimeline,
         (TimeSpan Journal, TimeSpan Projections)? WriteLock);
 
     private static async Task<FanOutResult> FireAsync(BenchNode node, HttpClient client, BenchBot bot, string action, string alertId, Func<long> transactions)
@@ -193,12 +193,11 @@ public static class FanOutHarness
         var caughtUp = Stopwatch.GetElapsedTime(start);
         var events = await ReadModelQueries.JournalEventsAsync(runtime) - eventsBefore;
         var outcome = await ReadModelQueries.OutcomeAsync(runtime, signalId);
-        var planned = await ReadModelQueries.JournalTimelineAsync(runtime, node.Kind == StoreKind.Postgres, "subscription.signal-planned.v1", headBefore, wallStart, TimelineBucketMs);
         var completed = await ReadModelQueries.JournalTimelineAsync(runtime, node.Kind == StoreKind.Postgres, TradingSerializer.SignalOutcome, headBefore, wallStart, TimelineBucketMs);
         TimeSpan Offset(DateTimeOffset? at) => at is { } value ? value - wallStart : TimeSpan.MaxValue;
         await Task.Delay(TimeSpan.FromSeconds(1)); // let the node settle before the baseline or the next signal
         return new FanOutResult(signalId, subscribers, ack, complete, Offset(outcome.FirstCompletedAt), Offset(outcome.LastCompletedAt), Offset(outcome.FanOutCompletedAt),
-            caughtUp, outcome, events, transactions() - transactionsBefore, timedOut, cpu, gcPause, gen2, allocated, planned, completed, writeLock);
+            caughtUp, outcome, events, transactions() - transactionsBefore, timedOut, cpu, gcPause, gen2, allocated, completed, writeLock);
     }
 
     private static void Print(string what, FanOutResult result, int count)
@@ -211,7 +210,7 @@ public static class FanOutHarness
         Console.WriteLine($"  {result.Outcome.Executions:N0}th row in bot_signal_executions seen at +{Seconds(result.ReadModelComplete)} (polled every {s_pollInterval.TotalMilliseconds:N0} ms; "
             + $"{Seconds(result.ReadModelComplete - result.FanOutCompleted)} after FanOutCompleted); both projections caught up at +{Seconds(result.ProjectionsCaughtUp)}");
         Console.WriteLine($"  per subscription, SignalReceived -> outcome (elapsed_ms): {result.Outcome.ElapsedMs.Describe("ms", "F0")}");
-        Console.WriteLine($"  events the entities persisted per {TimelineBucketMs} ms after the POST (journal created_at: when each asked): plans [{string.Join(" ", result.PlannedTimeline)}], outcomes [{string.Join(" ", result.CompletedTimeline)}]");
+        Console.WriteLine($"  outcomes the subscriptions persisted per {TimelineBucketMs} ms after the POST (journal created_at: when each asked): [{string.Join(" ", result.CompletedTimeline)}]");
         if (result.WriteLock is { } held)
         {
             Console.WriteLine($"  SQLite write locks held from the POST to the last row: the journal's file {held.Journal.TotalMilliseconds:F0} ms ({held.Journal / result.ReadModelComplete:P0} of the time), "
