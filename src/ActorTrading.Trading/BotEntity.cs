@@ -177,13 +177,26 @@ public sealed class BotEntity : ReceivePersistentActor
 
     private void Tell(PendingFanOut pending, IEnumerable<string> subscriptionIds, bool redelivered)
     {
-        var accepted = pending.Accepted;
+        // A subscription told a signal while it owes the receipt of an earlier one is told that one again first: had it
+        // crashed in the middle of it, it finishes it (asking the exchange) before it trades the newer signal, not after.
+        var earlier = redelivered ? [] : Awaited().Where(p => p.Number < pending.Number).ToList();
         var pendingFrom = _state.PendingFrom;
         foreach (var subscriptionId in subscriptionIds)
         {
-            _subscriptions.Tell(new SubscriptionProtocol.TradeSignal(subscriptionId, accepted.SignalId, BotId, accepted.Signal, accepted.AcceptedAt, _state.Defaults!, _state.SignalTimeToLive,
-                pending.Number, pendingFrom, redelivered), Self);
+            foreach (var older in earlier.Where(older => _awaitingReceipts[older.Accepted.SignalId].Contains(subscriptionId)))
+            {
+                Tell(older, subscriptionId, pendingFrom, redelivered: true);
+            }
+
+            Tell(pending, subscriptionId, pendingFrom, redelivered);
         }
+    }
+
+    private void Tell(PendingFanOut pending, string subscriptionId, long pendingFrom, bool redelivered)
+    {
+        var accepted = pending.Accepted;
+        _subscriptions.Tell(new SubscriptionProtocol.TradeSignal(subscriptionId, accepted.SignalId, BotId, accepted.Signal, accepted.AcceptedAt, _state.Defaults!, _state.SignalTimeToLive,
+            pending.Number, pendingFrom, redelivered), Self);
     }
 
     private void ResendAwaited()
@@ -195,14 +208,15 @@ public sealed class BotEntity : ReceivePersistentActor
         }
 
         // At-least-once: a subscription answers a signal it already finished from its state, and ignores one it is working on.
-        foreach (var (signalId, awaiting) in _awaitingReceipts)
+        // Oldest first, so that a subscription finishes them in the order they were accepted.
+        foreach (var pending in Awaited())
         {
-            if (_state.PendingFanOuts.TryGetValue(signalId, out var pending))
-            {
-                Tell(pending, [.. awaiting], redelivered: true);
-            }
+            Tell(pending, [.. _awaitingReceipts[pending.Accepted.SignalId]], redelivered: true);
         }
     }
+
+    private IEnumerable<PendingFanOut> Awaited() =>
+        _awaitingReceipts.Keys.Select(signalId => _state.PendingFanOuts.GetValueOrDefault(signalId)).OfType<PendingFanOut>().OrderBy(p => p.Number);
 
     private void Receipt(SignalOutcomeRecorded receipt)
     {

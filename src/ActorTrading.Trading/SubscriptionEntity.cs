@@ -280,6 +280,14 @@ public sealed class SubscriptionEntity : PersistentActor
             var name = leg.Kind == LegKind.Close ? ClientOrderIds.Legs.Close : ClientOrderIds.Legs.Open;
             return new PlannedLeg(index, name, leg.Side, leg.Quantity, leg.ReduceOnly, ClientOrderIds.For(SubscriptionId, received.SignalId, name));
         }).ToList();
+        if (_work.Recovered.Count > 0 && legs.Any(leg => leg.LegName == ClientOrderIds.Legs.Close))
+        {
+            // The close placed before the restart did not leave the position flat (filled in part, or the account traded
+            // meanwhile). Another close would carry the same client order id: nothing more is placed.
+            Complete(ExecutionStatus.Failed, $"the position is still open after it; nothing more placed: check the {received.Signal.Ticker} position");
+            return;
+        }
+
         _work.Plan = new OrdersPlanned(received.SignalId, received.Signal.Ticker, legs, parameters, plan.SkipReason);
         PlaceNextLeg();
     }
@@ -328,16 +336,17 @@ public sealed class SubscriptionEntity : PersistentActor
         work.LookupAttempts = 0;
         var found = result.Found!;
         var close = ClientOrderIds.For(SubscriptionId, work.Received.SignalId, ClientOrderIds.Legs.Close);
-        var open = found.FirstOrDefault(o => o.ClientOrderId != close);
-        if (open is null)
+        var traded = found.Any(o => o.ClientOrderId != close) || (found.Count > 0 && work.Received.Signal.Action == SignalAction.Close);
+        if (!traded)
         {
-            // Nothing opened: trade it now, as if told the first time; a close already filled is in the outcome.
+            // Nothing opened: trade it now, as if told the first time; the close of a flip already placed is in the outcome.
             work.Recovered.AddRange(found.Select((order, index) => Confirmation(work.Received.SignalId, index, order)));
             Check();
             return;
         }
 
-        // The trade was placed: record what the exchange has, then the protection (placed once: a duplicate is recognised).
+        // The trade was placed (its open, or the one order of a close signal): record what the exchange has, then the
+        // protection (placed once: a duplicate is recognised).
         var legs = found.Select((order, index) => new PlannedLeg(index, order.ClientOrderId == close ? ClientOrderIds.Legs.Close : ClientOrderIds.Legs.Open,
             order.Side, order.ExecutedQuantity, order.ClientOrderId == close, order.ClientOrderId)).ToList();
         work.Plan = new OrdersPlanned(work.Received.SignalId, work.Received.Signal.Ticker, legs, EffectiveConfiguration.Resolve(work.Received.BotDefaults, _state.Overrides), null);
@@ -560,7 +569,7 @@ public sealed class SubscriptionEntity : PersistentActor
             var close = work.Recovered[0];
             (status, reason) = status == ExecutionStatus.Skipped
                 ? (ExecutionStatus.Executed, $"position closed; not reopened: {reason}")
-                : (status, $"position closed (order {close.ClientOrderId}, before a restart), then: {reason}");
+                : (status, $"close order {close.ClientOrderId} placed before a restart, then: {reason}");
             (exchangeOrderId, price, quantity) = (close.ExchangeOrderId, close.AveragePrice, close.ExecutedQuantity);
         }
 

@@ -298,6 +298,74 @@ public sealed class TradingSpecs : TestKitBase
     }
 
     [Fact]
+    public async Task A_flip_told_again_whose_close_left_the_position_open_places_nothing_more_and_fails_with_the_reason()
+    {
+        StartRegions();
+        await CreateBotAsync("bot-17");
+        await SubscribeAsync("partial", "bot-17");
+        (await OutcomeAsync("partial", (await SignalAsync("bot-17", SignalAction.Sell)).SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
+        var shortQuantity = Math.Abs((await _paper.Account("key-partial").GetPositionsAsync()).Single().Quantity);
+
+        // The close filled only in part before the crash: a second close would reuse its client order id.
+        var close = ClientOrderIds.For("partial", "sig-partial", ClientOrderIds.Legs.Close);
+        await _paper.Account("key-partial").PlaceMarketOrderAsync(new MarketOrderRequest("BTCUSDT", OrderSide.Buy, shortQuantity / 3, close, true));
+        _regions.Subscriptions.Tell(new TradeSignal("partial", "sig-partial", "bot-17", new Signal("BTCUSDT", SignalAction.Buy, null, null, null),
+            DateTimeOffset.UtcNow, Defaults, TimeSpan.FromMinutes(1), SignalNumber: 2, PendingFrom: 2, Redelivered: true), null);
+        var outcome = await OutcomeAsync("partial", "sig-partial");
+
+        outcome.Status.ShouldBe(ExecutionStatus.Failed);
+        outcome.Reason!.ShouldStartWith($"close order {close} placed before a restart, then: the position is still open after it; nothing more placed");
+        outcome.Orders.ShouldNotBeNull().Single().ClientOrderId.ShouldBe(close);
+        _exchanges.Sent.ContainsKey(close).ShouldBeFalse();
+        _exchanges.Sent.ContainsKey(ClientOrderIds.For("partial", "sig-partial", ClientOrderIds.Legs.Open)).ShouldBeFalse();
+        (await _paper.Account("key-partial").GetPositionsAsync()).Single().Quantity.ShouldBe(-(shortQuantity - shortQuantity / 3));
+    }
+
+    [Fact]
+    public async Task A_close_signal_told_again_after_its_order_filled_is_recorded_as_executed()
+    {
+        StartRegions();
+        await CreateBotAsync("bot-18");
+        await SubscribeAsync("closer", "bot-18");
+        (await OutcomeAsync("closer", (await SignalAsync("bot-18", SignalAction.Buy)).SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
+        var longQuantity = (await _paper.Account("key-closer").GetPositionsAsync()).Single().Quantity;
+        var close = ClientOrderIds.For("closer", "sig-close", ClientOrderIds.Legs.Close);
+        var filled = await _paper.Account("key-closer").PlaceMarketOrderAsync(new MarketOrderRequest("BTCUSDT", OrderSide.Sell, longQuantity, close, true));
+
+        _regions.Subscriptions.Tell(new TradeSignal("closer", "sig-close", "bot-18", new Signal("BTCUSDT", SignalAction.Close, null, null, null),
+            DateTimeOffset.UtcNow, Defaults, TimeSpan.FromMinutes(1), SignalNumber: 2, PendingFrom: 2, Redelivered: true), null);
+        var outcome = await OutcomeAsync("closer", "sig-close");
+
+        outcome.Status.ShouldBe(ExecutionStatus.Executed);
+        outcome.Reason.ShouldBeNull();
+        outcome.ExchangeOrderId.ShouldBe(filled.ExchangeOrderId);
+        _exchanges.Sent.ContainsKey(close).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task A_subscription_owing_the_receipt_of_an_earlier_signal_is_told_that_one_again_before_the_next()
+    {
+        var told = CreateTestProbe();
+        StartRegions((id, bots) => Props.Create(() => new Recorder(told.Ref)));
+        await CreateBotAsync("bot-19");
+        (await _regions.Bots.Ask<object>(new AddSubscriber("bot-19", "mute"))).ShouldBeOfType<BotProtocol.Ok>();
+
+        var first = await SignalAsync("bot-19", SignalAction.Sell);
+        var second = await SignalAsync("bot-19", SignalAction.Buy);
+
+        // Up to the first telling of the second signal (the periodic resends of the first may come in between).
+        var sequence = new List<(string SignalId, bool Redelivered)>();
+        while (sequence.LastOrDefault() != (second.SignalId, false))
+        {
+            var signal = await told.ExpectMsgAsync<TradeSignal>();
+            sequence.Add((signal.SignalId, signal.Redelivered));
+        }
+
+        sequence[0].ShouldBe((first.SignalId, false));
+        sequence[^2].ShouldBe((first.SignalId, true));
+    }
+
+    [Fact]
     public async Task After_a_crash_that_lost_both_orders_of_a_flip_each_is_asked_for_even_when_the_exchange_is_busy_and_neither_is_sent_again()
     {
         StartRegions();
@@ -386,6 +454,12 @@ public sealed class TradingSpecs : TestKitBase
     }
 
     /// <summary>A subscription entity that throws on every message.</summary>
+    /// <summary>A subscription that never answers: it passes on what it is told.</summary>
+    private sealed class Recorder : ReceiveActor
+    {
+        public Recorder(IActorRef probe) => Receive<TradeSignal>(signal => probe.Tell(signal, Self));
+    }
+
     private sealed class Poison : ReceiveActor
     {
         public Poison() => ReceiveAny(_ => throw new InvalidOperationException("poisoned subscription"));
