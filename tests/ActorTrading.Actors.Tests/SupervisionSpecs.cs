@@ -106,6 +106,8 @@ public sealed class SupervisionSpecs : TestKitBase
         await probeB.ExpectMsgAsync("PreStart");
         b.Tell("inc", null);
 
+        // Counted before the failure: a restart is a system message, which goes before "inc" if that were still queued.
+        (await b.Ask<int>("count", TimeSpan.FromSeconds(3))).ShouldBe(1);
         a.Tell("fail", null);
 
         await probeA.FishForMessageAsync<string>(s => s == "PostRestart");
