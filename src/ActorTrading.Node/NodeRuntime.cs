@@ -99,6 +99,7 @@ public sealed class NodeRuntime : IAsyncDisposable
         var runtime = new NodeRuntime(options, system, stores, regions, accounts, users, readModel, operationLog, paper, adminTokenSha256);
         await readModel.WaitUntilCaughtUpAsync(TimeSpan.FromMinutes(5));
         await runtime.LoadIndexesAsync();
+        await runtime.WakeBotsStillFanningOutAsync();
         return runtime;
     }
 
@@ -141,6 +142,20 @@ public sealed class NodeRuntime : IAsyncDisposable
             {
                 index[reader.GetString(0)] = reader.GetString(1);
             }
+        }
+    }
+
+    // A bot is an entity like any other: started by its first message. One whose fan-out a stop or a crash interrupted
+    // finishes it when it starts (invariant I1), so it is started now rather than at its next signal, which may never come.
+    private async Task WakeBotsStillFanningOutAsync()
+    {
+        await using var connection = await OpenReadModelAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT DISTINCT bot_id FROM bot_signals WHERE fan_out_completed_at IS NULL";
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            Regions.Bots.Tell(new BotProtocol.Wake(reader.GetString(0)), null);
         }
     }
 

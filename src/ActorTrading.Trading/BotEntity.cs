@@ -68,6 +68,7 @@ public sealed class BotEntity : ReceivePersistentActor
         Command<AcceptSignal>(Accept);
         Command<SignalOutcomeRecorded>(Receipt);
         Command<GetBot>(_ => Sender.Tell(Current(), Self));
+        Command<Wake>(_ => { });
         Command<ResendTick>(_ => ResendAwaited());
         Command<TradingRegions.StopEntity>(_ => Context.Stop(Self));
     }

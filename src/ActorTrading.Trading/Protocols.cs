@@ -49,6 +49,10 @@ public static class BotProtocol
     /// <summary>Asks for the bot's state; answered with <see cref="CurrentBot"/> or <see cref="Rejected"/>.</summary>
     public sealed record GetBot(string BotId) : IWithBotId;
 
+    /// <summary>Starts the bot if it is not running, so that its recovery tells again every signal still waiting for
+    /// receipts (a node restarted in the middle of a fan-out). No answer.</summary>
+    public sealed record Wake(string BotId) : IWithBotId;
+
     /// <summary>The bot's state (never the secret).</summary>
     public sealed record CurrentBot(string BotId, string Name, string Description, string WebhookPath, TradingParameters Defaults, TimeSpan SignalTimeToLive, bool Active, IReadOnlyList<string> Subscribers, int SignalsReceived);
 

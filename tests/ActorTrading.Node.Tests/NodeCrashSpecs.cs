@@ -1,0 +1,229 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using ActorTrading.Domain;
+using ActorTrading.ExchangeSimulator;
+
+namespace ActorTrading.Node.Tests;
+
+/// <summary>
+/// A node process killed in the middle of a fan-out, on the real Binance client against the simulator: after its restart
+/// every subscription ends with one outcome (I1) and no order is placed twice (I2), although nothing was stored of the
+/// orders that were on their way when it died.
+/// </summary>
+public sealed class NodeCrashSpecs : IAsyncLifetime
+{
+    private const string AdminToken = "crash-admin-token-0123456789";
+    private const int Subscribers = 12;
+    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "actortrading-crash-" + Guid.NewGuid().ToString("N"));
+    private SimulatorHost _simulator = null!;
+    private NodeProcess? _node;
+
+    public async Task InitializeAsync()
+    {
+        _simulator = await SimulatorHost.StartAsync();
+        _simulator.State.SetPrice("BTCUSDT", 64_000m);
+        for (var i = 0; i < Subscribers; i++)
+        {
+            _simulator.State.RegisterAccount($"key-{i}", $"secret-{i}");
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_node is not null)
+        {
+            await _node.DisposeAsync();
+        }
+
+        await _simulator.DisposeAsync();
+        Directory.Delete(_dataDirectory, recursive: true);
+    }
+
+    [Fact]
+    public async Task A_node_killed_in_the_middle_of_a_fan_out_finishes_it_after_its_restart_with_one_outcome_and_no_order_twice()
+    {
+        _node = await NodeProcess.StartAsync(_dataDirectory, _simulator.BaseUrl);
+        var bot = await _node.PostAsync("/api/v1/bots", new { name = "Crash", master_webhook_path = "crash-1", default_leverage = 5, default_margin_usd = 100, default_stop_loss_pct = 2, default_take_profit_pct = 4 });
+        var subscriptions = new Dictionary<string, string>();
+        for (var i = 0; i < Subscribers; i++)
+        {
+            var account = await _node.PostAsync("/api/v1/exchange-accounts", new { exchange = "binance", testnet = true, api_key = $"key-{i}", secret_key = $"secret-{i}" });
+            var subscription = await _node.PostAsync("/api/v1/bot-subscriptions", new { bot_id = bot.GetProperty("id").GetString(), exchange_account_id = account.GetProperty("id").GetString() });
+            subscriptions[$"key-{i}"] = subscription.GetProperty("id").GetString()!;
+        }
+
+        // Every order call waits 300 ms before the simulator executes it (a call cut off by the client is not executed).
+        _simulator.State.Faults = new FaultSettings { LatencyRate = 1, LatencyMs = 300, PathPrefix = "/fapi/v1/order" };
+        var alert = $$"""{"secret":"{{bot.GetProperty("master_secret").GetString()}}","ticker":"BINANCE:BTCUSDT.P","action":"buy"}""";
+        var accepted = await _node.PostAlertAsync("/api/v1/bots/webhook/master/crash-1", alert);
+        var signalId = accepted.GetProperty("signal_id").GetString()!;
+
+        // Killed once the first market orders have filled: their stop-loss and take-profit are on their way, no outcome is stored.
+        await Eventually.Async(() => _simulator.State.Orders().Count(o => o.Type == "MARKET") >= 2, TimeSpan.FromSeconds(30), "two market orders filled");
+        await _node.KillAsync();
+        _simulator.State.Orders().Count(o => o.Type != "MARKET").ShouldBeLessThan(2 * Subscribers, "some subscriptions were in the middle of their orders");
+        _simulator.State.Faults = new FaultSettings();
+
+        _node = await NodeProcess.StartAsync(_dataDirectory, _simulator.BaseUrl);
+        JsonElement signal = default;
+        await Eventually.Async(async () =>
+        {
+            signal = await _node.GetAsync($"/api/v1/signals/{signalId}");
+            return signal.GetProperty("executions").GetArrayLength() == Subscribers;
+        }, TimeSpan.FromSeconds(60), $"{Subscribers} outcomes for {signalId}");
+
+        var executions = signal.GetProperty("executions").EnumerateArray().ToList();
+        executions.ShouldAllBe(e => e.GetProperty("status").GetString() == "executed");
+        executions.Select(e => e.GetProperty("subscription_id").GetString()).Distinct().Count().ShouldBe(Subscribers);
+        foreach (var (key, subscriptionId) in subscriptions)
+        {
+            var orders = _simulator.State.Orders().Where(o => o.ApiKey == key).ToList();
+            orders.Select(o => o.ClientOrderId).OrderBy(id => id, StringComparer.Ordinal).ShouldBe(
+                new[] { ClientOrderIds.Legs.Open, ClientOrderIds.Legs.StopLoss, ClientOrderIds.Legs.TakeProfit }
+                    .Select(leg => ClientOrderIds.For(subscriptionId, signalId, leg)).OrderBy(id => id, StringComparer.Ordinal),
+                $"orders of {key}");
+            var open = orders.Single(o => o.ClientOrderId == ClientOrderIds.For(subscriptionId, signalId, ClientOrderIds.Legs.Open));
+            executions.Single(e => e.GetProperty("subscription_id").GetString() == subscriptionId).GetProperty("exchange_order_id").GetString()
+                .ShouldBe(open.OrderId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
+    /// <summary>The node as its own process (<c>dotnet actortrading-node.dll</c>, copied here by the project reference).</summary>
+    private sealed class NodeProcess : IAsyncDisposable
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _output = new();
+        private readonly HttpClient _http;
+
+        private NodeProcess(Process process, Uri address)
+        {
+            _process = process;
+            _process.OutputDataReceived += (_, e) => Append(e.Data);
+            _process.ErrorDataReceived += (_, e) => Append(e.Data);
+            _process.BeginOutputReadLine();
+            _process.BeginErrorReadLine();
+            _http = new HttpClient { BaseAddress = address };
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        }
+
+        public static async Task<NodeProcess> StartAsync(string dataDirectory, Uri simulator)
+        {
+            var address = new Uri($"http://127.0.0.1:{FreePort()}");
+            var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "actortrading-node.dll"), "--urls", address.ToString(),
+                         "--ActorTrading:DataDirectory", dataDirectory, "--ActorTrading:AdminToken", AdminToken, "--Logging:LogLevel:Default", "Warning" })
+            {
+                info.ArgumentList.Add(argument);
+            }
+
+            info.Environment["ACTORTRADING_BINANCE_URL"] = simulator.ToString();
+            var node = new NodeProcess(Process.Start(info) ?? throw new InvalidOperationException("could not start the node"), address);
+            await Eventually.Async(async () =>
+            {
+                if (node._process.HasExited)
+                {
+                    throw new InvalidOperationException($"the node exited with {node._process.ExitCode}: {node.Output}");
+                }
+
+                try
+                {
+                    return (await node._http.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK;
+                }
+                catch (HttpRequestException)
+                {
+                    return false;
+                }
+            }, TimeSpan.FromSeconds(60), "the node ready");
+            return node;
+        }
+
+        public string Output
+        {
+            get
+            {
+                lock (_output)
+                {
+                    return _output.ToString();
+                }
+            }
+        }
+
+        public async Task<JsonElement> PostAsync(string path, object body) => await ReadAsync(await _http.PostAsJsonAsync(path, body));
+
+        public async Task<JsonElement> PostAlertAsync(string path, string alert)
+        {
+            var response = await _http.PostAsync(path, new StringContent(alert, Encoding.UTF8, "text/plain"));
+            response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+            return await ReadAsync(response);
+        }
+
+        public async Task<JsonElement> GetAsync(string path) => await ReadAsync(await _http.GetAsync(path));
+
+        public async Task KillAsync()
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _http.Dispose();
+            if (!_process.HasExited)
+            {
+                await KillAsync();
+            }
+
+            _process.Dispose();
+        }
+
+        private static async Task<JsonElement> ReadAsync(HttpResponseMessage response)
+        {
+            var text = await response.Content.ReadAsStringAsync();
+            response.IsSuccessStatusCode.ShouldBeTrue(text);
+            return JsonDocument.Parse(text).RootElement.Clone();
+        }
+
+        private static int FreePort()
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            return ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+
+        private void Append(string? line)
+        {
+            if (line is not null)
+            {
+                lock (_output)
+                {
+                    _output.AppendLine(line);
+                }
+            }
+        }
+    }
+
+    /// <summary>Polls a condition until it holds or the deadline passes.</summary>
+    private static class Eventually
+    {
+        public static Task Async(Func<bool> condition, TimeSpan timeout, string what) => Async(() => Task.FromResult(condition()), timeout, what);
+
+        public static async Task Async(Func<Task<bool>> condition, TimeSpan timeout, string what)
+        {
+            var started = Stopwatch.GetTimestamp();
+            while (!await condition())
+            {
+                if (Stopwatch.GetElapsedTime(started) > timeout)
+                {
+                    throw new TimeoutException($"not within {timeout.TotalSeconds:0} s: {what}");
+                }
+
+                await Task.Delay(20);
+            }
+        }
+    }
+}
