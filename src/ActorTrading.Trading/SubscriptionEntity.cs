@@ -562,7 +562,9 @@ public sealed class SubscriptionEntity : PersistentActor
     {
         var work = _work!;
         var received = work.Received;
-        var orders = work.Recovered.Concat(work.Confirmed.Values).DistinctBy(o => o.ClientOrderId).Select((order, index) => order with { Leg = index }).ToList();
+        List<OrderConfirmed> orders = work.Recovered.Count == 0
+            ? [.. work.Confirmed.Values]
+            : [.. work.Recovered.Concat(work.Confirmed.Values).DistinctBy(o => o.ClientOrderId).Select((order, index) => order with { Leg = index })];
         if (work.Recovered.Count > 0 && status != ExecutionStatus.Executed)
         {
             // A close an earlier incarnation placed is a trade, whatever became of the rest.
