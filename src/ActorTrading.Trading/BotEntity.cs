@@ -22,17 +22,19 @@ namespace ActorTrading.Trading;
 public sealed class BotEntity : ReceivePersistentActor
 {
     private readonly IActorRef _subscriptions;
+    private readonly IActorRef _bots;
     private readonly TimeSpan _resendInterval;
     private readonly TimeProvider _time;
     private readonly Dictionary<string, HashSet<string>> _awaitingReceipts = new(StringComparer.Ordinal);
     private BotState _state = BotState.Empty;
 
     /// <summary>Creates the entity.</summary>
-    public BotEntity(string botId, IActorRef subscriptionRegion, TimeSpan resendInterval)
+    public BotEntity(string botId, IActorRef subscriptionRegion, IActorRef botRegion, TimeSpan resendInterval)
     {
         BotId = botId;
         PersistenceId = "bot-" + botId;
         _subscriptions = subscriptionRegion;
+        _bots = botRegion;
         _resendInterval = resendInterval;
         _time = Context.System.TimeProvider;
 
@@ -80,8 +82,8 @@ public sealed class BotEntity : ReceivePersistentActor
     public string BotId { get; }
 
     /// <summary>Props for the bot region.</summary>
-    public static Props Props(string botId, IActorRef subscriptionRegion, TimeSpan resendInterval) =>
-        Actors.Props.Create(() => new BotEntity(botId, subscriptionRegion, resendInterval));
+    public static Props Props(string botId, IActorRef subscriptionRegion, IActorRef botRegion, TimeSpan resendInterval) =>
+        Actors.Props.Create(() => new BotEntity(botId, subscriptionRegion, botRegion, resendInterval));
 
     /// <summary>The stored form of a webhook secret: lower-case hex SHA-256 of its UTF-8 bytes.</summary>
     public static string HashSecret(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
@@ -214,6 +216,10 @@ public sealed class BotEntity : ReceivePersistentActor
         {
             Tell(pending, [.. _awaitingReceipts[pending.Accepted.SignalId]], redelivered: true);
         }
+
+        // Through the region, so that the shard counts the bot as active: passivated while it waits, it would stop telling
+        // again (a subscription whose exchange is down for longer than the idle time would wait for the bot's next signal).
+        _bots.Tell(new Wake(BotId), Self);
     }
 
     private IEnumerable<PendingFanOut> Awaited() =>

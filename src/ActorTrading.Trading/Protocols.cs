@@ -50,7 +50,8 @@ public static class BotProtocol
     public sealed record GetBot(string BotId) : IWithBotId;
 
     /// <summary>Starts the bot if it is not running, so that its recovery tells again every signal still waiting for
-    /// receipts (a node restarted in the middle of a fan-out). No answer.</summary>
+    /// receipts (a node restarted in the middle of a fan-out); the bot sends it to itself through its region while it waits
+    /// for receipts, so that it is not passivated meanwhile. No answer.</summary>
     public sealed record Wake(string BotId) : IWithBotId;
 
     /// <summary>The bot's state (never the secret).</summary>

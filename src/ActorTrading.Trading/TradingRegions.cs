@@ -42,6 +42,13 @@ public sealed record TradingRegions(IActorRef Bots, IActorRef Subscriptions)
         Func<string, IActorRef, Props>? subscriptionProps = null)
     {
         settings ??= new TradingSettings();
+        if (settings.SignalResendInterval <= TimeSpan.Zero || settings.SignalResendInterval >= settings.PassivateIdleEntityAfter)
+        {
+            // A bot waiting for receipts keeps itself from being passivated with each resend.
+            throw new ArgumentOutOfRangeException(nameof(settings), settings.SignalResendInterval,
+                $"SignalResendInterval must be positive and shorter than PassivateIdleEntityAfter ({settings.PassivateIdleEntityAfter})");
+        }
+
         var sharding = ClusterSharding.Get(system);
         var shardingSettings = new ClusterShardingSettings { PassivateIdleEntityAfter = settings.PassivateIdleEntityAfter };
         IActorRef? bots = null;
@@ -60,7 +67,7 @@ public sealed record TradingRegions(IActorRef Bots, IActorRef Subscriptions)
             StopEntity.Instance);
         bots = sharding.Start(
             "bot",
-            id => Supervised(BotEntity.Props(id, subscriptions, settings.SignalResendInterval), "bot"),
+            id => Supervised(BotEntity.Props(id, subscriptions, bots!, settings.SignalResendInterval), "bot"),
             shardingSettings,
             new BotMessageExtractor(settings.NumberOfShards),
             StopEntity.Instance);

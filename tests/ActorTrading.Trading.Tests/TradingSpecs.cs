@@ -26,9 +26,13 @@ public sealed class TradingSpecs : TestKitBase
         _prices.Set("BTCUSDT", 64_000m);
     }
 
-    private void StartRegions(Func<string, IActorRef, Props>? subscriptionProps = null) =>
+    private void StartRegions(Func<string, IActorRef, Props>? subscriptionProps = null, TimeSpan? passivateIdleAfter = null) =>
         _regions = TradingRegions.Start(Sys, new AccountGateways(_accounts, _exchanges, new AccountGatewaySettings(), TimeProvider.System),
-            new TradingSettings { MinBackoff = TimeSpan.FromMilliseconds(20), MaxBackoff = TimeSpan.FromMilliseconds(100), SignalResendInterval = TimeSpan.FromMilliseconds(300) }, subscriptionProps);
+            new TradingSettings
+            {
+                MinBackoff = TimeSpan.FromMilliseconds(20), MaxBackoff = TimeSpan.FromMilliseconds(100), SignalResendInterval = TimeSpan.FromMilliseconds(300),
+                PassivateIdleEntityAfter = passivateIdleAfter ?? TimeSpan.FromMinutes(10),
+            }, subscriptionProps);
 
     private async Task CreateBotAsync(string botId, TimeSpan? ttl = null) =>
         (await _regions.Bots.Ask<object>(new CreateBot(botId, botId, "test bot", "path-" + botId, BotEntity.HashSecret(Secret), Defaults, ttl ?? TimeSpan.FromMinutes(1))))
@@ -366,6 +370,22 @@ public sealed class TradingSpecs : TestKitBase
     }
 
     [Fact]
+    public async Task A_bot_waiting_for_a_receipt_is_not_passivated_and_keeps_telling_the_signal_again()
+    {
+        // Idle entities are passivated after 700 ms; the bot tells again every 300 ms a signal the mute subscription never answers.
+        var told = CreateTestProbe();
+        StartRegions((id, bots) => Props.Create(() => new Recorder(told.Ref)), passivateIdleAfter: TimeSpan.FromMilliseconds(700));
+        await CreateBotAsync("bot-20");
+        (await _regions.Bots.Ask<object>(new AddSubscriber("bot-20", "mute"))).ShouldBeOfType<BotProtocol.Ok>();
+        var accepted = await SignalAsync("bot-20", SignalAction.Buy);
+
+        for (var telling = 0; telling < 10; telling++)
+        {
+            (await told.ExpectMsgAsync<TradeSignal>(timeout: TimeSpan.FromSeconds(2))).SignalId.ShouldBe(accepted.SignalId);
+        }
+    }
+
+    [Fact]
     public async Task After_a_crash_that_lost_both_orders_of_a_flip_each_is_asked_for_even_when_the_exchange_is_busy_and_neither_is_sent_again()
     {
         StartRegions();
@@ -457,7 +477,11 @@ public sealed class TradingSpecs : TestKitBase
     /// <summary>A subscription that never answers: it passes on what it is told.</summary>
     private sealed class Recorder : ReceiveActor
     {
-        public Recorder(IActorRef probe) => Receive<TradeSignal>(signal => probe.Tell(signal, Self));
+        public Recorder(IActorRef probe)
+        {
+            Receive<TradeSignal>(signal => probe.Tell(signal, Self));
+            Receive<TradingRegions.StopEntity>(_ => Context.Stop(Self));
+        }
     }
 
     private sealed class Poison : ReceiveActor
