@@ -19,7 +19,8 @@ public sealed record TradingSettings
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How often a bot tells a signal again to the subscriptions whose receipt it still waits for (a receipt lost
-    /// between nodes, a subscription that crashed before it stored its outcome). Default 10 s.</summary>
+    /// between nodes, a subscription that crashed before it stored its outcome). At most half of
+    /// <see cref="PassivateIdleEntityAfter"/>. Default 10 s.</summary>
     public TimeSpan SignalResendInterval { get; init; } = TimeSpan.FromSeconds(10);
 }
 
@@ -42,11 +43,12 @@ public sealed record TradingRegions(IActorRef Bots, IActorRef Subscriptions)
         Func<string, IActorRef, Props>? subscriptionProps = null)
     {
         settings ??= new TradingSettings();
-        if (settings.SignalResendInterval <= TimeSpan.Zero || settings.SignalResendInterval >= settings.PassivateIdleEntityAfter)
+        if (settings.SignalResendInterval <= TimeSpan.Zero || settings.SignalResendInterval > settings.PassivateIdleEntityAfter / 2)
         {
-            // A bot waiting for receipts keeps itself from being passivated with each resend.
+            // A bot waiting for receipts keeps itself from being passivated with each resend: at least two per idle period,
+            // so that one late resend (a stalled machine) does not let the shard stop it.
             throw new ArgumentOutOfRangeException(nameof(settings), settings.SignalResendInterval,
-                $"SignalResendInterval must be positive and shorter than PassivateIdleEntityAfter ({settings.PassivateIdleEntityAfter})");
+                $"SignalResendInterval must be positive and at most half of PassivateIdleEntityAfter ({settings.PassivateIdleEntityAfter})");
         }
 
         var sharding = ClusterSharding.Get(system);

@@ -372,14 +372,14 @@ public sealed class TradingSpecs : TestKitBase
     [Fact]
     public async Task A_bot_waiting_for_a_receipt_is_not_passivated_and_keeps_telling_the_signal_again()
     {
-        // Idle entities are passivated after 700 ms; the bot tells again every 300 ms a signal the mute subscription never answers.
+        // Idle entities are passivated after 1.5 s; the bot tells again every 300 ms a signal the mute subscription never answers.
         var told = CreateTestProbe();
-        StartRegions((id, bots) => Props.Create(() => new Recorder(told.Ref)), passivateIdleAfter: TimeSpan.FromMilliseconds(700));
+        StartRegions((id, bots) => Props.Create(() => new Recorder(told.Ref)), passivateIdleAfter: TimeSpan.FromMilliseconds(1_500));
         await CreateBotAsync("bot-20");
         (await _regions.Bots.Ask<object>(new AddSubscriber("bot-20", "mute"))).ShouldBeOfType<BotProtocol.Ok>();
         var accepted = await SignalAsync("bot-20", SignalAction.Buy);
 
-        for (var telling = 0; telling < 10; telling++)
+        for (var telling = 0; telling < 12; telling++)
         {
             (await told.ExpectMsgAsync<TradeSignal>(timeout: TimeSpan.FromSeconds(2))).SignalId.ShouldBe(accepted.SignalId);
         }

@@ -88,6 +88,7 @@ public sealed class TradingReadModel : IProjection
                 fan_out_completed_at {time}
             );
             CREATE INDEX IF NOT EXISTS bot_signals_by_bot ON bot_signals (bot_id, accepted_at);
+            CREATE INDEX IF NOT EXISTS bot_signals_fanning_out ON bot_signals (bot_id) WHERE fan_out_completed_at IS NULL;
             CREATE TABLE IF NOT EXISTS bot_signal_executions (
                 signal_id         varchar(64) NOT NULL,
                 subscription_id   varchar(64) NOT NULL,
