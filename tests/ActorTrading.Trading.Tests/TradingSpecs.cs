@@ -72,6 +72,20 @@ public sealed class TradingSpecs : TestKitBase
 
     private IReadOnlyList<ExchangeOrder> OrdersOf(string subscriptionId) => _paper.Account("key-" + subscriptionId).Orders;
 
+    /// <summary>A subscription of a new bot that traded <paramref name="opening"/>: the size of its position.</summary>
+    private async Task<decimal> PositionAfterAsync(string subscriptionId, string botId, SignalAction opening, TimeSpan? ttl = null)
+    {
+        await CreateBotAsync(botId, ttl);
+        await SubscribeAsync(subscriptionId, botId);
+        (await OutcomeAsync(subscriptionId, (await SignalAsync(botId, opening)).SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
+        return Math.Abs((await _paper.Account("key-" + subscriptionId).GetPositionsAsync()).Single().Quantity);
+    }
+
+    /// <summary>Tells a signal as the bot tells it again (a resend, or after its restart): the second of its signals.</summary>
+    private void TellAgain(string subscriptionId, string signalId, string botId, SignalAction action, DateTimeOffset acceptedAt, TimeSpan ttl) =>
+        _regions.Subscriptions.Tell(new TradeSignal(subscriptionId, signalId, botId, new Signal("BTCUSDT", action, null, null, null), acceptedAt, Defaults, ttl,
+            SignalNumber: 2, PendingFrom: 2, Redelivered: true), null);
+
     [Fact]
     public async Task A_signal_reaches_every_active_subscription_and_no_paused_one_with_defaults_and_overrides_applied()
     {
@@ -256,16 +270,12 @@ public sealed class TradingSpecs : TestKitBase
     public async Task A_flip_told_again_after_only_its_close_filled_opens_once_and_records_both_orders()
     {
         StartRegions();
-        await CreateBotAsync("bot-15");
-        await SubscribeAsync("halfway", "bot-15");
-        (await OutcomeAsync("halfway", (await SignalAsync("bot-15", SignalAction.Sell)).SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
-        var shortQuantity = (await _paper.Account("key-halfway").GetPositionsAsync()).Single().Quantity;
+        var shortQuantity = await PositionAfterAsync("halfway", "bot-15", SignalAction.Sell);
 
         // As an incarnation that crashed between the legs of a buy left it: the close filled, nothing recorded.
         var close = ClientOrderIds.For("halfway", "sig-flip", ClientOrderIds.Legs.Close);
-        await _paper.Account("key-halfway").PlaceMarketOrderAsync(new MarketOrderRequest("BTCUSDT", OrderSide.Buy, Math.Abs(shortQuantity), close, true));
-        _regions.Subscriptions.Tell(new TradeSignal("halfway", "sig-flip", "bot-15", new Signal("BTCUSDT", SignalAction.Buy, null, null, null),
-            DateTimeOffset.UtcNow, Defaults, TimeSpan.FromMinutes(1), SignalNumber: 2, PendingFrom: 2, Redelivered: true), null);
+        await _paper.Account("key-halfway").PlaceMarketOrderAsync(new MarketOrderRequest("BTCUSDT", OrderSide.Buy, shortQuantity, close, true));
+        TellAgain("halfway", "sig-flip", "bot-15", SignalAction.Buy, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(1));
         var outcome = await OutcomeAsync("halfway", "sig-flip");
 
         outcome.Status.ShouldBe(ExecutionStatus.Executed);
@@ -281,15 +291,11 @@ public sealed class TradingSpecs : TestKitBase
     public async Task A_flip_told_again_after_only_its_close_filled_and_now_stale_records_the_close_as_executed_without_opening()
     {
         StartRegions();
-        await CreateBotAsync("bot-16", ttl: TimeSpan.FromSeconds(30));
-        await SubscribeAsync("late-flip", "bot-16");
-        (await OutcomeAsync("late-flip", (await SignalAsync("bot-16", SignalAction.Sell)).SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
-        var shortQuantity = (await _paper.Account("key-late-flip").GetPositionsAsync()).Single().Quantity;
+        var shortQuantity = await PositionAfterAsync("late-flip", "bot-16", SignalAction.Sell, TimeSpan.FromSeconds(30));
         var close = ClientOrderIds.For("late-flip", "sig-late", ClientOrderIds.Legs.Close);
-        var filled = await _paper.Account("key-late-flip").PlaceMarketOrderAsync(new MarketOrderRequest("BTCUSDT", OrderSide.Buy, Math.Abs(shortQuantity), close, true));
+        var filled = await _paper.Account("key-late-flip").PlaceMarketOrderAsync(new MarketOrderRequest("BTCUSDT", OrderSide.Buy, shortQuantity, close, true));
 
-        _regions.Subscriptions.Tell(new TradeSignal("late-flip", "sig-late", "bot-16", new Signal("BTCUSDT", SignalAction.Buy, null, null, null),
-            DateTimeOffset.UtcNow.AddMinutes(-2), Defaults, TimeSpan.FromSeconds(30), SignalNumber: 2, PendingFrom: 2, Redelivered: true), null);
+        TellAgain("late-flip", "sig-late", "bot-16", SignalAction.Buy, DateTimeOffset.UtcNow.AddMinutes(-2), TimeSpan.FromSeconds(30));
         var outcome = await OutcomeAsync("late-flip", "sig-late");
 
         outcome.Status.ShouldBe(ExecutionStatus.Executed);
@@ -305,16 +311,12 @@ public sealed class TradingSpecs : TestKitBase
     public async Task A_flip_told_again_whose_close_left_the_position_open_places_nothing_more_and_fails_with_the_reason()
     {
         StartRegions();
-        await CreateBotAsync("bot-17");
-        await SubscribeAsync("partial", "bot-17");
-        (await OutcomeAsync("partial", (await SignalAsync("bot-17", SignalAction.Sell)).SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
-        var shortQuantity = Math.Abs((await _paper.Account("key-partial").GetPositionsAsync()).Single().Quantity);
+        var shortQuantity = await PositionAfterAsync("partial", "bot-17", SignalAction.Sell);
 
         // The close filled only in part before the crash: a second close would reuse its client order id.
         var close = ClientOrderIds.For("partial", "sig-partial", ClientOrderIds.Legs.Close);
         await _paper.Account("key-partial").PlaceMarketOrderAsync(new MarketOrderRequest("BTCUSDT", OrderSide.Buy, shortQuantity / 3, close, true));
-        _regions.Subscriptions.Tell(new TradeSignal("partial", "sig-partial", "bot-17", new Signal("BTCUSDT", SignalAction.Buy, null, null, null),
-            DateTimeOffset.UtcNow, Defaults, TimeSpan.FromMinutes(1), SignalNumber: 2, PendingFrom: 2, Redelivered: true), null);
+        TellAgain("partial", "sig-partial", "bot-17", SignalAction.Buy, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(1));
         var outcome = await OutcomeAsync("partial", "sig-partial");
 
         outcome.Status.ShouldBe(ExecutionStatus.Failed);
@@ -329,15 +331,11 @@ public sealed class TradingSpecs : TestKitBase
     public async Task A_close_signal_told_again_after_its_order_filled_is_recorded_as_executed()
     {
         StartRegions();
-        await CreateBotAsync("bot-18");
-        await SubscribeAsync("closer", "bot-18");
-        (await OutcomeAsync("closer", (await SignalAsync("bot-18", SignalAction.Buy)).SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
-        var longQuantity = (await _paper.Account("key-closer").GetPositionsAsync()).Single().Quantity;
+        var longQuantity = await PositionAfterAsync("closer", "bot-18", SignalAction.Buy);
         var close = ClientOrderIds.For("closer", "sig-close", ClientOrderIds.Legs.Close);
         var filled = await _paper.Account("key-closer").PlaceMarketOrderAsync(new MarketOrderRequest("BTCUSDT", OrderSide.Sell, longQuantity, close, true));
 
-        _regions.Subscriptions.Tell(new TradeSignal("closer", "sig-close", "bot-18", new Signal("BTCUSDT", SignalAction.Close, null, null, null),
-            DateTimeOffset.UtcNow, Defaults, TimeSpan.FromMinutes(1), SignalNumber: 2, PendingFrom: 2, Redelivered: true), null);
+        TellAgain("closer", "sig-close", "bot-18", SignalAction.Close, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(1));
         var outcome = await OutcomeAsync("closer", "sig-close");
 
         outcome.Status.ShouldBe(ExecutionStatus.Executed);
