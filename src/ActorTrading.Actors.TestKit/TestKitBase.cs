@@ -105,11 +105,15 @@ public abstract class TestKitBase : IAsyncLifetime
 
     /// <summary>Waits until <paramref name="condition"/> holds, checking every few milliseconds, and fails
     /// with <paramref name="what"/> at the time limit. For state that no message announces.</summary>
-    public async Task AwaitConditionAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
+    public Task AwaitConditionAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>
+        AwaitConditionAsync(() => Task.FromResult(condition()), what, timeout);
+
+    /// <summary>Waits until <paramref name="condition"/> (asked of an actor, say) holds; as <see cref="AwaitConditionAsync(Func{bool}, string, TimeSpan?)"/>.</summary>
+    public async Task AwaitConditionAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
     {
         var limit = RemainingOr(timeout ?? Settings.DefaultTimeout);
         var started = Stopwatch.GetTimestamp();
-        while (!condition())
+        while (!await condition())
         {
             if (Stopwatch.GetElapsedTime(started) > limit)
             {

@@ -58,14 +58,15 @@ public sealed class NodeCrashSpecs : IAsyncLifetime
             subscriptions[$"key-{i}"] = subscription.GetProperty("id").GetString()!;
         }
 
-        // Every order call waits 1 s before the simulator executes it (a call cut off by the client is not executed).
-        _simulator.State.Faults = new FaultSettings { LatencyRate = 1, LatencyMs = 1_000, PathPrefix = "/fapi/v1/order" };
+        // Every stop-loss and take-profit (Binance's algo orders) waits 1 s before the simulator executes it (a call cut off
+        // by the client is not executed); market orders fill at once.
+        _simulator.State.Faults = new FaultSettings { LatencyRate = 1, LatencyMs = 1_000, PathPrefix = "/fapi/v1/algoOrder" };
         var alert = $$"""{"secret":"{{bot.GetProperty("master_secret").GetString()}}","ticker":"BINANCE:BTCUSDT.P","action":"buy"}""";
         var accepted = await _node.PostAlertAsync("/api/v1/bots/webhook/master/crash-1", alert);
         var signalId = accepted.GetProperty("signal_id").GetString()!;
 
-        // Killed once the first market orders have filled: their stop-loss and take-profit are on their way, no outcome is stored.
-        await Eventually.Async(() => _simulator.State.Orders().Count(o => o.Type == "MARKET") >= 2, TimeSpan.FromSeconds(30), "two market orders filled");
+        // Killed once every market order has filled: their stop-loss and take-profit are on their way, no outcome is stored.
+        await Eventually.Async(() => _simulator.State.Orders().Count(o => o.Type == "MARKET") == Subscribers, TimeSpan.FromSeconds(30), "every market order filled");
         await _node.DisposeAsync(); // a kill, no graceful stop
         _simulator.State.Orders().Count(o => o.Type != "MARKET").ShouldBeLessThan(2 * Subscribers, "some subscriptions were in the middle of their orders");
         _simulator.State.Faults = new FaultSettings();

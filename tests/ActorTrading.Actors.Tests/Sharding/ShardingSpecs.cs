@@ -134,7 +134,9 @@ public sealed class ShardingSpecs : TestKitBase
         await stops.ExpectMsgAsync("stopping:idle", TimeSpan.FromSeconds(3));
         Sys.EventStream.Publish(new ReallyStop("idle"));
         await stops.ExpectMsgAsync("stopped:idle");
-        (await region.Ask<EntityLocation>(new GetEntityLocation("idle"))).Entity.ShouldBeNull();
+
+        // The shard forgets the entity when its Terminated arrives, which may be after the entity said it stopped.
+        await AwaitConditionAsync(async () => (await region.Ask<EntityLocation>(new GetEntityLocation("idle"))).Entity is null, "the shard to forget the entity");
     }
 
     [Fact]
