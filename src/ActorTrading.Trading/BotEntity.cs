@@ -1,7 +1,9 @@
+using System.Numerics;
 using System.Security.Cryptography;
 using System.Text;
 using ActorTrading.Actors;
 using ActorTrading.Actors.Persistence;
+using Microsoft.Extensions.Logging;
 using static ActorTrading.Trading.BotEvents;
 using static ActorTrading.Trading.BotProtocol;
 
@@ -26,6 +28,7 @@ public sealed class BotEntity : ReceivePersistentActor
     private readonly TimeSpan _resendInterval;
     private readonly TimeProvider _time;
     private readonly Dictionary<string, HashSet<string>> _awaitingReceipts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _resends = new(StringComparer.Ordinal);
     private BotState _state = BotState.Empty;
 
     /// <summary>Creates the entity.</summary>
@@ -214,7 +217,17 @@ public sealed class BotEntity : ReceivePersistentActor
         // Oldest first, so that a subscription finishes them in the order they were accepted.
         foreach (var pending in Awaited())
         {
-            Tell(pending, [.. _awaitingReceipts[pending.Accepted.SignalId]], redelivered: true);
+            var awaiting = _awaitingReceipts[pending.Accepted.SignalId];
+            Tell(pending, [.. awaiting], redelivered: true);
+
+            // A subscription that never answers (its exchange down for long, or one that crashes on every message) is told
+            // again for ever: the operator hears of it at the 1st, 2nd, 4th, 8th… resend, not every 10 s.
+            var times = _resends[pending.Accepted.SignalId] = _resends.GetValueOrDefault(pending.Accepted.SignalId) + 1;
+            if (BitOperations.IsPow2(times))
+            {
+                Log.LogWarning("Bot {BotId}: signal {SignalId} still waits for {Missing} receipts {Age} after it was accepted (first: subscription {SubscriptionId}); told again, {Times} times so far",
+                    BotId, pending.Accepted.SignalId, awaiting.Count, _time.GetUtcNow() - pending.Accepted.AcceptedAt, awaiting.First(), times);
+            }
         }
 
         // Through the region, so that the shard counts the bot as active: passivated while it waits, it would stop telling
@@ -233,6 +246,7 @@ public sealed class BotEntity : ReceivePersistentActor
         }
 
         _awaitingReceipts.Remove(receipt.SignalId);
+        _resends.Remove(receipt.SignalId);
         Persist(new FanOutCompleted(receipt.SignalId, _time.GetUtcNow()), e => _state = _state.Apply(e));
     }
 

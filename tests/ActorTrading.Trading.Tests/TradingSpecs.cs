@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ActorTrading.Actors.Persistence;
+using Microsoft.Extensions.Logging;
 using static ActorTrading.Trading.BotProtocol;
 using static ActorTrading.Trading.SubscriptionProtocol;
 
@@ -381,6 +382,27 @@ public sealed class TradingSpecs : TestKitBase
         {
             (await told.ExpectMsgAsync<TradeSignal>(timeout: TimeSpan.FromSeconds(2))).SignalId.ShouldBe(accepted.SignalId);
         }
+    }
+
+    [Fact]
+    public async Task A_bot_says_in_its_log_that_a_subscription_does_not_answer_less_often_as_it_goes_on()
+    {
+        var logs = CaptureLogs();
+        StartRegions((id, bots) => Props.Create(() => new Recorder(CreateTestProbe().Ref)));
+        await CreateBotAsync("bot-21");
+        (await _regions.Bots.Ask<object>(new AddSubscriber("bot-21", "silent"))).ShouldBeOfType<BotProtocol.Ok>();
+        var accepted = await SignalAsync("bot-21", SignalAction.Buy);
+
+        // Told again every 300 ms: warned at the 1st, 2nd and 4th time, not at the 3rd.
+        var warnings = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            warnings.Add((await logs.FishForMessageAsync<LogEvent>(e => e.Level == LogLevel.Warning && e.Message.Contains(accepted.SignalId, StringComparison.Ordinal),
+                TimeSpan.FromSeconds(5))).Message);
+        }
+
+        warnings.ShouldAllBe(w => w.Contains("still waits for 1 receipts", StringComparison.Ordinal) && w.Contains("subscription silent", StringComparison.Ordinal));
+        warnings.Select(w => w[(w.LastIndexOf("again, ", StringComparison.Ordinal) + 7)..]).ShouldBe(["1 times so far", "2 times so far", "4 times so far"]);
     }
 
     [Fact]
