@@ -7,6 +7,7 @@ using System.Text;
 using System.Text.Json;
 using ActorTrading.Domain;
 using ActorTrading.ExchangeSimulator;
+using ActorTrading.TestSupport;
 
 namespace ActorTrading.Node.Tests;
 
@@ -66,18 +67,18 @@ public sealed class NodeCrashSpecs : IAsyncLifetime
         var signalId = accepted.GetProperty("signal_id").GetString()!;
 
         // Killed once every market order has filled: their stop-loss and take-profit are on their way, no outcome is stored.
-        await Eventually.Async(() => _simulator.State.Orders().Count(o => o.Type == "MARKET") == Subscribers, TimeSpan.FromSeconds(30), "every market order filled");
+        await Eventually.HoldsAsync(() => _simulator.State.Orders().Count(o => o.Type == "MARKET") == Subscribers, "every market order filled", TimeSpan.FromSeconds(30));
         await _node.DisposeAsync(); // a kill, no graceful stop
         _simulator.State.Orders().Count(o => o.Type != "MARKET").ShouldBeLessThan(2 * Subscribers, "some subscriptions were in the middle of their orders");
         _simulator.State.Faults = new FaultSettings();
 
         _node = await NodeProcess.StartAsync(_dataDirectory, _simulator.BaseUrl);
         JsonElement signal = default;
-        await Eventually.Async(async () =>
+        await Eventually.HoldsAsync(async () =>
         {
             signal = await _node.GetAsync($"/api/v1/signals/{signalId}");
             return signal.GetProperty("executions").GetArrayLength() == Subscribers;
-        }, TimeSpan.FromSeconds(60), $"{Subscribers} outcomes for {signalId}");
+        }, $"{Subscribers} outcomes for {signalId}", TimeSpan.FromSeconds(60));
 
         var executions = signal.GetProperty("executions").EnumerateArray().ToList();
         executions.ShouldAllBe(e => e.GetProperty("status").GetString() == "executed");
@@ -139,7 +140,7 @@ public sealed class NodeCrashSpecs : IAsyncLifetime
         }
 
         private Task WaitUntilReadyAsync() =>
-            Eventually.Async(async () =>
+            Eventually.HoldsAsync(async () =>
             {
                 if (_process.HasExited)
                 {
@@ -154,7 +155,7 @@ public sealed class NodeCrashSpecs : IAsyncLifetime
                 {
                     return false;
                 }
-            }, TimeSpan.FromSeconds(60), "the node ready");
+            }, "the node ready", TimeSpan.FromSeconds(60));
 
         public string Output
         {
@@ -223,26 +224,6 @@ public sealed class NodeCrashSpecs : IAsyncLifetime
                 {
                     _output.AppendLine(line);
                 }
-            }
-        }
-    }
-
-    /// <summary>Polls a condition until it holds or the deadline passes.</summary>
-    private static class Eventually
-    {
-        public static Task Async(Func<bool> condition, TimeSpan timeout, string what) => Async(() => Task.FromResult(condition()), timeout, what);
-
-        public static async Task Async(Func<Task<bool>> condition, TimeSpan timeout, string what)
-        {
-            var started = Stopwatch.GetTimestamp();
-            while (!await condition())
-            {
-                if (Stopwatch.GetElapsedTime(started) > timeout)
-                {
-                    throw new TimeoutException($"not within {timeout.TotalSeconds:0} s: {what}");
-                }
-
-                await Task.Delay(20);
             }
         }
     }
