@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ActorTrading.Actors.Tests;
 
 public sealed class MessagingSpecs : TestKitBase
@@ -54,6 +56,42 @@ public sealed class MessagingSpecs : TestKitBase
         var result = await actor.Ask<(int Processed, int MaxConcurrent)>("report", TimeSpan.FromSeconds(5));
         result.Processed.ShouldBe(20_000);
         result.MaxConcurrent.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_processed_message_is_not_kept_alive_by_the_mailbox()
+    {
+        // Ten thousand idle entities would otherwise each hold their last messages, and every message of a fan-out would
+        // survive the collections that run during it.
+        // One message per turn, the first held until all are queued: every turn ends with messages waiting, which is
+        // when the mailbox looks at its queue.
+        using var allQueued = new ManualResetEventSlim();
+        var actor = Sys.ActorOf(Props.Create(() => new Acknowledger(allQueued)) with { Throughput = 1 });
+        var sent = TellPayloads(actor, 3);
+        allQueued.Set();
+        for (var i = 0; i < 3; i++)
+        {
+            await ExpectMsgAsync("done");
+        }
+
+        // Once a later message is answered, the cell has let go of the earlier ones as well.
+        (await actor.Ask<string>("ping", TimeSpan.FromSeconds(3))).ShouldBe("done");
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        sent.Count(payload => payload.IsAlive).ShouldBe(0, "processed messages still reachable");
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private WeakReference[] TellPayloads(IActorRef actor, int count)
+    {
+        var payloads = Enumerable.Range(0, count).Select(n => new Numbered(0, n)).ToArray();
+        foreach (var payload in payloads)
+        {
+            actor.Tell(payload, TestActor.Ref);
+        }
+
+        return [.. payloads.Select(payload => new WeakReference(payload))];
     }
 
     [Fact]
@@ -155,6 +193,15 @@ public sealed class MessagingSpecs : TestKitBase
     private sealed class FailureReplier : ReceiveActor
     {
         public FailureReplier() => ReceiveAny(_ => Sender.Tell(new Status.Failure(new InvalidOperationException("not today")), Self));
+    }
+
+    private sealed class Acknowledger : ReceiveActor
+    {
+        public Acknowledger(ManualResetEventSlim gate) => ReceiveAny(_ =>
+        {
+            gate.Wait(TimeSpan.FromSeconds(5));
+            Sender.Tell("done", Self);
+        });
     }
 
     private sealed class ReplyToActor : ReceiveActor

@@ -19,7 +19,7 @@ internal sealed class Mailbox : IThreadPoolWorkItem
     private const int Scheduled = 1;
     private const int Closed = 2;
 
-    // Not SingleReader: after a turn ends, HasWork peeks the queue while the next turn (on another thread)
+    // Not SingleReader: after a turn ends, HasWork counts the queue while the next turn (on another thread)
     // may already be reading it. The single-reader channel's queue does not promise that is safe; this one does.
     private readonly Channel<Envelope> _user = Channel.CreateUnbounded<Envelope>(
         new UnboundedChannelOptions { SingleReader = false, AllowSynchronousContinuations = false });
@@ -182,9 +182,12 @@ internal sealed class Mailbox : IThreadPoolWorkItem
         }
     }
 
+    // Count, never TryPeek: peeking marks the queue's segment as observed, after which it no longer clears the slots it
+    // dequeues. Every actor then kept its last (up to 32) messages alive, and a fan-out's messages all survived the
+    // collections that ran during it (a third of gen 0 promoted on each, a pause of 100-200 ms per collection).
     private bool HasWork() =>
         HasSystemMessages
-        || (_cell.CanProcessUserMessages && (_cell.HasUnstashed || _user.Reader.TryPeek(out _)));
+        || (_cell.CanProcessUserMessages && (_cell.HasUnstashed || _user.Reader.Count > 0));
 
     private void TrySchedule()
     {
