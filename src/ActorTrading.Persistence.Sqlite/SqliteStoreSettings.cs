@@ -30,8 +30,12 @@ public sealed record SqliteStoreSettings
     public int WriterCheckpointPages { get; init; } = 100_000;
 
     /// <summary>Page cache of the journal's writer connection in KiB (SQLite's default, kept by the other connections, is
-    /// 2,000). Each event's insert walks the unique key of all entities. Default 65,536 (64 MiB, filled only as pages are read).</summary>
-    public int WriterCacheSizeKib { get; init; } = 65_536;
+    /// 2,000). Each event's insert walks the unique key of all entities. Default 8,192 (8 MiB, filled only as pages are read).</summary>
+    /// <remarks>Not bigger: at the end of every write transaction SQLite drops the cached pages past the file's end, and once
+    /// the cache is large it does so by walking every cached page. At 64 MiB that walk took 0.8 ms per commit (measured with
+    /// uprobes during a 10,000-subscription fan-out: 155 ms in 192 commits, all on the one writer's path); at 8 MiB 0.26 ms,
+    /// with journal throughput unchanged.</remarks>
+    public int WriterCacheSizeKib { get; init; } = 8_192;
 
     /// <summary>How long a connection waits for a lock before failing. Default 5 s.</summary>
     public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(5);
