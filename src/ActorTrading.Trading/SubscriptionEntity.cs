@@ -11,12 +11,14 @@ namespace ActorTrading.Trading;
 /// <summary>
 /// One subscriber's copy of one bot. For each signal: freshness and status checks → read the account
 /// (price, filters, position, today's realized PnL) → plan (pure) → set leverage if it differs → place each
-/// market order → stop-loss and take-profit → store the one outcome → receipt to the bot.
+/// market order (once flat, the stop-loss and take-profit of the position closed are cancelled first) → stop-loss and
+/// take-profit → store the one outcome → receipt to the bot.
 /// </summary>
 /// <remarks>
 /// <code>
 ///   Ready ──TradeSignal──► Working(signal) ──SignalCompleted──► Ready
-///                           │ [AskingForEarlierOrders] → ReadingMarket → [SettingLeverage] → Placing(leg i) → Protecting
+///                           │ [AskingForEarlierOrders] → ReadingMarket → [SettingLeverage] → Placing(leg i)
+///                           │   (before an open, or after the last close: [CancellingOldProtection]) → Protecting
 ///                           │ other signals are stashed; a signal already completed is answered from state
 /// </code>
 /// Every exchange step is an async call whose result comes back as a message, so the entity's state is
@@ -84,6 +86,7 @@ public sealed class SubscriptionEntity : PersistentActor
             case LeverageResult leverage: OnLeverage(leverage); break;
             case OrderResult order: OnOrder(order); break;
             case ProtectionResult protection: OnProtection(protection); break;
+            case StaleProtectionResult stale: OnStaleProtection(stale); break;
             case RetryLeg retry when IsCurrent(retry.Work): PlaceNextLeg(); break;
             case RetryLeg: break;
             case EarlierOrders earlier: OnEarlierOrders(earlier); break;
@@ -111,6 +114,8 @@ public sealed class SubscriptionEntity : PersistentActor
     private sealed record OrderResult(Work Work, PlannedLeg Leg, ExchangeOrder? Order, Exception? Error, bool WasLookup);
 
     private sealed record ProtectionResult(Work Work, IReadOnlyList<string> Problems);
+
+    private sealed record StaleProtectionResult(Work Work, IReadOnlyList<string> SignalIds, Exception? Error);
 
     private sealed record RetryLeg(Work Work);
 
@@ -142,6 +147,15 @@ public sealed class SubscriptionEntity : PersistentActor
         public HashSet<int> Unverified { get; } = [];
 
         public List<string> ProtectionProblems { get; set; } = [];
+
+        /// <summary>Whether the protection of the position before this signal has been dealt with (cancelled, or found to be none).</summary>
+        public bool StaleProtectionHandled { get; set; }
+
+        /// <summary>Signals whose protection could not be cancelled: still the symbol's, tried again at its next trade.</summary>
+        public IReadOnlyList<string> StaleProtectionLeft { get; set; } = [];
+
+        /// <summary>What the outcome records of the symbol's protection; null while this signal has not changed it.</summary>
+        public PositionProtection? ProtectionAfter { get; set; }
 
         public PlannedLeg? NextLeg => Plan?.Legs.FirstOrDefault(leg => !Confirmed.ContainsKey(leg.Leg));
     }
@@ -355,7 +369,7 @@ public sealed class SubscriptionEntity : PersistentActor
             work.Confirmed[index] = Confirmation(work.Received.SignalId, index, order);
         }
 
-        Protect();
+        PlaceNextLeg();
     }
 
     private static OrderConfirmed Confirmation(string signalId, int leg, ExchangeOrder order) =>
@@ -365,7 +379,17 @@ public sealed class SubscriptionEntity : PersistentActor
     {
         var work = _work!;
         var plan = work.Plan!;
-        if (work.NextLeg is not { } leg)
+        var leg = work.NextLeg;
+
+        // The stop-loss and take-profit of the position before this signal go once it is flat: after the close, before an
+        // open (left on the exchange, the old ones would close the new position at the old levels).
+        if ((leg is null || !leg.ReduceOnly) && !work.StaleProtectionHandled)
+        {
+            CancelStaleProtection(work, plan.Symbol);
+            return;
+        }
+
+        if (leg is null)
         {
             Protect();
             return;
@@ -488,6 +512,52 @@ public sealed class SubscriptionEntity : PersistentActor
         Complete(ExecutionStatus.Failed, $"{prefix}{(leg.ReduceOnly ? "closing" : "opening")} order {leg.ClientOrderId} failed: {reason}");
     }
 
+    private void CancelStaleProtection(Work work, string symbol)
+    {
+        work.StaleProtectionHandled = true;
+        var previous = _state.ProtectedBy.GetValueOrDefault(symbol, []).Where(signalId => signalId != work.Received.SignalId).ToList();
+        if (previous.Count == 0)
+        {
+            PlaceNextLeg();
+            return;
+        }
+
+        // Cancelling is idempotent at every venue here: an order already filled, cancelled or never placed is not an error.
+        var ids = previous.SelectMany(signalId => new[] { ClientOrderIds.Legs.StopLoss, ClientOrderIds.Legs.TakeProfit }.Select(leg => ClientOrderIds.For(SubscriptionId, signalId, leg))).ToList();
+        Gateway(async (account, token) =>
+        {
+            foreach (var id in ids)
+            {
+                await account.CancelOrderAsync(symbol, id, token);
+            }
+
+            return 0;
+        }).PipeTo(Self, Self, _ => new StaleProtectionResult(work, previous, null), e => new StaleProtectionResult(work, previous, e));
+    }
+
+    private void OnStaleProtection(StaleProtectionResult result)
+    {
+        if (!IsCurrent(result.Work))
+        {
+            return;
+        }
+
+        var work = result.Work;
+        if (result.Error is { } error)
+        {
+            // Kept as the symbol's protection, so that the next trade in it tries again; the trade goes on (the position
+            // must not wait for a cancel), and the outcome says what is left open.
+            var problem = $"stop-loss and take-profit of signal {string.Join(", ", result.SignalIds)} not cancelled: {Describe(error)}";
+            work.ProtectionProblems.Add(problem);
+            work.StaleProtectionLeft = result.SignalIds;
+            Log.LogError("Subscription {SubscriptionId}: {Problem}", SubscriptionId, problem);
+        }
+
+        work.ProtectionAfter = new PositionProtection(work.Plan!.Symbol, work.StaleProtectionLeft);
+
+        PlaceNextLeg();
+    }
+
     private void Protect()
     {
         var work = _work!;
@@ -501,6 +571,7 @@ public sealed class SubscriptionEntity : PersistentActor
 
         var entry = work.Confirmed[open.Leg].AveragePrice;
         var signalId = plan.SignalId;
+        work.ProtectionAfter = new PositionProtection(plan.Symbol, [.. work.StaleProtectionLeft, signalId]);
         var subscriptionId = SubscriptionId;
         Gateway(async (account, token) =>
         {
@@ -534,7 +605,7 @@ public sealed class SubscriptionEntity : PersistentActor
             return;
         }
 
-        _work!.ProtectionProblems = [.. result.Problems];
+        _work!.ProtectionProblems.AddRange(result.Problems);
         foreach (var problem in result.Problems)
         {
             Log.LogError("Subscription {SubscriptionId}: {Problem}", SubscriptionId, problem);
@@ -577,7 +648,7 @@ public sealed class SubscriptionEntity : PersistentActor
 
         var elapsed = (long)(_time.GetUtcNow() - received.At).TotalMilliseconds;
         var completed = new SignalCompleted(received.SignalId, received.BotId, status, reason, exchangeOrderId, price, quantity, Math.Max(0, elapsed), _time.GetUtcNow(),
-            orders.Count == 0 ? null : orders, received.SignalNumber, received.PendingFrom);
+            orders.Count == 0 ? null : orders, received.SignalNumber, received.PendingFrom, work.ProtectionAfter);
 
         // One write: the leverage set on the way (if any) and the outcome.
         PersistAll(work.Leverage is { } leverage ? [leverage, completed] : new object[] { completed }, e =>

@@ -53,8 +53,14 @@ public static class SubscriptionEvents
     /// outcomes the bot will never ask for again: applying this event drops every remembered outcome numbered below
     /// <see cref="PendingFrom"/>. Null in events of earlier versions, whose outcomes are kept.
     /// </remarks>
+    /// <para><see cref="Protection"/> says, when the signal changed the position, whose stop-losses and take-profits may be open on
+    /// the exchange for its symbol afterwards (null in events of earlier versions, which did not track them).</para>
     public sealed record SignalCompleted(string SignalId, string BotId, ExecutionStatus Status, string? Reason, string? ExchangeOrderId, decimal? Price, decimal? Quantity, long ElapsedMs, DateTimeOffset At,
-        IReadOnlyList<OrderConfirmed>? Orders = null, long? SignalNumber = null, long? PendingFrom = null);
+        IReadOnlyList<OrderConfirmed>? Orders = null, long? SignalNumber = null, long? PendingFrom = null, PositionProtection? Protection = null);
+
+    /// <summary>After an outcome: the signals whose stop-loss and take-profit may still be open for <paramref name="Symbol"/>
+    /// (the one that opened the position, and any whose cancel failed); empty when none of this subscription's are.</summary>
+    public sealed record PositionProtection(string Symbol, IReadOnlyList<string> SignalIds);
 }
 
 /// <summary>A market order of a planned trade, with its client order id.</summary>

@@ -7,7 +7,8 @@ namespace ActorTrading.Trading;
 /// <summary>The signal a subscription has stored as in flight: its plan, and the orders earlier versions confirmed one by one.</summary>
 public sealed record InFlightSignal(SignalReceived Received, OrdersPlanned? Plan, ImmutableDictionary<int, OrderConfirmed> Confirmed);
 
-/// <summary>A subscription's state: the fold of its events (pure).</summary>
+/// <summary>A subscription's state: the fold of its events (pure). <c>ProtectedBy</c>: per symbol, the signals whose stop-losses and
+/// take-profits may be open on the exchange (cancelled before this subscription's next trade in that symbol opens anything).</summary>
 public sealed record SubscriptionState(
     SubscriptionCreated? Definition,
     SubscriptionStatus Status,
@@ -16,11 +17,13 @@ public sealed record SubscriptionState(
     SubscriptionStatistics Statistics,
     ImmutableDictionary<string, int> LeverageBySymbol,
     ImmutableDictionary<string, SignalCompleted> Completed,
-    InFlightSignal? InFlight)
+    InFlightSignal? InFlight,
+    ImmutableDictionary<string, IReadOnlyList<string>> ProtectedBy)
 {
     /// <summary>Before creation.</summary>
     public static SubscriptionState Empty { get; } = new(null, SubscriptionStatus.Active, ParameterOverrides.None, RiskLimits.None, SubscriptionStatistics.Empty,
-        ImmutableDictionary<string, int>.Empty.WithComparers(StringComparer.Ordinal), ImmutableDictionary<string, SignalCompleted>.Empty.WithComparers(StringComparer.Ordinal), null);
+        ImmutableDictionary<string, int>.Empty.WithComparers(StringComparer.Ordinal), ImmutableDictionary<string, SignalCompleted>.Empty.WithComparers(StringComparer.Ordinal), null,
+        ImmutableDictionary<string, IReadOnlyList<string>>.Empty.WithComparers(StringComparer.Ordinal));
 
     /// <summary>The next state.</summary>
     public SubscriptionState Apply(object @event) => @event switch
@@ -41,6 +44,12 @@ public sealed record SubscriptionState(
             Completed = Forget(Completed, completed.PendingFrom).SetItem(completed.SignalId, completed),
             Statistics = Statistics.With(completed.Status, completed.At),
             InFlight = InFlight?.Received.SignalId == completed.SignalId ? null : InFlight,
+            ProtectedBy = completed.Protection switch
+            {
+                null => ProtectedBy,
+                { SignalIds.Count: 0 } protection => ProtectedBy.Remove(protection.Symbol),
+                { } protection => ProtectedBy.SetItem(protection.Symbol, protection.SignalIds),
+            },
         },
         _ => this,
     };

@@ -64,6 +64,21 @@ public sealed class StateSpecs
         state.Statistics.SignalsReceived.ShouldBe(4);
     }
 
+    [Fact]
+    public void A_subscription_remembers_per_symbol_whose_protection_may_be_open_until_an_outcome_says_otherwise()
+    {
+        var state = SubscriptionState.Empty
+            .Apply(Completed("s1", 1, 1) with { Protection = new PositionProtection("BTCUSDT", ["s1"]) })
+            .Apply(Completed("s2", 2, 1) with { Protection = new PositionProtection("ETHUSDT", ["s2"]) });
+        state.ProtectedBy.Keys.Order().ShouldBe(["BTCUSDT", "ETHUSDT"]);
+        state.ProtectedBy["BTCUSDT"].ShouldBe(["s1"]);
+
+        // An outcome that did not touch the position (skipped, or of an earlier version) changes nothing; a close clears it.
+        state = state.Apply(Completed("s3", 3, 1)).Apply(Completed("s4", 4, 1) with { Protection = new PositionProtection("BTCUSDT", []) });
+        state.ProtectedBy.Keys.ShouldBe(["ETHUSDT"]);
+        state.ProtectedBy["ETHUSDT"].ShouldBe(["s2"]);
+    }
+
     private static SignalAccepted Accepted(string signalId, string? alertId = null, DateTimeOffset? at = null) =>
         new(signalId, new Signal("BTCUSDT", SignalAction.Buy, null, alertId, null), at ?? T0, 0);
 

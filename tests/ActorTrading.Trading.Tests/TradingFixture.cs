@@ -24,6 +24,9 @@ internal sealed class LosingResponses(IExchangeAccountFactory inner) : IExchange
     /// <summary>Lookups by client order id that fail (503) before they answer again.</summary>
     public int FailLookups;
 
+    /// <summary>Cancels that fail (503) before they work again.</summary>
+    public int FailCancels;
+
     /// <summary>Market orders sent, by client order id (whatever the exchange answered).</summary>
     public ConcurrentDictionary<string, int> Sent { get; } = new();
 
@@ -58,7 +61,10 @@ internal sealed class LosingResponses(IExchangeAccountFactory inner) : IExchange
                 ? Task.FromException<ExchangeOrder?>(new ExchangeException(Exchange, ExchangeErrorKind.Retryable, "503", "service unavailable"))
                 : inner.GetOrderAsync(symbol, clientOrderId, cancellationToken);
 
-        public Task CancelOrderAsync(string symbol, string clientOrderId, CancellationToken cancellationToken = default) => inner.CancelOrderAsync(symbol, clientOrderId, cancellationToken);
+        public Task CancelOrderAsync(string symbol, string clientOrderId, CancellationToken cancellationToken = default) =>
+            Interlocked.Decrement(ref owner.FailCancels) >= 0
+                ? Task.FromException(new ExchangeException(Exchange, ExchangeErrorKind.Retryable, "503", "service unavailable"))
+                : inner.CancelOrderAsync(symbol, clientOrderId, cancellationToken);
 
         public Task<IReadOnlyList<Position>> GetPositionsAsync(CancellationToken cancellationToken = default) => inner.GetPositionsAsync(cancellationToken);
 

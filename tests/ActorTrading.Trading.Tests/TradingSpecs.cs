@@ -212,6 +212,56 @@ public sealed class TradingSpecs : TestKitBase
     }
 
     [Fact]
+    public async Task A_flip_replaces_the_stop_loss_and_take_profit_of_the_position_it_closes_and_a_close_cancels_them()
+    {
+        // Left open, a closed position's take-profit would close the next position at the old level.
+        StartRegions();
+        await CreateBotAsync("bot-guard");
+        await SubscribeAsync("guard", "bot-guard");
+        string[] Open() => [.. OrdersOf("guard").Where(o => o.Status == OrderStatus.New).Select(o => o.ClientOrderId)];
+        string[] ProtectionOf(string signalId) =>
+            [ClientOrderIds.For("guard", signalId, ClientOrderIds.Legs.StopLoss), ClientOrderIds.For("guard", signalId, ClientOrderIds.Legs.TakeProfit)];
+
+        var buy = await SignalAsync("bot-guard", SignalAction.Buy);
+        (await OutcomeAsync("guard", buy.SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
+        Open().ShouldBe(ProtectionOf(buy.SignalId));
+
+        var sell = await SignalAsync("bot-guard", SignalAction.Sell);
+        var flipped = await OutcomeAsync("guard", sell.SignalId);
+        flipped.Status.ShouldBe(ExecutionStatus.Executed);
+        flipped.Reason.ShouldBeNull();
+        Open().ShouldBe(ProtectionOf(sell.SignalId));
+        OrdersOf("guard").Where(o => ProtectionOf(buy.SignalId).Contains(o.ClientOrderId)).ShouldAllBe(o => o.Status == OrderStatus.Canceled);
+
+        var close = await SignalAsync("bot-guard", SignalAction.Close);
+        (await OutcomeAsync("guard", close.SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
+        Open().ShouldBeEmpty();
+        (await _paper.Account("key-guard").GetPositionsAsync()).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_protection_that_cannot_be_cancelled_does_not_stop_the_trade_and_is_cancelled_at_the_next_one()
+    {
+        StartRegions();
+        await CreateBotAsync("bot-stuck");
+        await SubscribeAsync("stuck", "bot-stuck");
+        string[] Open() => [.. OrdersOf("stuck").Where(o => o.Status == OrderStatus.New).Select(o => o.ClientOrderId)];
+        var buy = await SignalAsync("bot-stuck", SignalAction.Buy);
+        (await OutcomeAsync("stuck", buy.SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
+
+        _exchanges.FailCancels = 1;
+        var sell = await SignalAsync("bot-stuck", SignalAction.Sell);
+        var flipped = await OutcomeAsync("stuck", sell.SignalId);
+        flipped.Status.ShouldBe(ExecutionStatus.Executed);
+        flipped.Reason.ShouldBe($"stop-loss and take-profit of signal {buy.SignalId} not cancelled: Paper unavailable: service unavailable");
+        Open().Length.ShouldBe(4);
+
+        var close = await SignalAsync("bot-stuck", SignalAction.Close);
+        (await OutcomeAsync("stuck", close.SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
+        Open().ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task A_response_lost_after_the_fill_is_recognised_by_client_order_id_and_never_placed_twice()
     {
         StartRegions();
