@@ -13,9 +13,10 @@ public sealed class PaperAccount : IExchangeAccount
     private readonly Dictionary<string, (decimal Quantity, decimal EntryPrice)> _positions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _leverage = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ExchangeOrder> _ordersById = new(StringComparer.Ordinal);
-    private readonly List<ExchangeOrder> _orders = [];
     private readonly Dictionary<string, ProtectiveOrderRequest> _triggers = new(StringComparer.Ordinal);
     private readonly List<(DateTimeOffset At, decimal Amount)> _realized = [];
+    private List<string> _orderIds = [];
+    private DateTimeOffset _realizedKeptSince = DateTimeOffset.MinValue;
     private long _nextOrderId = 1;
     private decimal _wallet;
 
@@ -32,14 +33,14 @@ public sealed class PaperAccount : IExchangeAccount
     /// <inheritdoc/>
     public ExchangeName Exchange => ExchangeName.Paper;
 
-    /// <summary>Every order of this account, oldest first.</summary>
+    /// <summary>The orders this account keeps (every open one, the newest finished ones: <see cref="PaperExchangeSettings.FinishedOrdersKept"/>), oldest first.</summary>
     public IReadOnlyList<ExchangeOrder> Orders
     {
         get
         {
             lock (_lock)
             {
-                return [.. _orders.Select(o => _ordersById[o.ClientOrderId])];
+                return [.. _orderIds.Select(id => _ordersById[id])];
             }
         }
     }
@@ -196,6 +197,11 @@ public sealed class PaperAccount : IExchangeAccount
     {
         lock (_lock)
         {
+            if (since < _realizedKeptSince)
+            {
+                throw new ArgumentOutOfRangeException(nameof(since), since, $"the paper account keeps realized profit and loss since {_realizedKeptSince:u} only ({_exchange.Settings.RealizedPnlKept.TotalDays:0.#} days)");
+            }
+
             return Task.FromResult(_realized.Where(r => r.At >= since).Sum(r => r.Amount));
         }
     }
@@ -283,7 +289,13 @@ public sealed class PaperAccount : IExchangeAccount
 
         _positions[symbol] = (newQuantity, newEntry);
         _wallet += realized;
-        _realized.Add((_exchange.Settings.TimeProvider.GetUtcNow(), realized));
+        var now = _exchange.Settings.TimeProvider.GetUtcNow();
+        _realized.Add((now, realized));
+        if (_realized[0].At < now - _exchange.Settings.RealizedPnlKept)
+        {
+            _realizedKeptSince = now - _exchange.Settings.RealizedPnlKept;
+            _realized.RemoveAll(r => r.At < _realizedKeptSince);
+        }
     }
 
     private decimal AvailableBalanceUnlocked() =>
@@ -292,8 +304,38 @@ public sealed class PaperAccount : IExchangeAccount
     private ExchangeOrder Record(ExchangeOrder order)
     {
         _ordersById[order.ClientOrderId] = order;
-        _orders.Add(order);
+        _orderIds.Add(order.ClientOrderId);
+        ForgetOldFinishedOrders();
         return order;
+    }
+
+    /// <summary>Drops the oldest finished orders beyond what is kept, once they are half as many again (so each order is
+    /// copied a bounded number of times, not at every new one).</summary>
+    private void ForgetOldFinishedOrders()
+    {
+        var kept = _exchange.Settings.FinishedOrdersKept;
+        if (_orderIds.Count - _triggers.Count <= kept + (kept / 2))
+        {
+            return;
+        }
+
+        var newestFirst = new List<string>(kept + _triggers.Count);
+        var finished = 0;
+        for (var i = _orderIds.Count - 1; i >= 0; i--)
+        {
+            var id = _orderIds[i];
+            if (_triggers.ContainsKey(id) || finished++ < kept)
+            {
+                newestFirst.Add(id);
+            }
+            else
+            {
+                _ordersById.Remove(id);
+            }
+        }
+
+        newestFirst.Reverse();
+        _orderIds = newestFirst;
     }
 
     private string NextOrderId() => $"paper-{_nextOrderId++}";

@@ -16,6 +16,17 @@ public sealed record PaperExchangeSettings
 
     /// <summary>Clock of fills and realized profit and loss.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Finished orders (filled, cancelled, expired) an account keeps, newest first; its open orders are always kept.
+    /// Default 1,000. A node runs for months and a copy-trading account places orders every signal: kept for ever they
+    /// would be a leak. A subscription only ever looks up the orders of the signal it is finishing, its newest.
+    /// </summary>
+    public int FinishedOrdersKept { get; init; } = 1_000;
+
+    /// <summary>How long each fill's realized profit and loss is kept. Default 7 days (the daily loss limit asks since
+    /// 00:00 UTC); asking for more than is kept is refused, never answered short.</summary>
+    public TimeSpan RealizedPnlKept { get; init; } = TimeSpan.FromDays(7);
 }
 
 /// <summary>
@@ -28,7 +39,7 @@ public sealed class PaperExchange(IPriceSource prices, PaperExchangeSettings? se
     private readonly ConcurrentDictionary<string, PaperAccount> _accounts = new(StringComparer.Ordinal);
 
     /// <summary>The settings.</summary>
-    public PaperExchangeSettings Settings { get; } = settings ?? new PaperExchangeSettings();
+    public PaperExchangeSettings Settings { get; } = Validated(settings ?? new PaperExchangeSettings());
 
     /// <summary>The market's prices.</summary>
     public IPriceSource Prices { get; } = prices;
@@ -61,4 +72,11 @@ public sealed class PaperExchange(IPriceSource prices, PaperExchangeSettings? se
         PaperSymbols.Filters.TryGetValue(symbol, out var filters)
             ? filters
             : throw new ExchangeException(ExchangeName.Paper, ExchangeErrorKind.Rejected, "invalid-symbol", $"symbol {symbol} is not traded here");
+
+    private static PaperExchangeSettings Validated(PaperExchangeSettings settings)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(settings.FinishedOrdersKept, 1, nameof(settings.FinishedOrdersKept));
+        ArgumentOutOfRangeException.ThrowIfLessThan(settings.RealizedPnlKept, TimeSpan.FromDays(1), nameof(settings.RealizedPnlKept));
+        return settings;
+    }
 }

@@ -30,6 +30,39 @@ public sealed class PaperExchangeSpecs
     }
 
     [Fact]
+    public async Task An_account_keeps_its_open_orders_and_only_its_newest_finished_ones()
+    {
+        _prices.Set("BTCUSDT", 64_000m);
+        var account = new PaperExchange(_prices, new PaperExchangeSettings { FinishedOrdersKept = 2 }).Account("key-kept");
+        await account.PlaceMarketOrderAsync(new MarketOrderRequest("BTCUSDT", OrderSide.Buy, 0.015m, "m-0"));
+        await account.PlaceProtectiveOrderAsync(new ProtectiveOrderRequest("BTCUSDT", OrderSide.Sell, ProtectiveKind.StopLoss, 60_000m, "sl-0"));
+        for (var i = 1; i <= 6; i++)
+        {
+            await account.PlaceMarketOrderAsync(new MarketOrderRequest("BTCUSDT", i % 2 == 1 ? OrderSide.Sell : OrderSide.Buy, 0.015m, $"m-{i}", ReduceOnly: i % 2 == 1));
+        }
+
+        // The oldest go once half as many again have finished, so up to three are kept here, and always the newest two.
+        account.Orders.Select(o => o.ClientOrderId).ShouldBe(["sl-0", "m-4", "m-5", "m-6"]);
+        (await account.GetOrderAsync("BTCUSDT", "m-0")).ShouldBeNull();
+        (await account.GetOrderAsync("BTCUSDT", "sl-0")).ShouldNotBeNull().Status.ShouldBe(OrderStatus.New);
+    }
+
+    [Fact]
+    public async Task Realized_profit_and_loss_is_kept_for_a_week_and_asking_for_more_is_refused()
+    {
+        _prices.Set("BTCUSDT", 64_000m);
+        var clock = new ManualClock(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var account = new PaperExchange(_prices, new PaperExchangeSettings { Slippage = 0m, TimeProvider = clock }).Account("key-week");
+        await account.PlaceMarketOrderAsync(new MarketOrderRequest("BTCUSDT", OrderSide.Buy, 0.015m, "m-1"));
+        clock.Now += TimeSpan.FromDays(8);
+        await account.PlaceMarketOrderAsync(new MarketOrderRequest("BTCUSDT", OrderSide.Sell, 0.015m, "m-2", ReduceOnly: true));
+
+        (await account.GetRealizedPnlAsync(clock.Now - TimeSpan.FromDays(1))).ShouldBe(-0.48m);
+        var refused = await Should.ThrowAsync<ArgumentOutOfRangeException>(() => account.GetRealizedPnlAsync(clock.Now - TimeSpan.FromDays(8)));
+        refused.Message.ShouldContain("keeps realized profit and loss since 2026-01-02");
+    }
+
+    [Fact]
     public async Task Closing_realizes_the_profit_or_loss()
     {
         _prices.Set("BTCUSDT", 64_000m);
