@@ -73,6 +73,9 @@ public sealed class TradingSpecs : TestKitBase
 
     private IReadOnlyList<ExchangeOrder> OrdersOf(string subscriptionId) => _paper.Account("key-" + subscriptionId).Orders;
 
+    /// <summary>Client order ids of the orders still open at the exchange (stop-losses and take-profits).</summary>
+    private string[] OpenOrdersOf(string subscriptionId) => [.. OrdersOf(subscriptionId).Where(o => o.Status == OrderStatus.New).Select(o => o.ClientOrderId)];
+
     /// <summary>A subscription of a new bot that traded <paramref name="opening"/>: the size of its position.</summary>
     private async Task<decimal> PositionAfterAsync(string subscriptionId, string botId, SignalAction opening, TimeSpan? ttl = null)
     {
@@ -218,24 +221,23 @@ public sealed class TradingSpecs : TestKitBase
         StartRegions();
         await CreateBotAsync("bot-guard");
         await SubscribeAsync("guard", "bot-guard");
-        string[] Open() => [.. OrdersOf("guard").Where(o => o.Status == OrderStatus.New).Select(o => o.ClientOrderId)];
         string[] ProtectionOf(string signalId) =>
             [ClientOrderIds.For("guard", signalId, ClientOrderIds.Legs.StopLoss), ClientOrderIds.For("guard", signalId, ClientOrderIds.Legs.TakeProfit)];
 
         var buy = await SignalAsync("bot-guard", SignalAction.Buy);
         (await OutcomeAsync("guard", buy.SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
-        Open().ShouldBe(ProtectionOf(buy.SignalId));
+        OpenOrdersOf("guard").ShouldBe(ProtectionOf(buy.SignalId));
 
         var sell = await SignalAsync("bot-guard", SignalAction.Sell);
         var flipped = await OutcomeAsync("guard", sell.SignalId);
         flipped.Status.ShouldBe(ExecutionStatus.Executed);
         flipped.Reason.ShouldBeNull();
-        Open().ShouldBe(ProtectionOf(sell.SignalId));
+        OpenOrdersOf("guard").ShouldBe(ProtectionOf(sell.SignalId));
         OrdersOf("guard").Where(o => ProtectionOf(buy.SignalId).Contains(o.ClientOrderId)).ShouldAllBe(o => o.Status == OrderStatus.Canceled);
 
         var close = await SignalAsync("bot-guard", SignalAction.Close);
         (await OutcomeAsync("guard", close.SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
-        Open().ShouldBeEmpty();
+        OpenOrdersOf("guard").ShouldBeEmpty();
         (await _paper.Account("key-guard").GetPositionsAsync()).ShouldBeEmpty();
     }
 
@@ -245,7 +247,6 @@ public sealed class TradingSpecs : TestKitBase
         StartRegions();
         await CreateBotAsync("bot-stuck");
         await SubscribeAsync("stuck", "bot-stuck");
-        string[] Open() => [.. OrdersOf("stuck").Where(o => o.Status == OrderStatus.New).Select(o => o.ClientOrderId)];
         var buy = await SignalAsync("bot-stuck", SignalAction.Buy);
         (await OutcomeAsync("stuck", buy.SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
 
@@ -254,11 +255,11 @@ public sealed class TradingSpecs : TestKitBase
         var flipped = await OutcomeAsync("stuck", sell.SignalId);
         flipped.Status.ShouldBe(ExecutionStatus.Executed);
         flipped.Reason.ShouldBe($"stop-loss and take-profit of signal {buy.SignalId} not cancelled: Paper unavailable: service unavailable");
-        Open().Length.ShouldBe(4);
+        OpenOrdersOf("stuck").Length.ShouldBe(4);
 
         var close = await SignalAsync("bot-stuck", SignalAction.Close);
         (await OutcomeAsync("stuck", close.SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
-        Open().ShouldBeEmpty();
+        OpenOrdersOf("stuck").ShouldBeEmpty();
     }
 
     [Fact]
