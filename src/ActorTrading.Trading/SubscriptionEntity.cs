@@ -515,7 +515,7 @@ public sealed class SubscriptionEntity : PersistentActor
     private void CancelStaleProtection(Work work, string symbol)
     {
         work.StaleProtectionHandled = true;
-        var previous = _state.ProtectedBy.GetValueOrDefault(symbol, []).Where(signalId => signalId != work.Received.SignalId).ToList();
+        var previous = _state.ProtectedBy.TryGetValue(symbol, out var recorded) ? recorded.Where(signalId => signalId != work.Received.SignalId).ToList() : [];
         if (previous.Count == 0)
         {
             PlaceNextLeg();
