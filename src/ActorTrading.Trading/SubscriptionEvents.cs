@@ -52,9 +52,9 @@ public static class SubscriptionEvents
     /// <see cref="SignalNumber"/> and <see cref="PendingFrom"/> (the bot's, see <c>TradeSignal</c>) let the subscription forget
     /// outcomes the bot will never ask for again: applying this event drops every remembered outcome numbered below
     /// <see cref="PendingFrom"/>. Null in events of earlier versions, whose outcomes are kept.
-    /// </remarks>
     /// <para><see cref="Protection"/> says, when the signal changed the position, whose stop-losses and take-profits may be open on
     /// the exchange for its symbol afterwards (null in events of earlier versions, which did not track them).</para>
+    /// </remarks>
     public sealed record SignalCompleted(string SignalId, string BotId, ExecutionStatus Status, string? Reason, string? ExchangeOrderId, decimal? Price, decimal? Quantity, long ElapsedMs, DateTimeOffset At,
         IReadOnlyList<OrderConfirmed>? Orders = null, long? SignalNumber = null, long? PendingFrom = null, PositionProtection? Protection = null);
 
