@@ -18,6 +18,7 @@ public sealed class BareAccounts
     private readonly PaperAccount[] _accounts;
     private readonly AccountGateway[] _gateways;
     private int _round;
+    private string? _protectedBy;
 
     public BareAccounts(IPriceSource prices, int count, string prefix)
     {
@@ -59,12 +60,26 @@ public sealed class BareAccounts
     public Task<TimeSpan> SubscriptionCallsAsync(OrderSide side, decimal quantity, bool reduceOnly)
     {
         var tag = $"calls-{Interlocked.Increment(ref _round)}";
+
+        // A close also cancels the stop-loss and take-profit the last buy placed, as a subscription does.
+        var protectedBy = reduceOnly ? _protectedBy : null;
+        _protectedBy = reduceOnly ? null : tag;
         return TimeAsync(async (i, token) =>
         {
             var gateway = _gateways[i];
             await gateway.ReadMarketAsync(Symbol, token);
             var order = await gateway.RunAsync((account, t) => account.PlaceMarketOrderAsync(new MarketOrderRequest(Symbol, side, quantity, $"{tag}-{i}", reduceOnly), t), token);
             Check(order);
+            if (protectedBy is not null)
+            {
+                await gateway.RunAsync(async (account, t) =>
+                {
+                    await account.CancelOrderAsync(Symbol, $"{protectedBy}-{i}-{ProtectiveKind.StopLoss}", t);
+                    await account.CancelOrderAsync(Symbol, $"{protectedBy}-{i}-{ProtectiveKind.TakeProfit}", t);
+                    return 0;
+                }, token);
+            }
+
             if (!reduceOnly)
             {
                 await gateway.RunAsync(async (account, t) =>

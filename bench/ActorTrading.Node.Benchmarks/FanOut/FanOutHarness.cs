@@ -78,22 +78,23 @@ public static class FanOutHarness
         await bare.MarketOrdersAsync(OrderSide.Buy, quantity, reduceOnly: false); // the same long as the subscriptions now hold
 
         var close = await FireAsync(node, client, bot, "close", "measured-close", () => Volatile.Read(ref transactions));
-        Print("close (one reduce-only market order each)", close, count);
+        Print("close (one reduce-only market order each, then the cancel of the buy's stop-loss and take-profit)", close, count);
         var closeBare = await bare.MarketOrdersAsync(OrderSide.Sell, quantity, reduceOnly: true);
 
         var open = await FireAsync(node, client, bot, "buy", "measured-buy", () => Volatile.Read(ref transactions));
         Print("buy (one market order, then a stop-loss and a take-profit each)", open, count);
         var openBare = await bare.MarketOrdersAsync(OrderSide.Buy, quantity, reduceOnly: false);
 
-        // The wider baseline (every exchange call of a subscription through a gateway), on the same accounts.
-        var closeCalls = await bare.SubscriptionCallsAsync(OrderSide.Sell, quantity, reduceOnly: true);
+        // The wider baseline (every exchange call of a subscription through a gateway), on the same accounts; the buy first,
+        // so that the close has its stop-loss and take-profit to cancel.
         var openCalls = await bare.SubscriptionCallsAsync(OrderSide.Buy, quantity, reduceOnly: false);
+        var closeCalls = await bare.SubscriptionCallsAsync(OrderSide.Sell, quantity, reduceOnly: true);
 
         Console.WriteLine();
         Console.WriteLine($"baseline: {count:N0} bare PaperAccount.PlaceMarketOrderAsync in Parallel.ForEachAsync ({Environment.ProcessorCount} workers):");
         Console.WriteLine($"  close (reduce-only sell)   {closeBare.TotalMilliseconds,8:F1} ms   ({count / closeBare.TotalSeconds:N0} orders/s)");
         Console.WriteLine($"  buy                        {openBare.TotalMilliseconds,8:F1} ms   ({count / openBare.TotalSeconds:N0} orders/s)");
-        Console.WriteLine($"wider baseline: every exchange call of a subscription through an AccountGateway per account (account read, order{(open.Outcome.Executed > 0 ? ", stop-loss and take-profit for the buy" : "")}):");
+        Console.WriteLine($"wider baseline: every exchange call of a subscription through an AccountGateway per account (account read, order{(open.Outcome.Executed > 0 ? ", stop-loss and take-profit for the buy, their cancel for the close" : "")}):");
         Console.WriteLine($"  close                      {closeCalls.TotalMilliseconds,8:F1} ms");
         Console.WriteLine($"  buy                        {openCalls.TotalMilliseconds,8:F1} ms");
         var acceptedBytes = await ReadModelQueries.ScalarAsync(runtime, "SELECT MAX(length(payload)) FROM event_journal WHERE manifest = @manifest", ("manifest", "bot.signal-accepted.v2"));
