@@ -48,6 +48,26 @@ public sealed class ParameterSpecs
         Should.Throw<ArgumentException>(() => ClientOrderIds.For("s", "g", "Bad!"));
     }
 
+    [Theory]
+    [InlineData("sub-1", "sig-9", "o", "at-558fe758a37dcbbf5a11cc348107-o")]
+    [InlineData("01a23d4c750571e2b1599f3d235ee0be", "0193a1b2c3d4e5f60718293a4b5c6d7e", "tp", "at-7a2d03ecb2028c8949754004c4e1-tp")]
+    [InlineData("é-sub", "sig", "sl", "at-efefd8d08b3daa72267b26cc55d8-sl")]
+    public void Client_order_ids_stay_what_earlier_versions_derived(string subscriptionId, string signalId, string leg, string expected)
+    {
+        // An order placed before an upgrade is looked up by this id after it (invariant I2); the values are SHA-256 of
+        // "subscription\u001fsignal" in UTF-8, computed outside .NET.
+        ClientOrderIds.For(subscriptionId, signalId, leg).ShouldBe(expected);
+    }
+
+    [Fact]
+    public void A_client_order_id_is_derived_from_ids_of_any_length()
+    {
+        var longId = new string('s', 1_000);
+        var id = ClientOrderIds.For(longId, "sig", ClientOrderIds.Legs.Close);
+        id.ShouldBe("at-5b13dfbebe50712ae5d7bd6cc679-c");
+        id.ShouldNotBe(ClientOrderIds.For(longId + "x", "sig", ClientOrderIds.Legs.Close));
+    }
+
     [Fact]
     public void A_signal_older_than_its_time_to_live_is_stale()
     {

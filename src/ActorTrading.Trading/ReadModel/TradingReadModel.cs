@@ -200,7 +200,14 @@ public sealed class TradingReadModel : IProjection
         outcomes.Clear();
     }
 
-    private static string Status(ExecutionStatus status) => status.ToString().ToLowerInvariant();
+    // Once per outcome: constants, not two new strings each time.
+    private static string Status(ExecutionStatus status) => status switch
+    {
+        ExecutionStatus.Executed => "executed",
+        ExecutionStatus.Skipped => "skipped",
+        ExecutionStatus.Failed => "failed",
+        _ => status.ToString().ToLowerInvariant(),
+    };
 
     private static string EntityId(ProjectedEvent @event) => @event.PersistenceId[(@event.PersistenceId.IndexOf('-', StringComparison.Ordinal) + 1)..];
 
