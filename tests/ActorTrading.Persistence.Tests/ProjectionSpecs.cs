@@ -1,3 +1,4 @@
+using System.Data.Common;
 using ActorTrading.Persistence.Projections;
 
 namespace ActorTrading.Persistence.Tests;
@@ -70,6 +71,75 @@ public abstract class ProjectionSpecs
     }
 
     [Fact]
+    public async Task Batches_with_nothing_for_a_projection_are_not_written_and_a_restart_applies_nothing_twice()
+    {
+        var (journal, store) = await OpenAsync();
+        await WriteAsync(journal, "skipped", 1, 7 * FastSettings.BatchSize);
+        await WriteKeptAsync(journal, 1, 2);
+        var counting = new CountingStore(store);
+        var includeKept = (string manifest) => manifest.StartsWith("test.order-placed.", StringComparison.Ordinal);
+
+        await using (var runner = await ProjectionRunner.StartAsync(new OperationLogProjection(includeKept), counting, FastSettings))
+        {
+            await runner.WaitUntilCaughtUpAsync(TimeSpan.FromSeconds(20));
+            runner.Status.EventsApplied.ShouldBe(7 * FastSettings.BatchSize + 2);
+        }
+
+        // Seven batches of others' events and the one with the two kept: one write, not eight.
+        counting.Writes.ShouldBe(1);
+
+        // More passed-over events, then a restart before anything is stored: they are read again and nothing is applied twice.
+        await WriteAsync(journal, "skipped", 7 * FastSettings.BatchSize + 1, 3);
+        await using (var runner = await ProjectionRunner.StartAsync(new OperationLogProjection(includeKept), counting, FastSettings))
+        {
+            await runner.WaitUntilCaughtUpAsync(TimeSpan.FromSeconds(20));
+        }
+
+        await WriteKeptAsync(journal, 3, 1);
+        await using (var runner = await ProjectionRunner.StartAsync(new OperationLogProjection(includeKept), counting, FastSettings))
+        {
+            await runner.WaitUntilCaughtUpAsync(TimeSpan.FromSeconds(20));
+        }
+
+        (await ReadOperationLogAsync()).ShouldBe([("kept", 1L), ("kept", 2L), ("kept", 3L)]);
+    }
+
+    [Fact]
+    public async Task A_runner_stores_its_offset_after_at_most_a_bounded_number_of_passed_over_events()
+    {
+        var (journal, store) = await OpenAsync();
+        var settings = FastSettings with { BatchSize = 2_000 };
+        await WriteManyAsync(journal, "skipped", ProjectionRunner.MaxPassedOverUnstored + 1);
+        var counting = new CountingStore(store);
+
+        await using var runner = await ProjectionRunner.StartAsync(new OperationLogProjection(_ => false), counting, settings);
+        await runner.WaitUntilCaughtUpAsync(TimeSpan.FromSeconds(60));
+
+        counting.Writes.ShouldBe(1);
+    }
+
+    private static async Task WriteKeptAsync(IJournal journal, int from, int count)
+    {
+        for (var n = from; n < from + count; n++)
+        {
+            (await journal.WriteMessagesAsync([new AtomicWrite([
+                new Persistent(new OrderPlaced("o" + n, n, "buy"), "kept", n, "w", DateTimeOffset.UtcNow, new HashSet<string>())])]))[0].ShouldBeNull();
+        }
+    }
+
+    private static async Task WriteManyAsync(IJournal journal, string persistenceId, int count)
+    {
+        // In writes of 500 events: one event per write would take long on a synced journal.
+        for (var from = 1; from <= count; from += 500)
+        {
+            var events = Enumerable.Range(from, Math.Min(500, count - from + 1))
+                .Select(n => new Persistent(new Counter(n), persistenceId, n, "w", DateTimeOffset.UtcNow, new HashSet<string>()))
+                .ToList();
+            (await journal.WriteMessagesAsync([new AtomicWrite(events)]))[0].ShouldBeNull();
+        }
+    }
+
+    [Fact]
     public async Task A_failing_batch_is_rolled_back_and_retried_so_nothing_is_half_applied()
     {
         var (journal, store) = await OpenAsync();
@@ -102,6 +172,44 @@ public abstract class ProjectionSpecs
     }
 
     /// <summary>The operation log, failing once at one sequence number.</summary>
+    /// <summary>The real store, counting the offsets it is asked to store (one per written batch).</summary>
+    private sealed class CountingStore(IProjectionStore inner) : IProjectionStore
+    {
+        private int _writes;
+
+        public int Writes => Volatile.Read(ref _writes);
+
+        public ProjectionDialect Dialect => inner.Dialect;
+
+        public event Action? EventsWritten
+        {
+            add => inner.EventsWritten += value;
+            remove => inner.EventsWritten -= value;
+        }
+
+        public Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => inner.OpenAsync(cancellationToken);
+
+        public Task<DbConnection> OpenReaderAsync(CancellationToken cancellationToken) => inner.OpenReaderAsync(cancellationToken);
+
+        public Task<ProjectionBatch> ReadAfterAsync(ProjectionOffset after, int max, Func<string, bool> include, CancellationToken cancellationToken) =>
+            inner.ReadAfterAsync(after, max, include, cancellationToken);
+
+        public Task<ProjectionOffset> ReadHeadAsync(CancellationToken cancellationToken) => inner.ReadHeadAsync(cancellationToken);
+
+        public Task<ProjectionOffset> LoadOffsetAsync(string projection, DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
+            inner.LoadOffsetAsync(projection, connection, transaction, cancellationToken);
+
+        public Task SaveOffsetAsync(string projection, ProjectionOffset offset, DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _writes);
+            return inner.SaveOffsetAsync(projection, offset, connection, transaction, cancellationToken);
+        }
+
+        public Task<IDisposable> EnterWriteAsync(CancellationToken cancellationToken) => inner.EnterWriteAsync(cancellationToken);
+
+        public IProjectionStatement? Prepare(DbConnection connection, string sql) => inner.Prepare(connection, sql);
+    }
+
     private sealed class FailOnce(long failAt) : IProjection
     {
         private readonly OperationLogProjection _inner = new();

@@ -5,12 +5,13 @@ namespace ActorTrading.Persistence.Projections;
 
 /// <summary>How far a projection is behind the journal.</summary>
 /// <param name="Name">The projection.</param>
-/// <param name="Offset">The last event applied.</param>
+/// <param name="Offset">The last event got past (applied, or passed over as not included). The offset stored in the read
+/// tables can be behind it by events the projection does not include (at most <see cref="ProjectionRunner.MaxPassedOverUnstored"/>).</param>
 /// <param name="Head">The newest event in the journal when last looked.</param>
 /// <param name="EventsApplied">Events this runner has got past: applied, or passed over as not included by the projection.</param>
 /// <param name="Reads">Times this runner has read the journal (it reads on every wake-up and poll).</param>
 /// <param name="TimeLag">Age of the last applied event when it was applied.</param>
-/// <param name="LastAppliedAt">When the last batch committed.</param>
+/// <param name="LastAppliedAt">When the runner last got past a batch.</param>
 /// <param name="LastError">The last failure, until a batch succeeds.</param>
 public sealed record ProjectionStatus(string Name, ProjectionOffset Offset, ProjectionOffset Head, long EventsApplied, long Reads, TimeSpan? TimeLag, DateTimeOffset? LastAppliedAt, string? LastError)
 {
@@ -49,6 +50,14 @@ public sealed partial class ProjectionRunner : IAsyncDisposable
     private readonly Task _loop;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile ProjectionStatus _status;
+
+    // The offset as this runner last stored it (or found it at start), and how many events it has passed over since
+    // without storing: batches with nothing for this projection are not written (see ApplyBatchAsync).
+    private ProjectionOffset _stored;
+    private long _passedOverUnstored;
+
+    /// <summary>The most events a runner passes over (none of them for its projection) before it stores its offset.</summary>
+    public const int MaxPassedOverUnstored = 10_000;
 
     private ProjectionRunner(IProjection projection, IProjectionStore store, ProjectionSettings settings, ILogger logger, TimeProvider time)
     {
@@ -173,6 +182,7 @@ public sealed partial class ProjectionRunner : IAsyncDisposable
 
         var offset = await _store.LoadOffsetAsync(_projection.Name, connection, transaction, token);
         await transaction.CommitAsync(token);
+        _stored = offset;
         _status = _status with { Offset = offset, Head = await _store.ReadHeadAsync(token) };
         _ready.TrySetResult();
     }
@@ -186,6 +196,18 @@ public sealed partial class ProjectionRunner : IAsyncDisposable
         {
             _status = _status with { Head = head };
             return 0;
+        }
+
+        if (batch.Events.Count == 0 && _passedOverUnstored + batch.Read < MaxPassedOverUnstored)
+        {
+            // Nothing in it for this projection: passed over without a write. A transaction and a commit (with its sync) per
+            // batch of other projections' events was nearly all an operation log did during a fan-out, holding the read
+            // tables' one write gate against the projection that had work. The offset is stored with the next batch that
+            // applies something, or once MaxPassedOverUnstored events went by; after a restart those are read (and passed
+            // over) again, which changes nothing.
+            _passedOverUnstored += batch.Read;
+            Advanced(batch, head);
+            return batch.Read;
         }
 
         // Read before the write gate, which the journal's writer waits for as well: with SQLite, whatever a projection does
@@ -202,9 +224,10 @@ public sealed partial class ProjectionRunner : IAsyncDisposable
         // The stored offset, not the cached one, decides: a second runner for the same projection (another node)
         // may have moved it; then this batch is not ours to apply.
         var stored = await _store.LoadOffsetAsync(_projection.Name, connection, transaction, token);
-        if (stored != _status.Offset)
+        if (stored != _stored)
         {
             await transaction.RollbackAsync(token);
+            (_stored, _passedOverUnstored) = (stored, 0);
             _status = _status with { Offset = stored };
             return _settings.BatchSize;
         }
@@ -220,6 +243,12 @@ public sealed partial class ProjectionRunner : IAsyncDisposable
         // The offset moves past the events the projection does not include as well: they are done with.
         await _store.SaveOffsetAsync(_projection.Name, batch.Last, connection, transaction, token);
         await transaction.CommitAsync(token);
+        (_stored, _passedOverUnstored) = (batch.Last, 0);
+        Advanced(batch, head);
+        return batch.Read;
+    }
+
+    private void Advanced(ProjectionBatch batch, ProjectionOffset head) =>
         _status = _status with
         {
             Offset = batch.Last,
@@ -229,8 +258,6 @@ public sealed partial class ProjectionRunner : IAsyncDisposable
             LastAppliedAt = _time.GetUtcNow(),
             LastError = null,
         };
-        return batch.Read;
-    }
 
     private void Failed(Exception exception)
     {
