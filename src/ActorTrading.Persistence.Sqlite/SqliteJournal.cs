@@ -1,4 +1,5 @@
 using ActorTrading.Actors.Persistence;
+using ActorTrading.Persistence.Projections;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
@@ -20,12 +21,14 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
     private readonly SqliteDatabase _database;
     private readonly EventSerializer _serializer;
     private readonly GroupCommit _groupCommit;
+    private readonly RecentlyCommitted _recent;
     private SqliteConnection? _writer;
 
     private SqliteJournal(SqliteDatabase database, EventSerializer serializer)
     {
         _database = database;
         _serializer = serializer;
+        _recent = new RecentlyCommitted(database.Settings.RecentEventsKept);
         _groupCommit = new GroupCommit(WriteBatchAsync, database.Settings.MaxEventsPerBatch, writers: 1);
     }
 
@@ -47,6 +50,9 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
     public TimeSpan WriteLockHeld => _database.WriteLockHeld;
 
     internal EventSerializer Serializer => _serializer;
+
+    /// <summary>The events this process committed last, for projections that keep up.</summary>
+    internal RecentlyCommitted Recent => _recent;
 
     /// <inheritdoc/>
     public Task<IReadOnlyList<Exception?>> WriteMessagesAsync(IReadOnlyList<AtomicWrite> writes, CancellationToken cancellationToken = default) =>
@@ -127,10 +133,11 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
             {
                 // Fast path: the whole batch in one transaction. A taken sequence number (two incarnations, rare)
                 // rolls it back; then each write goes in a savepoint of its own, so that one fails alone.
-                if (!TryWriteWithoutSavepoints(_writer, serialized, results))
-                {
-                    WriteWithSavepoints(_writer, serialized, results);
-                }
+                var committed = TryWriteWithoutSavepoints(_writer, serialized, results, _serializer)
+                    ?? WriteWithSavepoints(_writer, serialized, results, _serializer);
+
+                // Before the gate opens: the next batch's events can only follow these.
+                _recent.Add(committed);
             }
             catch
             {
@@ -146,10 +153,12 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
     }
 
     // SQLite runs in this thread: the driver's async methods would only wrap the same synchronous calls in tasks.
-    private static bool TryWriteWithoutSavepoints(SqliteConnection connection, IReadOnlyList<SerializedWrite> writes, Exception?[] results)
+    // Both return the events committed, as projections would read them back.
+    private static List<ProjectedEvent>? TryWriteWithoutSavepoints(SqliteConnection connection, IReadOnlyList<SerializedWrite> writes, Exception?[] results, EventSerializer serializer)
     {
         using var transaction = connection.BeginTransaction(deferred: false);
-        using (var statements = new Statements(connection, transaction))
+        List<ProjectedEvent> committed;
+        using (var statements = new Statements(connection, transaction, serializer))
         {
             try
             {
@@ -168,18 +177,20 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
             {
                 transaction.Rollback();
                 Array.Clear(results);
-                return false;
+                return null;
             }
+
+            committed = statements.Inserted;
         }
 
         transaction.Commit();
-        return true;
+        return committed;
     }
 
-    private static void WriteWithSavepoints(SqliteConnection connection, IReadOnlyList<SerializedWrite> writes, Exception?[] results)
+    private static List<ProjectedEvent> WriteWithSavepoints(SqliteConnection connection, IReadOnlyList<SerializedWrite> writes, Exception?[] results, EventSerializer serializer)
     {
         using var transaction = connection.BeginTransaction(deferred: false);
-        using var statements = new Statements(connection, transaction);
+        using var statements = new Statements(connection, transaction, serializer);
 
         for (var i = 0; i < writes.Count; i++)
         {
@@ -191,6 +202,7 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
             }
 
             transaction.Save("write");
+            var insertedBefore = statements.Inserted.Count;
             try
             {
                 statements.Insert(write);
@@ -200,11 +212,13 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
             {
                 transaction.Rollback("write");
                 transaction.Release("write");
+                statements.Inserted.RemoveRange(insertedBefore, statements.Inserted.Count - insertedBefore);
                 results[i] = new SequenceNumberConflictException(current.PersistenceId, current.SequenceNr);
             }
         }
 
         transaction.Commit();
+        return statements.Inserted;
     }
 
     /// <summary>The prepared inserts of one transaction.</summary>
@@ -223,10 +237,12 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
         private readonly SqliteParameter _tagOrdering;
         private readonly SqliteParameter _tagPid;
         private readonly SqliteParameter _tagSeq;
+        private readonly EventSerializer _serializer;
 
-        public Statements(SqliteConnection connection, SqliteTransaction transaction)
+        public Statements(SqliteConnection connection, SqliteTransaction transaction, EventSerializer serializer)
         {
             _connection = connection;
+            _serializer = serializer;
             SqliteStatement.Check(connection, raw.sqlite3_prepare_v2(connection.Handle, """
                 INSERT INTO event_journal (persistence_id, sequence_nr, created_at, manifest, payload, writer_uuid)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -242,6 +258,9 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
 
         /// <summary>The event being inserted (the one that collided, after a unique violation).</summary>
         public Persistent? Current { get; private set; }
+
+        /// <summary>The events inserted so far, as projections would read them back once committed.</summary>
+        public List<ProjectedEvent> Inserted { get; } = [];
 
         public void Insert(SerializedWrite write)
         {
@@ -262,13 +281,15 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
                     throw SqliteStatement.StepFailed(_connection, stepped);
                 }
 
+                // The row just inserted on this connection: its ordering, without a result set for every event.
+                var ordering = raw.sqlite3_last_insert_rowid(_connection.Handle);
+                Inserted.Add(ProjectedEvent.Written(new ProjectionOffset(0, ordering), current.PersistenceId, current.SequenceNr, write.Payloads[e].Manifest,
+                    current.Payload, DateTimeOffset.FromUnixTimeMilliseconds(current.Timestamp.ToUnixTimeMilliseconds()), current.Tags, _serializer));
                 if (current.Tags.Count == 0)
                 {
                     continue;
                 }
 
-                // The row just inserted on this connection: its ordering, without a result set for every event.
-                var ordering = SQLitePCL.raw.sqlite3_last_insert_rowid(_connection.Handle);
                 foreach (var label in current.Tags)
                 {
                     _tag.Value = label;

@@ -98,8 +98,14 @@ public sealed class SqliteProjectionStore : IProjectionStore, IAsyncDisposable
     public IProjectionStatement? Prepare(DbConnection connection, string sql) => SqliteStatement.Prepare((SqliteConnection)connection, sql);
 
     /// <inheritdoc/>
+    /// <remarks>Events this process committed last are served from memory while the reader keeps up (<see cref="RecentlyCommitted"/>).</remarks>
     public async Task<ProjectionBatch> ReadAfterAsync(ProjectionOffset after, int max, Func<string, bool> include, CancellationToken cancellationToken)
     {
+        if (_journal.Recent.TryRead(after, max, include) is { } recent)
+        {
+            return recent;
+        }
+
         await using var connection = await _journal.Database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = """

@@ -117,6 +117,73 @@ public sealed class SqliteProjectionSpecs : ProjectionSpecs, IAsyncDisposable
         (await ReadOperationLogAsync()).ShouldBe([("b", 1L), ("b", 2L)]);
     }
 
+    [Fact]
+    public async Task A_reader_that_keeps_up_gets_the_events_this_process_committed_from_memory_as_the_file_holds_them()
+    {
+        var (journal, store) = await OpenAsync();
+        var written = new List<Persistent>();
+        for (var n = 1; n <= 6; n++)
+        {
+            var tags = n % 2 == 0 ? new HashSet<string> { "even", "orders" } : new HashSet<string>();
+            written.Add(new Persistent(new OrderPlaced("o" + n, n + 0.125m, "buy"), n <= 3 ? "a" : "b", n <= 3 ? n : n - 3, "w", DateTimeOffset.UtcNow.AddTicks(n * 1_234), tags));
+            (await journal.WriteMessagesAsync([new AtomicWrite([written[^1]])]))[0].ShouldBeNull();
+        }
+
+        (await journal.WriteMessagesAsync([new AtomicWrite([new Persistent(new Counter(7), "c", 1, "w", DateTimeOffset.UtcNow, new HashSet<string>())])]))[0].ShouldBeNull();
+        static bool Orders(string manifest) => manifest.StartsWith("test.order-placed.", StringComparison.Ordinal);
+        var fromMemory = await store.ReadAfterAsync(ProjectionOffset.Start, 100, Orders, CancellationToken.None);
+
+        // The objects written, not copies read back.
+        fromMemory.Events.Count.ShouldBe(6);
+        for (var i = 0; i < 6; i++)
+        {
+            ReferenceEquals(fromMemory.Events[i].Payload, written[i].Payload).ShouldBeTrue($"event {i + 1} was read back, not taken from memory");
+        }
+
+        // A second journal over the file has nothing in memory: it reads the file, and must find the same.
+        await using var other = await SqliteJournal.OpenAsync(_file.Settings, TestSerializer.Create());
+        await using var otherStore = await SqliteProjectionStore.OpenAsync(other);
+        var fromFile = await otherStore.ReadAfterAsync(ProjectionOffset.Start, 100, Orders, CancellationToken.None);
+        ReferenceEquals(fromFile.Events[0].Payload, written[0].Payload).ShouldBeFalse();
+        (fromMemory.Read, fromMemory.Last, fromMemory.LastTimestamp).ShouldBe((fromFile.Read, fromFile.Last, fromFile.LastTimestamp));
+        Describe(fromMemory).ShouldBe(Describe(fromFile));
+
+        // Part of the way along, and with fewer wanted than there are, the same again.
+        Describe(await store.ReadAfterAsync(new ProjectionOffset(0, 2), 3, _ => true, CancellationToken.None))
+            .ShouldBe(Describe(await otherStore.ReadAfterAsync(new ProjectionOffset(0, 2), 3, _ => true, CancellationToken.None)));
+
+        static IReadOnlyList<string> Describe(ProjectionBatch batch) =>
+            [$"read {batch.Read} to {batch.Last} at {batch.LastTimestamp:O}", .. batch.Events.Select(e =>
+                $"{e.Offset} {e.PersistenceId}#{e.SequenceNr} {e.Manifest} {e.Timestamp:O} [{string.Join(",", e.Tags.Order(StringComparer.Ordinal))}] "
+                + $"{System.Text.Encoding.UTF8.GetString(e.PayloadJson)} {e.Payload}")];
+    }
+
+    [Fact]
+    public async Task A_reader_further_behind_than_memory_holds_or_past_another_writers_events_reads_the_file()
+    {
+        var settings = _file.Settings with { RecentEventsKept = 4 };
+        _journal = await SqliteJournal.OpenAsync(settings, TestSerializer.Create());
+        _store = await SqliteProjectionStore.OpenAsync(_journal);
+        await WriteAsync(_journal, "a", 1, 10);
+
+        // Ten written, the last four held: a reader at the start gets all ten, from the file.
+        var all = await _store.ReadAfterAsync(ProjectionOffset.Start, 100, _ => true, CancellationToken.None);
+        all.Events.Select(e => (e.PersistenceId, e.SequenceNr)).ShouldBe(Enumerable.Range(1, 10).Select(n => ("a", (long)n)));
+        var late = await _store.ReadAfterAsync(new ProjectionOffset(0, 6), 100, _ => true, CancellationToken.None);
+        late.Events.Select(e => e.SequenceNr).ShouldBe([7L, 8L, 9L, 10L]);
+
+        // Another writer's event between two of this process's: every event, in the file's order.
+        await using (var other = await SqliteJournal.OpenAsync(settings, TestSerializer.Create()))
+        {
+            await WriteAsync(other, "b", 1, 1);
+        }
+
+        await WriteAsync(_journal, "a", 11, 2);
+        var past = await _store.ReadAfterAsync(new ProjectionOffset(0, 8), 100, _ => true, CancellationToken.None);
+        past.Events.Select(e => (e.PersistenceId, e.SequenceNr)).ShouldBe([("a", 9L), ("a", 10L), ("b", 1L), ("a", 11L), ("a", 12L)]);
+        past.Events.Select(e => e.Offset.Ordering).ShouldBe([9L, 10L, 11L, 12L, 13L]);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_store is not null)

@@ -21,40 +21,9 @@ public sealed class ReadModelSpecs : TestKitBase, IAsyncLifetime
     public async Task Signals_outcomes_and_statistics_reach_the_read_tables(bool postgres)
     {
         _stores = await OpenStoresAsync(postgres);
-        ActorTrading.Actors.Persistence.Persistence.Get(Sys).Use(_stores.Journal, _stores.SnapshotStore);
-        var prices = new FixedPrices();
-        var paper = new PaperExchange(prices, new PaperExchangeSettings { Slippage = 0m });
-        var accounts = new InMemoryAccounts();
-        accounts.Add("acct-1", "key-1");
-        accounts.Add("acct-2", "key-2");
-        var regions = TradingRegions.Start(Sys, new AccountGateways(accounts, paper, new AccountGatewaySettings(), TimeProvider.System));
-        _runner = await ProjectionRunner.StartAsync(new TradingReadModel(), _stores.ProjectionStore,
-            new ProjectionSettings { PollInterval = TimeSpan.FromMilliseconds(50) });
-
-        var defaults = new TradingParameters(10, 100m, 2m, 4m);
-        (await regions.Bots.Ask<object>(new CreateBot("b1", "Trend", "a bot", "trend-1", BotEntity.HashSecret("s"), defaults, TimeSpan.FromMinutes(1)))).ShouldBeOfType<BotProtocol.Ok>();
-        foreach (var (id, account) in new[] { ("s1", "acct-1"), ("s2", "acct-2") })
-        {
-            (await regions.Subscriptions.Ask<object>(new CreateSubscription(id, "u1", "b1", account, ExchangeName.Paper,
-                id == "s2" ? new ParameterOverrides(MarginUsd: 1m) : ParameterOverrides.None, RiskLimits.None))).ShouldBeOfType<SubscriptionProtocol.Ok>();
-            (await regions.Bots.Ask<object>(new AddSubscriber("b1", id))).ShouldBeOfType<BotProtocol.Ok>();
-        }
-
-        var protector = new SecretProtector(new byte[32]);
-        var accountRegion = TradingRegions.StartAccounts(Sys, protector);
-        (await accountRegion.Ask<object>(new AccountProtocol.RegisterAccount("acct-x", "u1", ExchangeName.Binance, true, "api-key-x", "never-in-a-read-table"))).ShouldBeOfType<AccountProtocol.Ok>();
-
-        var accepted = (SignalAcceptedReply)await regions.Bots.Ask<object>(new AcceptSignal("b1", "s", new Signal("BTCUSDT", SignalAction.Buy, 64_100m, "tv-1", null)));
-
+        var (_, accepted) = await TradeAsync();
         await using var connection = await _stores.ProjectionStore.OpenAsync(CancellationToken.None);
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (await Scalar(connection, "SELECT COUNT(*) FROM bot_signals WHERE fan_out_completed_at IS NOT NULL") < 1)
-        {
-            DateTime.UtcNow.ShouldBeLessThan(deadline, "the fan-out to complete in the read model");
-            await Task.Delay(20);
-        }
-
-        await _runner.WaitUntilCaughtUpAsync(TimeSpan.FromSeconds(15));
+        await _runner!.WaitUntilCaughtUpAsync(TimeSpan.FromSeconds(15));
         (await Scalar(connection, "SELECT subscribers FROM bots WHERE bot_id = 'b1'")).ShouldBe(2);
         (await Scalar(connection, "SELECT subscribers FROM bot_signals WHERE signal_id = '" + accepted.SignalId + "'")).ShouldBe(2);
         (await Scalar(connection, "SELECT COUNT(*) FROM bot_signal_executions WHERE status = 'executed' AND subscription_id = 's1'")).ShouldBe(1);
@@ -113,6 +82,96 @@ public sealed class ReadModelSpecs : TestKitBase, IAsyncLifetime
         var lastSignal = await last.ExecuteScalarAsync();
         (lastSignal is DateTime time ? new DateTimeOffset(time, TimeSpan.Zero) : DateTimeOffset.Parse((string)lastSignal!, System.Globalization.CultureInfo.InvariantCulture))
             .ShouldBe(t0.AddMinutes(3));
+    }
+
+    [Fact]
+    public async Task Read_tables_built_as_events_are_committed_are_those_rebuilt_from_the_journal_file()
+    {
+        // Live, the read model takes the events just committed from memory (the objects the entities wrote); rebuilt, it
+        // reads and deserializes them from the journal's file. The tables must not tell the two apart.
+        _stores = await OpenStoresAsync(postgres: false);
+        var (regions, _) = await TradeAsync();
+        await SignalAsync(regions, SignalAction.Close, "tv-2", fannedOutBefore: 1);
+        await _runner!.WaitUntilCaughtUpAsync(TimeSpan.FromSeconds(15));
+        var live = await DumpAsync();
+        live.Count(row => row.StartsWith("bot_signal_executions", StringComparison.Ordinal)).ShouldBe(4);
+
+        await _runner.DisposeAsync();
+        _runner = null;
+        await _stores.DisposeAsync();
+        _stores = null;
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var file in Directory.GetFiles(_dataDirectory, "*read-model*"))
+        {
+            File.Move(file, file + ".live");
+        }
+
+        _stores = await OpenStoresAsync(postgres: false);
+        _runner = await ProjectionRunner.StartAsync(new TradingReadModel(), _stores.ProjectionStore, new ProjectionSettings { PollInterval = TimeSpan.FromMilliseconds(50) });
+        await _runner.WaitUntilCaughtUpAsync(TimeSpan.FromSeconds(15));
+        (await DumpAsync()).ShouldBe(live);
+    }
+
+    /// <summary>A bot with two subscriptions (one too small to trade), an exchange account, and a buy signal fanned out.</summary>
+    private async Task<(TradingRegions Regions, SignalAcceptedReply Accepted)> TradeAsync()
+    {
+        ActorTrading.Actors.Persistence.Persistence.Get(Sys).Use(_stores!.Journal, _stores.SnapshotStore);
+        var prices = new FixedPrices();
+        var paper = new PaperExchange(prices, new PaperExchangeSettings { Slippage = 0m });
+        var accounts = new InMemoryAccounts();
+        accounts.Add("acct-1", "key-1");
+        accounts.Add("acct-2", "key-2");
+        var regions = TradingRegions.Start(Sys, new AccountGateways(accounts, paper, new AccountGatewaySettings(), TimeProvider.System));
+        _runner = await ProjectionRunner.StartAsync(new TradingReadModel(), _stores.ProjectionStore,
+            new ProjectionSettings { PollInterval = TimeSpan.FromMilliseconds(50) });
+
+        var defaults = new TradingParameters(10, 100m, 2m, 4m);
+        (await regions.Bots.Ask<object>(new CreateBot("b1", "Trend", "a bot", "trend-1", BotEntity.HashSecret("s"), defaults, TimeSpan.FromMinutes(1)))).ShouldBeOfType<BotProtocol.Ok>();
+        foreach (var (id, account) in new[] { ("s1", "acct-1"), ("s2", "acct-2") })
+        {
+            (await regions.Subscriptions.Ask<object>(new CreateSubscription(id, "u1", "b1", account, ExchangeName.Paper,
+                id == "s2" ? new ParameterOverrides(MarginUsd: 1m) : ParameterOverrides.None, RiskLimits.None))).ShouldBeOfType<SubscriptionProtocol.Ok>();
+            (await regions.Bots.Ask<object>(new AddSubscriber("b1", id))).ShouldBeOfType<BotProtocol.Ok>();
+        }
+
+        var protector = new SecretProtector(new byte[32]);
+        var accountRegion = TradingRegions.StartAccounts(Sys, protector);
+        (await accountRegion.Ask<object>(new AccountProtocol.RegisterAccount("acct-x", "u1", ExchangeName.Binance, true, "api-key-x", "never-in-a-read-table"))).ShouldBeOfType<AccountProtocol.Ok>();
+
+        var accepted = await SignalAsync(regions, SignalAction.Buy, "tv-1", fannedOutBefore: 0);
+        return (regions, accepted);
+    }
+
+    private async Task<SignalAcceptedReply> SignalAsync(TradingRegions regions, SignalAction action, string alertId, int fannedOutBefore)
+    {
+        var accepted = (SignalAcceptedReply)await regions.Bots.Ask<object>(new AcceptSignal("b1", "s", new Signal("BTCUSDT", action, 64_100m, alertId, null)));
+        await using var connection = await _stores!.ProjectionStore.OpenAsync(CancellationToken.None);
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (await Scalar(connection, "SELECT COUNT(*) FROM bot_signals WHERE fan_out_completed_at IS NOT NULL") <= fannedOutBefore)
+        {
+            DateTime.UtcNow.ShouldBeLessThan(deadline, "the fan-out to complete in the read model");
+            await Task.Delay(20);
+        }
+
+        return accepted;
+    }
+
+    private async Task<IReadOnlyList<string>> DumpAsync()
+    {
+        var rows = new List<string>();
+        await using var connection = await _stores!.ProjectionStore.OpenAsync(CancellationToken.None);
+        foreach (var table in new[] { "bots", "users", "exchange_accounts", "bot_subscriptions", "bot_signals", "bot_signal_executions" })
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT * FROM {table} ORDER BY 1, 2";
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                rows.Add(table + ": " + string.Join(" | ", Enumerable.Range(0, reader.FieldCount).Select(column => $"{reader.GetName(column)}={reader.GetValue(column)}")));
+            }
+        }
+
+        return rows;
     }
 
     private async Task<DurableStores> OpenStoresAsync(bool postgres)

@@ -19,6 +19,16 @@ public sealed class ProjectedEvent(
 {
     private static readonly IReadOnlySet<string> s_noTags = new HashSet<string>();
     private object? _payload;
+    private byte[]? _payloadJson = payloadJson;
+
+    /// <summary>
+    /// An event this process has just committed, as a projection would read it back: its payload is the object that was
+    /// written (events are immutable records, and the serializer reads back what it wrote), and its JSON is made again
+    /// only if asked for (serialization is deterministic). Spares reading and deserializing what is still in memory.
+    /// </summary>
+    public static ProjectedEvent Written(ProjectionOffset offset, string persistenceId, long sequenceNr, string manifest, object payload, DateTimeOffset timestamp,
+        IReadOnlySet<string> tags, EventSerializer serializer) =>
+        new(offset, persistenceId, sequenceNr, manifest, null!, timestamp, tags.Count == 0 ? s_noTags : tags, serializer) { _payload = payload, _payloadJson = null };
 
     /// <summary>The event's place in the journal.</summary>
     public ProjectionOffset Offset { get; } = offset;
@@ -33,7 +43,7 @@ public sealed class ProjectedEvent(
     public string Manifest { get; } = manifest;
 
     /// <summary>The stored JSON.</summary>
-    public byte[] PayloadJson { get; } = payloadJson;
+    public byte[] PayloadJson => _payloadJson ??= serializer.Serialize(_payload!).Payload;
 
     /// <summary>When it was written.</summary>
     public DateTimeOffset Timestamp { get; } = timestamp;
