@@ -13,9 +13,9 @@ namespace ActorTrading.Persistence.Sqlite;
 /// before it releases the file's write gate), and only consecutive ones are held: an event that does not follow the last
 /// one held (another writer's events in between) starts afresh. A read is served from here only when the event right
 /// after the reader's offset is here; otherwise (a reader further behind, events this process did not write) it reads the
-/// file. So the events a reader gets are those the file holds, in the same order. Entries go
-/// when the capacity (<see cref="SqliteStoreSettings.RecentEventsKept"/>) is reached or after <see cref="TimeToLive"/>:
-/// kept longer, they would outlive the young generation of the garbage collector on an idle node.
+/// file. So the events a reader gets are those the file holds, in the same order. Entries go when the capacity
+/// (<see cref="SqliteStoreSettings.RecentEventsKept"/>) is reached or after <see cref="TimeToLive"/> (a projection that
+/// keeps up has read them long before; an idle node would otherwise hold its last events for nothing).
 /// </remarks>
 internal sealed class RecentlyCommitted(int capacity)
 {
