@@ -283,6 +283,15 @@ public sealed class SubscriptionEntity : PersistentActor
         var received = _work!.Received;
         var parameters = EffectiveConfiguration.Resolve(received.BotDefaults, _state.Overrides);
         var plan = TradePlanner.Plan(received.Signal.Action, parameters, _state.Limits, read.Market!);
+        if (plan.IsEmpty && received.Signal.Action == SignalAction.Close && read.Market!.PositionQuantity == 0 && HasProtectionBefore(received))
+        {
+            // The position went without this subscription (closed by hand, or liquidated): the stop-loss and take-profit
+            // it had are left on the exchange, and would close a position opened later. Nothing to trade; they go now.
+            _work.Plan = new OrdersPlanned(received.SignalId, received.Signal.Ticker, [], parameters, plan.SkipReason);
+            PlaceNextLeg();
+            return;
+        }
+
         if (plan.IsEmpty)
         {
             Complete(ExecutionStatus.Skipped, plan.SkipReason);
@@ -512,6 +521,9 @@ public sealed class SubscriptionEntity : PersistentActor
         Complete(ExecutionStatus.Failed, $"{prefix}{(leg.ReduceOnly ? "closing" : "opening")} order {leg.ClientOrderId} failed: {reason}");
     }
 
+    private bool HasProtectionBefore(SignalReceived received) =>
+        _state.ProtectedBy.TryGetValue(received.Signal.Ticker, out var signals) && signals.Any(signalId => signalId != received.SignalId);
+
     private void CancelStaleProtection(Work work, string symbol)
     {
         work.StaleProtectionHandled = true;
@@ -617,7 +629,15 @@ public sealed class SubscriptionEntity : PersistentActor
     private void Finish()
     {
         var work = _work!;
-        var last = work.Plan!.Legs.Count - 1;
+        if (work.Plan!.Legs.Count == 0)
+        {
+            // A close with no position left: only the protection it had was dealt with.
+            var cancelled = work.StaleProtectionLeft.Count == 0 ? "; its stop-loss and take-profit cancelled" : "";
+            Complete(ExecutionStatus.Skipped, string.Join("; ", [work.Plan.SkipReason + cancelled, .. work.ProtectionProblems]));
+            return;
+        }
+
+        var last = work.Plan.Legs.Count - 1;
         var confirmed = work.Confirmed[last];
         var notes = new List<string>();
         if (work.Plan.SkipReason is { } skipped)

@@ -242,6 +242,34 @@ public sealed class TradingSpecs : TestKitBase
     }
 
     [Fact]
+    public async Task A_close_finding_the_position_gone_cancels_the_stop_loss_and_take_profit_it_had()
+    {
+        // Left open on a flat account, they would close (or, reduce-only, fight) whatever position the trader opens next.
+        StartRegions();
+        await CreateBotAsync("bot-orphan");
+        await SubscribeAsync("orphan", "bot-orphan");
+        var buy = await SignalAsync("bot-orphan", SignalAction.Buy);
+        (await OutcomeAsync("orphan", buy.SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
+        OpenOrdersOf("orphan").Length.ShouldBe(2);
+
+        // Closed by hand on the exchange: the position goes, its stop-loss and take-profit stay.
+        await _paper.Account("key-orphan").PlaceMarketOrderAsync(new MarketOrderRequest("BTCUSDT", OrderSide.Sell, 0.015m, "by-hand", ReduceOnly: true));
+        (await _paper.Account("key-orphan").GetPositionsAsync()).ShouldBeEmpty();
+        OpenOrdersOf("orphan").Length.ShouldBe(2);
+
+        var close = await SignalAsync("bot-orphan", SignalAction.Close);
+        var outcome = await OutcomeAsync("orphan", close.SignalId);
+        outcome.Status.ShouldBe(ExecutionStatus.Skipped);
+        outcome.Reason.ShouldBe("no open position to close; its stop-loss and take-profit cancelled");
+        OpenOrdersOf("orphan").ShouldBeEmpty();
+        OrdersOf("orphan").Count.ShouldBe(4);
+
+        // Nothing left to cancel: a plain skip, and no call for it.
+        var again = await SignalAsync("bot-orphan", SignalAction.Close);
+        (await OutcomeAsync("orphan", again.SignalId)).Reason.ShouldBe("no open position to close");
+    }
+
+    [Fact]
     public async Task A_protection_that_cannot_be_cancelled_does_not_stop_the_trade_and_is_cancelled_at_the_next_one()
     {
         StartRegions();
