@@ -5,7 +5,7 @@ public static class HarnessModes
 {
     public static IReadOnlyList<HarnessMode> All { get; } =
     [
-        new("fan-out", "one webhook signal to 10,000 paper subscriptions: POST -> last outcome in bot_signal_executions, vs 10,000 bare paper orders in parallel [--store sqlite|postgres] [--subscriptions N] [--warmup-rounds N]", FanOutHarness.RunAsync),
+        new("fan-out", "one webhook signal to 10,000 paper subscriptions: POST -> last outcome in bot_signal_executions, vs 10,000 bare paper orders in parallel [--store sqlite|postgres] [--subscriptions N] [--warmup-rounds N] [--rounds N]", FanOutHarness.RunAsync),
         new("ack-latency", "p50/p90/p99/max of the webhook's 202 at 100 signals/s (10 bots x 10 subscriptions), vs the same POST rate to a bare Kestrel endpoint [--store sqlite|postgres] [--rate N] [--duration-s N] [--bots N] [--subscriptions-per-bot N]", AckLatencyHarness.RunAsync),
         new("idle-memory", "retained bytes per idle subscription entity after one signal, vs bare ReceiveActors that received one message [--store sqlite|postgres] [--subscriptions N]", IdleMemoryHarness.RunAsync),
     ];

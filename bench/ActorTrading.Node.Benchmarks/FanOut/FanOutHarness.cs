@@ -23,6 +23,10 @@ public static class FanOutHarness
     /// meant for that steady state.</summary>
     public const int DefaultWarmupRounds = 3;
 
+    /// <summary>Measured rounds (a close and a buy each). One signal says little on a shared machine, where the same
+    /// fan-out takes anywhere from 0.3 to 0.6 s from one run to the next; the aim is judged on every measured signal.</summary>
+    public const int DefaultRounds = 5;
+
     /// <summary>The issue's aim: POST to the last recorded outcome.</summary>
     public static readonly TimeSpan Aim = TimeSpan.FromSeconds(0.5);
 
@@ -35,10 +39,11 @@ public static class FanOutHarness
         var kind = StoreArgument.Store(args);
         var count = HarnessArguments.Int(args, "--subscriptions", DefaultSubscriptions);
         var warmupRounds = HarnessArguments.Int(args, "--warmup-rounds", DefaultWarmupRounds);
+        var rounds = Math.Max(1, HarnessArguments.Int(args, "--rounds", DefaultRounds));
         var store = BenchNode.Name(kind);
         Console.WriteLine(
             $"fan-out --store {store}: one bot, {count:N0} paper subscriptions (each its own paper account, the bot's defaults 10x / 100 USD / SL 2 % / TP 4 %), "
-            + $"BTCUSDT fixed at 64,000; signals: {warmupRounds} × (buy, close) and a buy to warm up, then close (measured), buy (measured); {Environment.ProcessorCount} processors");
+            + $"BTCUSDT fixed at 64,000; signals: {warmupRounds} × (buy, close) and a buy to warm up, then {rounds} × (close, buy) measured; {Environment.ProcessorCount} processors");
         await using var node = await BenchNode.StartAsync(kind, "fan-out");
         Console.WriteLine($"store: {node.Details}");
         var runtime = node.Runtime;
@@ -101,6 +106,20 @@ public static class FanOutHarness
         Console.WriteLine($"the bot's SignalAccepted event (written before the 202): {acceptedBytes:N0} bytes of JSON");
         Console.WriteLine();
 
+        // More rounds, one line each (the first round's details are above).
+        var measured = new List<(string Action, FanOutResult Result)> { ("close", close), ("buy", open) };
+        Console.WriteLine($"round 1: {Line("close", close)}; {Line("buy", open)}");
+        for (var round = 2; round <= rounds; round++)
+        {
+            var nextClose = await FireAsync(node, client, bot, "close", $"measured-close-{round}", () => Volatile.Read(ref transactions));
+            var nextBuy = await FireAsync(node, client, bot, "buy", $"measured-buy-{round}", () => Volatile.Read(ref transactions));
+            measured.Add(("close", nextClose));
+            measured.Add(("buy", nextBuy));
+            Console.WriteLine($"round {round}: {Line("close", nextClose)}; {Line("buy", nextBuy)}");
+        }
+
+        Console.WriteLine();
+
         var ok = true;
         foreach (var (name, result, baseline, calls) in new[] { ("close", close, closeBare, closeCalls), ("buy", open, openBare, openCalls) })
         {
@@ -115,9 +134,17 @@ public static class FanOutHarness
             ok &= result.Outcome.Executed == count && !result.TimedOut;
         }
 
-        var worst = close.ReadModelComplete > open.ReadModelComplete ? close.ReadModelComplete : open.ReadModelComplete;
-        Console.WriteLine($"aim: under {Aim.TotalSeconds:F1} s from the POST to the last recorded outcome; measured {Seconds(close.ReadModelComplete)} (close), {Seconds(open.ReadModelComplete)} (buy): "
-            + (worst < Aim ? "met" : "NOT met"));
+        foreach (var action in new[] { "close", "buy" })
+        {
+            var times = measured.Where(m => m.Action == action).Select(m => m.Result.ReadModelComplete).Order().ToList();
+            Console.WriteLine($"result: fan-out {store} {action} over {times.Count} rounds: POST -> last outcome in bot_signal_executions median {Seconds(times[times.Count / 2])}, "
+                + $"best {Seconds(times[0])}, worst {Seconds(times[^1])}");
+        }
+
+        ok &= measured.All(m => m.Result.Outcome.Executed == count && !m.Result.TimedOut);
+        var within = measured.Count(m => m.Result.ReadModelComplete < Aim);
+        Console.WriteLine($"aim: under {Aim.TotalSeconds:F1} s from the POST to the last recorded outcome, every signal; {within} of {measured.Count} measured signals were: "
+            + (within == measured.Count ? "met" : "NOT met"));
         return ok ? 0 : 1;
     }
 
@@ -224,6 +251,10 @@ public static class FanOutHarness
             + $"({result.Cpu / (result.ReadModelComplete * Environment.ProcessorCount):P0} of the machine); GC paused it {result.GcPause.TotalMilliseconds:F0} ms, {result.Gen2Collections} gen-2 collections; "
             + $"{result.Allocated / (double)count / 1024:F1} KB allocated per subscription");
     }
+
+    private static string Line(string action, FanOutResult result) =>
+        $"{action} {Seconds(result.ReadModelComplete)} (entities {Seconds(result.FanOutCompleted)}, read model +{Seconds(result.ReadModelComplete - result.FanOutCompleted)}, "
+        + $"GC {result.GcPause.TotalMilliseconds:F0} ms)";
 
     private static async Task CatchUpAsync(BenchNode node)
     {
