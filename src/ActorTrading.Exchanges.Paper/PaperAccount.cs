@@ -60,7 +60,7 @@ public sealed class PaperAccount : IExchangeAccount
 
     /// <inheritdoc/>
     public Task<SymbolFilters> GetSymbolFiltersAsync(string symbol, CancellationToken cancellationToken = default) =>
-        Task.FromResult(PaperExchange.FiltersOf(symbol));
+        PaperExchange.FiltersTaskOf(symbol);
 
     /// <inheritdoc/>
     public Task SetLeverageAsync(string symbol, int leverage, CancellationToken cancellationToken = default)
@@ -176,10 +176,17 @@ public sealed class PaperAccount : IExchangeAccount
     {
         lock (_lock)
         {
-            return Task.FromResult<IReadOnlyList<Position>>([.. _positions.Where(p => p.Value.Quantity != 0).Select(p => new Position(
-                p.Key, p.Value.Quantity, p.Value.EntryPrice,
-                (_exchange.MarkPrice(p.Key) - p.Value.EntryPrice) * p.Value.Quantity,
-                _leverage.GetValueOrDefault(p.Key, DefaultLeverage)))]);
+            // Loops, not LINQ: every subscription reads its account at every signal.
+            var open = new List<Position>();
+            foreach (var (symbol, (quantity, entryPrice)) in _positions)
+            {
+                if (quantity != 0)
+                {
+                    open.Add(new Position(symbol, quantity, entryPrice, (_exchange.MarkPrice(symbol) - entryPrice) * quantity, _leverage.GetValueOrDefault(symbol, DefaultLeverage)));
+                }
+            }
+
+            return Task.FromResult<IReadOnlyList<Position>>(open);
         }
     }
 
@@ -202,7 +209,16 @@ public sealed class PaperAccount : IExchangeAccount
                 throw new ArgumentOutOfRangeException(nameof(since), since, $"the paper account keeps realized profit and loss since {_realizedKeptSince:u} only ({_exchange.Settings.RealizedPnlKept.TotalDays:0.#} days)");
             }
 
-            return Task.FromResult(_realized.Where(r => r.At >= since).Sum(r => r.Amount));
+            var sum = 0m;
+            foreach (var (at, amount) in _realized)
+            {
+                if (at >= since)
+                {
+                    sum += amount;
+                }
+            }
+
+            return Task.FromResult(sum);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Collections.Concurrent;
 
 namespace ActorTrading.Exchanges.Paper;
@@ -69,9 +70,17 @@ public sealed class PaperExchange(IPriceSource prices, PaperExchangeSettings? se
         Prices.PriceOf(symbol) ?? throw new ExchangeException(ExchangeName.Paper, ExchangeErrorKind.Rejected, "invalid-symbol", $"symbol {symbol} is not traded here");
 
     internal static SymbolFilters FiltersOf(string symbol) =>
-        PaperSymbols.Filters.TryGetValue(symbol, out var filters)
-            ? filters
-            : throw new ExchangeException(ExchangeName.Paper, ExchangeErrorKind.Rejected, "invalid-symbol", $"symbol {symbol} is not traded here");
+        PaperSymbols.Filters.TryGetValue(symbol, out var filters) ? filters : throw NotTraded(symbol);
+
+    // The filters never change: one finished task per symbol, not one per call (every subscription asks at every trade).
+    private static readonly FrozenDictionary<string, Task<SymbolFilters>> s_filterTasks =
+        PaperSymbols.Filters.ToFrozenDictionary(pair => pair.Key, pair => Task.FromResult(pair.Value), StringComparer.Ordinal);
+
+    internal static Task<SymbolFilters> FiltersTaskOf(string symbol) =>
+        s_filterTasks.TryGetValue(symbol, out var filters) ? filters : throw NotTraded(symbol);
+
+    private static ExchangeException NotTraded(string symbol) =>
+        new(ExchangeName.Paper, ExchangeErrorKind.Rejected, "invalid-symbol", $"symbol {symbol} is not traded here");
 
     private static PaperExchangeSettings Validated(PaperExchangeSettings settings)
     {

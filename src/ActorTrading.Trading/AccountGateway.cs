@@ -85,8 +85,16 @@ public sealed class AccountGateway(IExchangeAccount account, AccountGatewaySetti
             var positions = await exchange.GetPositionsAsync(token);
             var now = time.GetUtcNow();
             var pnl = await exchange.GetRealizedPnlAsync(new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero), token);
-            var position = positions.FirstOrDefault(p => p.Symbol == symbol)?.Quantity ?? 0;
-            return new MarketState(position, positions.Count(p => p.Quantity != 0), pnl, price, filters);
+            // A loop, not LINQ: every subscription reads its account at every signal.
+            Position? position = null;
+            var open = 0;
+            foreach (var held in positions)
+            {
+                position ??= held.Symbol == symbol ? held : null;
+                open += held.Quantity != 0 ? 1 : 0;
+            }
+
+            return new MarketState(position?.Quantity ?? 0, open, pnl, price, filters);
         }, cancellationToken);
 
     private async Task<SymbolFilters> FiltersAsync(IExchangeAccount exchange, string symbol, CancellationToken cancellationToken)
