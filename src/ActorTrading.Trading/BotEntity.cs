@@ -189,9 +189,13 @@ public sealed class BotEntity : ReceivePersistentActor
         var pendingFrom = _state.PendingFrom;
         foreach (var subscriptionId in subscriptionIds)
         {
-            foreach (var older in earlier.Where(older => _awaitingReceipts[older.Accepted.SignalId].Contains(subscriptionId)))
+            // A loop, not a filter: this runs for every subscriber of every signal.
+            foreach (var older in earlier)
             {
-                Tell(older, subscriptionId, pendingFrom, redelivered: true);
+                if (_awaitingReceipts[older.Accepted.SignalId].Contains(subscriptionId))
+                {
+                    Tell(older, subscriptionId, pendingFrom, redelivered: true);
+                }
             }
 
             Tell(pending, subscriptionId, pendingFrom, redelivered);

@@ -263,7 +263,7 @@ public sealed class SubscriptionEntity : PersistentActor
     {
         var symbol = received.Signal.Ticker;
         var work = _work!;
-        WithGateway(gateway => gateway.ReadMarketAsync(symbol))
+        ReadMarketAsync(symbol)
             .PipeTo(Self, Self, market => new MarketRead(work, market, null), error => new MarketRead(work, null, error));
     }
 
@@ -718,15 +718,22 @@ public sealed class SubscriptionEntity : PersistentActor
     }
 
     // Started in the entity's turn: the gateway only queues the call or sends it, it never blocks, and a paper
-    // account answers at once. The result comes back as a message (PipeTo), never touching state from outside.
-    private Task<T> Gateway<T>(Func<IExchangeAccount, CancellationToken, Task<T>> call) => WithGateway(gateway => gateway.RunAsync(call));
-
-    private Task<T> WithGateway<T>(Func<AccountGateway, Task<T>> use)
+    // account answers at once. The result comes back as a message (PipeTo), never touching state from outside. Once
+    // the account's gateway exists (after its first call), it is used directly: no closure per call to reach it.
+    private Task<T> Gateway<T>(Func<IExchangeAccount, CancellationToken, Task<T>> call)
     {
         var gateway = _gateways.ForAsync(_state.Definition!.AccountId);
-        return gateway.IsCompletedSuccessfully ? use(gateway.Result) : UseWhenCreated(gateway, use);
+        return gateway.IsCompletedSuccessfully ? gateway.Result.RunAsync(call) : RunWhenCreated(gateway, call);
 
-        static async Task<T> UseWhenCreated(Task<AccountGateway> gateway, Func<AccountGateway, Task<T>> use) => await use(await gateway);
+        static async Task<T> RunWhenCreated(Task<AccountGateway> gateway, Func<IExchangeAccount, CancellationToken, Task<T>> call) => await (await gateway).RunAsync(call);
+    }
+
+    private Task<MarketState> ReadMarketAsync(string symbol)
+    {
+        var gateway = _gateways.ForAsync(_state.Definition!.AccountId);
+        return gateway.IsCompletedSuccessfully ? gateway.Result.ReadMarketAsync(symbol) : ReadWhenCreated(gateway, symbol);
+
+        static async Task<MarketState> ReadWhenCreated(Task<AccountGateway> gateway, string symbol) => await (await gateway).ReadMarketAsync(symbol);
     }
 
     private static string Describe(Exception error) => error switch
