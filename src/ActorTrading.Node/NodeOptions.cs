@@ -30,6 +30,11 @@ public sealed record NodeOptions
     /// <summary>Longest <c>?wait=</c> a webhook caller may ask for. Default 10 s.</summary>
     public int MaxWebhookWaitMs { get; init; } = 10_000;
 
+    /// <summary>How long a bot waits for a subscription's outcome of a signal (telling it again every 10 s) before it records
+    /// the subscription as unanswered and stops telling it. Default 1 hour; at least 1 minute, so that a subscription
+    /// restarting after a crash (at most 30 s of backoff) is never given up on.</summary>
+    public TimeSpan SignalReceiptTimeout { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>Throws naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -46,6 +51,11 @@ public sealed record NodeOptions
         if (MaxWebhookBodyBytes is < 256 or > 1024 * 1024)
         {
             throw new ArgumentException("ActorTrading:MaxWebhookBodyBytes must be between 256 and 1048576");
+        }
+
+        if (SignalReceiptTimeout < TimeSpan.FromMinutes(1))
+        {
+            throw new ArgumentException("ActorTrading:SignalReceiptTimeout must be at least 00:01:00 (hh:mm:ss)");
         }
     }
 }

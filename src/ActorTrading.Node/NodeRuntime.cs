@@ -86,7 +86,7 @@ public sealed class NodeRuntime : IAsyncDisposable
         var factory = new ExchangeAccountFactory(exchanges ?? ExchangeClientSettings.FromEnvironment(), credentials => paper.Account(credentials.ApiKey));
         var accounts = TradingRegions.StartAccounts(system, protector);
         var gateways = new AccountGateways(new EntityAccountDirectory(accounts, protector, TimeSpan.FromSeconds(10)), factory, new AccountGatewaySettings(), TimeProvider.System);
-        var regions = TradingRegions.Start(system, gateways);
+        var regions = TradingRegions.Start(system, gateways, new TradingSettings { SignalReceiptTimeout = options.SignalReceiptTimeout });
         var users = UserEntity.StartRegion(system);
         var projectionLogger = loggerFactory.CreateLogger("ActorTrading.Projections");
         var readModel = await ProjectionRunner.StartAsync(new TradingReadModel(), stores.ProjectionStore, new ProjectionSettings { PollInterval = TimeSpan.FromMilliseconds(250), BatchSize = 2_000 }, projectionLogger);

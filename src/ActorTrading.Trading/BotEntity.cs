@@ -14,11 +14,14 @@ namespace ActorTrading.Trading;
 /// it is durable, with the list of subscribers it will reach; each of them is told, and the bot keeps the
 /// signal pending until every one has sent its receipt. After a crash, pending signals are told again
 /// (subscriptions answer a signal they already finished from their state, so nothing is traded twice).
+/// A subscription that has not answered within the receipt timeout is given up on (<see cref="FanOutTimedOut"/>): waiting
+/// for ever would keep every later signal pending too, and with them every subscriber's remembered outcomes.
 /// </summary>
 /// <remarks>
 /// <code>
 ///   (none) ──CreateBot──► Active ◄──Resume── Paused
 ///                            │ AcceptSignal: SignalAccepted → tell every subscriber → receipts → FanOutCompleted
+///                            │   (told again every resend interval; receipts missing after the timeout → FanOutTimedOut)
 /// </code>
 /// </remarks>
 public sealed class BotEntity : ReceivePersistentActor
@@ -26,19 +29,21 @@ public sealed class BotEntity : ReceivePersistentActor
     private readonly IActorRef _subscriptions;
     private readonly IActorRef _bots;
     private readonly TimeSpan _resendInterval;
+    private readonly TimeSpan _receiptTimeout;
     private readonly TimeProvider _time;
     private readonly Dictionary<string, HashSet<string>> _awaitingReceipts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _resends = new(StringComparer.Ordinal);
     private BotState _state = BotState.Empty;
 
     /// <summary>Creates the entity.</summary>
-    public BotEntity(string botId, IActorRef subscriptionRegion, IActorRef botRegion, TimeSpan resendInterval)
+    public BotEntity(string botId, IActorRef subscriptionRegion, IActorRef botRegion, TimeSpan resendInterval, TimeSpan receiptTimeout)
     {
         BotId = botId;
         PersistenceId = "bot-" + botId;
         _subscriptions = subscriptionRegion;
         _bots = botRegion;
         _resendInterval = resendInterval;
+        _receiptTimeout = receiptTimeout;
         _time = Context.System.TimeProvider;
 
         Recover<RecoveryCompleted>(_ => ResendPending());
@@ -85,8 +90,8 @@ public sealed class BotEntity : ReceivePersistentActor
     public string BotId { get; }
 
     /// <summary>Props for the bot region.</summary>
-    public static Props Props(string botId, IActorRef subscriptionRegion, IActorRef botRegion, TimeSpan resendInterval) =>
-        Actors.Props.Create(() => new BotEntity(botId, subscriptionRegion, botRegion, resendInterval));
+    public static Props Props(string botId, IActorRef subscriptionRegion, IActorRef botRegion, TimeSpan resendInterval, TimeSpan receiptTimeout) =>
+        Actors.Props.Create(() => new BotEntity(botId, subscriptionRegion, botRegion, resendInterval, receiptTimeout));
 
     /// <summary>The stored form of a webhook secret: lower-case hex SHA-256 of its UTF-8 bytes.</summary>
     public static string HashSecret(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
@@ -219,13 +224,20 @@ public sealed class BotEntity : ReceivePersistentActor
 
         // At-least-once: a subscription answers a signal it already finished from its state, and ignores one it is working on.
         // Oldest first, so that a subscription finishes them in the order they were accepted.
-        foreach (var pending in Awaited())
+        foreach (var pending in Awaited().ToList())
         {
             var awaiting = _awaitingReceipts[pending.Accepted.SignalId];
+            var waited = _time.GetUtcNow() - pending.Accepted.AcceptedAt;
+            if (waited >= _receiptTimeout)
+            {
+                GiveUp(pending, awaiting, waited);
+                continue;
+            }
+
             Tell(pending, [.. awaiting], redelivered: true);
 
-            // A subscription that never answers (its exchange down for long, or one that crashes on every message) is told
-            // again for ever: the operator hears of it at the 1st, 2nd, 4th, 8th… resend, not every 10 s.
+            // A subscription that does not answer (one that crashes on every message, or cannot be reached) is told again until
+            // the receipt timeout: the operator hears of it at the 1st, 2nd, 4th, 8th… resend, not every 10 s.
             var times = _resends[pending.Accepted.SignalId] = _resends.GetValueOrDefault(pending.Accepted.SignalId) + 1;
             if (BitOperations.IsPow2(times))
             {
@@ -237,6 +249,18 @@ public sealed class BotEntity : ReceivePersistentActor
         // Through the region, so that the shard counts the bot as active: passivated while it waits, it would stop telling
         // again (a subscription whose exchange is down for longer than the idle time would wait for the bot's next signal).
         _bots.Tell(new Wake(BotId), Self);
+    }
+
+    private void GiveUp(PendingFanOut pending, HashSet<string> awaiting, TimeSpan waited)
+    {
+        var signalId = pending.Accepted.SignalId;
+        string[] unanswered = [.. awaiting.Order(StringComparer.Ordinal)];
+        _awaitingReceipts.Remove(signalId);
+        _resends.Remove(signalId);
+        Log.LogError("Bot {BotId}: signal {SignalId} gave up on {Missing} subscriptions (first: {SubscriptionId}) that recorded no outcome {Waited} after it was accepted; "
+            + "recorded as unanswered: check their exchange accounts, they may have placed orders before they failed",
+            BotId, signalId, unanswered.Length, unanswered[0], waited);
+        Persist(new FanOutTimedOut(signalId, unanswered, (long)waited.TotalMilliseconds, _time.GetUtcNow()), e => _state = _state.Apply(e));
     }
 
     private IEnumerable<PendingFanOut> Awaited() =>

@@ -43,4 +43,12 @@ public static class BotEvents
 
     /// <summary>Every listed subscriber has recorded its outcome for the signal.</summary>
     public sealed record FanOutCompleted(string SignalId, DateTimeOffset At);
+
+    /// <summary>
+    /// The bot stopped waiting for the receipts of these subscribers, <paramref name="WaitedMs"/> after it accepted the
+    /// signal (the receipt timeout), and tells them the signal no more; the fan-out is over. What they did with the
+    /// signal is not known: one that never answered may have placed orders before it crashed. If one of them records its
+    /// outcome later, that outcome stands.
+    /// </summary>
+    public sealed record FanOutTimedOut(string SignalId, IReadOnlyList<string> Unanswered, long WaitedMs, DateTimeOffset At);
 }

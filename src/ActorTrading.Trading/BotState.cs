@@ -58,6 +58,7 @@ public sealed record BotState(
             SignalsReceived = SignalsReceived + 1,
         },
         FanOutCompleted completed => this with { PendingFanOuts = PendingFanOuts.Remove(completed.SignalId) },
+        FanOutTimedOut timedOut => this with { PendingFanOuts = PendingFanOuts.Remove(timedOut.SignalId) },
         _ => this,
     };
 

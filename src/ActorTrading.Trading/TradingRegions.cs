@@ -22,6 +22,12 @@ public sealed record TradingSettings
     /// between nodes, a subscription that crashed before it stored its outcome). At most half of
     /// <see cref="PassivateIdleEntityAfter"/>. Default 10 s.</summary>
     public TimeSpan SignalResendInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long after accepting a signal a bot stops telling it to subscriptions that have not recorded their outcome,
+    /// and records them as unanswered. Longer than <see cref="SignalResendInterval"/>. Default 1 hour: a subscription whose
+    /// exchange fails answers with a failed outcome long before; only one that crashes on every message, or cannot be
+    /// reached, is silent that long.</summary>
+    public TimeSpan SignalReceiptTimeout { get; init; } = TimeSpan.FromHours(1);
 }
 
 /// <summary>The bot and subscription shard regions, wired to each other.</summary>
@@ -51,6 +57,12 @@ public sealed record TradingRegions(IActorRef Bots, IActorRef Subscriptions)
                 $"SignalResendInterval must be positive and at most half of PassivateIdleEntityAfter ({settings.PassivateIdleEntityAfter})");
         }
 
+        if (settings.SignalReceiptTimeout <= settings.SignalResendInterval)
+        {
+            throw new ArgumentOutOfRangeException(nameof(settings), settings.SignalReceiptTimeout,
+                $"SignalReceiptTimeout must be longer than SignalResendInterval ({settings.SignalResendInterval})");
+        }
+
         var sharding = ClusterSharding.Get(system);
         var shardingSettings = new ClusterShardingSettings { PassivateIdleEntityAfter = settings.PassivateIdleEntityAfter };
         IActorRef? bots = null;
@@ -69,7 +81,7 @@ public sealed record TradingRegions(IActorRef Bots, IActorRef Subscriptions)
             StopEntity.Instance);
         bots = sharding.Start(
             "bot",
-            id => Supervised(BotEntity.Props(id, subscriptions, bots!, settings.SignalResendInterval), "bot"),
+            id => Supervised(BotEntity.Props(id, subscriptions, bots!, settings.SignalResendInterval, settings.SignalReceiptTimeout), "bot"),
             shardingSettings,
             new BotMessageExtractor(settings.NumberOfShards),
             StopEntity.Instance);

@@ -39,6 +39,7 @@ public static class TradingSerializer
         .AddLegacy("bot.signal-accepted", 1, TradingJsonContext.Default.SignalAcceptedV1, v1 => v1.Upcast())
         .Add("bot.signal-accepted", 2, TradingJsonContext.Default.SignalAccepted)
         .Add("bot.fan-out-completed", 1, TradingJsonContext.Default.FanOutCompleted)
+        .Add("bot.fan-out-timed-out", 1, TradingJsonContext.Default.FanOutTimedOut)
         .Add("subscription.created", 1, TradingJsonContext.Default.SubscriptionCreated)
         .Add("subscription.updated", 1, TradingJsonContext.Default.SubscriptionUpdated)
         .Add("subscription.paused", 1, TradingJsonContext.Default.SubscriptionPaused)
@@ -68,6 +69,7 @@ public static class TradingSerializer
 [JsonSerializable(typeof(BotEvents.SignalAccepted))]
 [JsonSerializable(typeof(BotEvents.SignalAcceptedV1))]
 [JsonSerializable(typeof(BotEvents.FanOutCompleted))]
+[JsonSerializable(typeof(BotEvents.FanOutTimedOut))]
 [JsonSerializable(typeof(SubscriptionEvents.SubscriptionCreated))]
 [JsonSerializable(typeof(SubscriptionEvents.SubscriptionUpdated))]
 [JsonSerializable(typeof(SubscriptionEvents.SubscriptionPaused))]

@@ -84,6 +84,53 @@ public sealed class ReadModelSpecs : TestKitBase, IAsyncLifetime
             .ShouldBe(t0.AddMinutes(3));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_subscription_the_bot_gave_up_on_is_unanswered_until_its_own_outcome_arrives_and_only_that_counts(bool postgres)
+    {
+        _stores = await OpenStoresAsync(postgres);
+        var t0 = new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero);
+        var sequence = new Dictionary<string, long>();
+        async Task WriteAsync(string persistenceId, object @event)
+        {
+            var nr = sequence[persistenceId] = sequence.GetValueOrDefault(persistenceId) + 1;
+            (await _stores.Journal.WriteMessagesAsync([new Actors.Persistence.AtomicWrite([new Actors.Persistence.Persistent(@event, persistenceId, nr, "w", t0, new HashSet<string>())])]))
+                .ShouldAllBe(e => e == null);
+        }
+
+        SubscriptionEvents.SignalCompleted Outcome(ExecutionStatus status, int minute) =>
+            new("sig-1", "b1", status, status == ExecutionStatus.Executed ? null : "too small", status == ExecutionStatus.Executed ? "42" : null,
+                status == ExecutionStatus.Executed ? 64_000m : null, status == ExecutionStatus.Executed ? 0.015m : null, 7, t0.AddMinutes(minute));
+
+        foreach (var id in new[] { "s1", "s2" })
+        {
+            await WriteAsync("subscription-" + id, new SubscriptionEvents.SubscriptionCreated(id, "u1", "b1", "acct-" + id, ExchangeName.Paper, ParameterOverrides.None, RiskLimits.None, t0));
+        }
+
+        // s1 recorded its outcome just as the bot gave up on it and on s2, which had recorded none.
+        await WriteAsync("bot-b1", new BotEvents.SignalAccepted("sig-1", new Signal("BTCUSDT", SignalAction.Buy, null, null, null), t0, 2));
+        await WriteAsync("subscription-s1", Outcome(ExecutionStatus.Executed, 1));
+        await WriteAsync("bot-b1", new BotEvents.FanOutTimedOut("sig-1", ["s1", "s2"], 3_600_000, t0.AddHours(1)));
+        _runner = await ProjectionRunner.StartAsync(new TradingReadModel(), _stores.ProjectionStore, new ProjectionSettings { PollInterval = TimeSpan.FromMilliseconds(50) });
+        await _runner.WaitUntilCaughtUpAsync(TimeSpan.FromSeconds(15));
+
+        await using var connection = await _stores.ProjectionStore.OpenAsync(CancellationToken.None);
+        (await Scalar(connection, "SELECT COUNT(*) FROM bot_signals WHERE signal_id = 'sig-1' AND fan_out_completed_at IS NOT NULL")).ShouldBe(1);
+        (await Scalar(connection, "SELECT COUNT(*) FROM bot_signal_executions WHERE subscription_id = 's1' AND status = 'executed' AND exchange_order_id = '42'")).ShouldBe(1);
+        (await Scalar(connection, "SELECT COUNT(*) FROM bot_signal_executions WHERE subscription_id = 's2' AND status = 'unanswered' AND elapsed_ms = 3600000 "
+            + "AND reason LIKE 'the subscription recorded no outcome within 1:00:00 of the signal%check the exchange account'")).ShouldBe(1);
+        (await Scalar(connection, "SELECT signals_received * 1000 + orders_executed * 100 + orders_skipped * 10 + orders_failed FROM bot_subscriptions WHERE subscription_id = 's1'")).ShouldBe(1100);
+        (await Scalar(connection, "SELECT signals_received * 1000 + orders_executed * 100 + orders_skipped * 10 + orders_failed FROM bot_subscriptions WHERE subscription_id = 's2'")).ShouldBe(0);
+
+        // s2 comes back and records its outcome: it replaces the bot's row, and counts.
+        await WriteAsync("subscription-s2", Outcome(ExecutionStatus.Skipped, 70));
+        await _runner.WaitUntilCaughtUpAsync(TimeSpan.FromSeconds(15));
+        (await Scalar(connection, "SELECT COUNT(*) FROM bot_signal_executions WHERE subscription_id = 's2' AND status = 'skipped' AND reason = 'too small' AND elapsed_ms = 7")).ShouldBe(1);
+        (await Scalar(connection, "SELECT COUNT(*) FROM bot_signal_executions")).ShouldBe(2);
+        (await Scalar(connection, "SELECT signals_received * 1000 + orders_executed * 100 + orders_skipped * 10 + orders_failed FROM bot_subscriptions WHERE subscription_id = 's2'")).ShouldBe(1010);
+    }
+
     [Fact]
     public async Task Read_tables_built_as_events_are_committed_are_those_rebuilt_from_the_journal_file()
     {

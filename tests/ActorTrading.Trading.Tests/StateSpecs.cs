@@ -26,6 +26,17 @@ public sealed class StateSpecs
     }
 
     [Fact]
+    public void A_bot_that_gave_up_on_the_receipts_of_a_signal_no_longer_waits_for_it()
+    {
+        var state = BotState.Empty.Apply(Accepted("s1")).Apply(Accepted("s2")).Apply(new FanOutCompleted("s2", T0));
+        state.PendingFrom.ShouldBe(1);
+
+        state = state.Apply(new FanOutTimedOut("s1", ["mute"], 3_600_000, T0.AddHours(1)));
+        state.PendingFanOuts.ShouldBeEmpty();
+        state.PendingFrom.ShouldBe(3);
+    }
+
+    [Fact]
     public void A_bot_remembers_an_alert_id_for_a_day_then_forgets_it_in_a_sweep()
     {
         var state = BotState.Empty.Apply(Accepted("first", "alert-1", T0));

@@ -27,12 +27,12 @@ public sealed class TradingSpecs : TestKitBase
         _prices.Set("BTCUSDT", 64_000m);
     }
 
-    private void StartRegions(Func<string, IActorRef, Props>? subscriptionProps = null, TimeSpan? passivateIdleAfter = null) =>
+    private void StartRegions(Func<string, IActorRef, Props>? subscriptionProps = null, TimeSpan? passivateIdleAfter = null, TimeSpan? receiptTimeout = null) =>
         _regions = TradingRegions.Start(Sys, new AccountGateways(_accounts, _exchanges, new AccountGatewaySettings(), TimeProvider.System),
             new TradingSettings
             {
                 MinBackoff = TimeSpan.FromMilliseconds(20), MaxBackoff = TimeSpan.FromMilliseconds(100), SignalResendInterval = TimeSpan.FromMilliseconds(300),
-                PassivateIdleEntityAfter = passivateIdleAfter ?? TimeSpan.FromMinutes(10),
+                PassivateIdleEntityAfter = passivateIdleAfter ?? TimeSpan.FromMinutes(10), SignalReceiptTimeout = receiptTimeout ?? TimeSpan.FromMinutes(10),
             }, subscriptionProps);
 
     private async Task CreateBotAsync(string botId, TimeSpan? ttl = null) =>
@@ -68,6 +68,23 @@ public sealed class TradingSpecs : TestKitBase
             }
 
             await Task.Delay(10);
+        }
+    }
+
+    private async Task<T> BotEventAsync<T>(string botId, Func<T, bool> match)
+    {
+        var deadline = Stopwatch.GetTimestamp() + 10 * Stopwatch.Frequency;
+        while (true)
+        {
+            var events = new List<object>();
+            await _journal.ReplayMessagesAsync("bot-" + botId, 1, long.MaxValue, long.MaxValue, p => events.Add(p.Payload));
+            if (events.OfType<T>().FirstOrDefault(match) is { } found)
+            {
+                return found;
+            }
+
+            Stopwatch.GetTimestamp().ShouldBeLessThan(deadline, $"bot {botId} to store a {typeof(T).Name}; events: {string.Join(", ", events.Select(e => e.GetType().Name))}");
+            await Task.Delay(20);
         }
     }
 
@@ -550,6 +567,44 @@ public sealed class TradingSpecs : TestKitBase
         accepted.Subscribers.ShouldBe(3);
         (await OutcomeAsync("healthy-1", accepted.SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
         (await OutcomeAsync("healthy-2", accepted.SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
+    }
+
+    [Fact]
+    public async Task A_subscription_that_never_answers_is_given_up_on_after_the_receipt_timeout_and_later_signals_do_not_wait_for_it()
+    {
+        // Told again every 300 ms; given up on 1.5 s after the signal was accepted.
+        var told = CreateTestProbe();
+        StartRegions((id, bots) => id == "mute" ? Props.Create(() => new Recorder(told.Ref)) : null!, receiptTimeout: TimeSpan.FromMilliseconds(1_500));
+        await CreateBotAsync("bot-22");
+        await SubscribeAsync("healthy", "bot-22");
+        (await _regions.Bots.Ask<object>(new AddSubscriber("bot-22", "mute"))).ShouldBeOfType<BotProtocol.Ok>();
+
+        var first = await SignalAsync("bot-22", SignalAction.Buy);
+        (await OutcomeAsync("healthy", first.SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
+        var timedOut = await BotEventAsync<BotEvents.FanOutTimedOut>("bot-22", e => e.SignalId == first.SignalId);
+        timedOut.Unanswered.ShouldBe(["mute"]);
+        timedOut.WaitedMs.ShouldBeGreaterThanOrEqualTo(1_500);
+
+        // The next signal is the oldest the bot waits for: every subscriber may forget the outcome of the first, and the mute
+        // one is not told the first again, before the second or after it.
+        var second = await SignalAsync("bot-22", SignalAction.Close);
+        (await OutcomeAsync("healthy", second.SignalId)).PendingFrom.ShouldBe(2);
+        var telling = await told.FishForMessageAsync<TradeSignal>(t => t.SignalId == second.SignalId, TimeSpan.FromSeconds(5));
+        telling.PendingFrom.ShouldBe(2);
+        telling.Redelivered.ShouldBeFalse();
+        for (var resend = 0; resend < 3; resend++)
+        {
+            (await told.ExpectMsgAsync<TradeSignal>(timeout: TimeSpan.FromSeconds(1))).SignalId.ShouldBe(second.SignalId);
+        }
+    }
+
+    [Fact]
+    public void A_receipt_timeout_no_longer_than_the_resend_interval_is_refused()
+    {
+        var gateways = new AccountGateways(_accounts, _exchanges, new AccountGatewaySettings(), TimeProvider.System);
+        Should.Throw<ArgumentOutOfRangeException>(() => TradingRegions.Start(Sys, gateways,
+                new TradingSettings { SignalResendInterval = TimeSpan.FromSeconds(10), SignalReceiptTimeout = TimeSpan.FromSeconds(10) }))
+            .Message.ShouldContain("SignalReceiptTimeout must be longer than SignalResendInterval");
     }
 
     [Fact]

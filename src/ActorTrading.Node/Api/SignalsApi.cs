@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ActorTrading.Trading.ReadModel;
 
 namespace ActorTrading.Node.Api;
 
@@ -49,6 +50,7 @@ internal static class SignalsApi
         ["successful_executions"] = executions.Count(e => e["status"] as string == "executed"),
         ["failed_executions"] = executions.Count(e => e["status"] as string == "failed"),
         ["skipped_executions"] = executions.Count(e => e["status"] as string == "skipped"),
+        ["unanswered_executions"] = executions.Count(e => e["status"] as string == TradingReadModel.Unanswered),
         ["pending"] = subscribers - executions.Count,
         ["duration_ms"] = durationMs,
     };

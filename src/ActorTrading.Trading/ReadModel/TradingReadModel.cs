@@ -10,6 +10,11 @@ namespace ActorTrading.Trading.ReadModel;
 /// <c>bot_signal_executions</c> (one row per subscription and signal: the outcome). No secret is ever
 /// written here: bots keep only a hash of their webhook secret, and it stays in the journal.
 /// </summary>
+/// <remarks>
+/// An execution's status is the subscription's (<c>executed</c>, <c>skipped</c>, <c>failed</c>) or, when the bot gave up
+/// waiting for it (<see cref="FanOutTimedOut"/>), <c>unanswered</c>: not counted in the subscription's statistics, and
+/// replaced by the subscription's own outcome should it record one later.
+/// </remarks>
 public sealed class TradingReadModel : IProjection
 {
     /// <inheritdoc/>
@@ -174,7 +179,7 @@ public sealed class TradingReadModel : IProjection
             INSERT INTO bot_signal_executions (signal_id, subscription_id, bot_id, status, reason, exchange_order_id, price, quantity, elapsed_ms, completed_at)
             SELECT * FROM unnest(@signals::text[], @ids::text[], @bots::text[], @statuses::text[], @reasons::text[], @orders::text[],
                                  @prices::numeric[], @quantities::numeric[], @elapsed::bigint[], @at::timestamptz[])
-            """,
+            """ + ReplacingUnanswered,
             [("signals", outcomes.Select(o => o.Completed.SignalId).ToArray()), ("ids", ids), ("bots", outcomes.Select(o => o.Completed.BotId).ToArray()),
              ("statuses", outcomes.Select(o => Status(o.Completed.Status)).ToArray()), ("reasons", outcomes.Select(o => o.Completed.Reason).ToArray()),
              ("orders", outcomes.Select(o => o.Completed.ExchangeOrderId).ToArray()), ("prices", outcomes.Select(o => o.Completed.Price).ToArray()),
@@ -200,6 +205,19 @@ public sealed class TradingReadModel : IProjection
         outcomes.Clear();
     }
 
+    /// <summary>What the bot records of a subscription it gave up on.</summary>
+    public const string Unanswered = "unanswered";
+
+    // A subscription's outcome recorded after the bot gave up on it is the truth, and replaces the bot's row. The same
+    // clause on both databases; a conflict with any other row changes nothing.
+    private const string ReplacingUnanswered = """
+
+         ON CONFLICT (signal_id, subscription_id) DO UPDATE
+            SET status = excluded.status, reason = excluded.reason, exchange_order_id = excluded.exchange_order_id, price = excluded.price,
+                quantity = excluded.quantity, elapsed_ms = excluded.elapsed_ms, completed_at = excluded.completed_at
+          WHERE bot_signal_executions.status = 'unanswered'
+        """;
+
     // Once per outcome: constants, not two new strings each time.
     private static string Status(ExecutionStatus status) => status switch
     {
@@ -222,7 +240,7 @@ public sealed class TradingReadModel : IProjection
                 ("""
                  INSERT INTO bot_signal_executions (signal_id, subscription_id, bot_id, status, reason, exchange_order_id, price, quantity, elapsed_ms, completed_at)
                  VALUES (@signal, @id, @bot, @status, @reason, @order, @price, @quantity, @elapsed, @at)
-                 """,
+                 """ + ReplacingUnanswered,
                  [("signal", completed.SignalId), ("id", entityId), ("bot", completed.BotId), ("status", Status(completed.Status)),
                   ("reason", completed.Reason), ("order", completed.ExchangeOrderId), ("price", completed.Price), ("quantity", completed.Quantity),
                   ("elapsed", completed.ElapsedMs), ("at", completed.At)]),
@@ -239,6 +257,21 @@ public sealed class TradingReadModel : IProjection
                   ("executed", completed.Status == ExecutionStatus.Executed ? 1 : 0), ("failed", completed.Status == ExecutionStatus.Failed ? 1 : 0),
                   ("skipped", completed.Status == ExecutionStatus.Skipped ? 1 : 0)]),
             ];
+        }
+
+        if (@event.Payload is FanOutTimedOut timedOut)
+        {
+            // Kept if the subscription's own outcome got here first (it recorded one just as the bot gave up).
+            return timedOut.Unanswered.Select(subscriptionId => ("""
+                INSERT INTO bot_signal_executions (signal_id, subscription_id, bot_id, status, reason, elapsed_ms, completed_at)
+                VALUES (@signal, @id, @bot, @status, @reason, @elapsed, @at)
+                ON CONFLICT (signal_id, subscription_id) DO NOTHING
+                """, new (string, object?)[]
+                {
+                    ("signal", timedOut.SignalId), ("id", subscriptionId), ("bot", entityId), ("status", Unanswered),
+                    ("reason", UnansweredReason(timedOut.WaitedMs)), ("elapsed", timedOut.WaitedMs), ("at", timedOut.At),
+                }))
+                .Append(("UPDATE bot_signals SET fan_out_completed_at = @at WHERE signal_id = @id", [("id", timedOut.SignalId), ("at", timedOut.At)]));
         }
 
         return Statement(@event.Payload, entityId) is { Sql: { } sql } single ? [(sql, single.Parameters)] : [];
@@ -306,6 +339,9 @@ public sealed class TradingReadModel : IProjection
             _ => (null, []),
         };
     }
+
+    private static string UnansweredReason(long waitedMs) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"the subscription recorded no outcome within {TimeSpan.FromMilliseconds(waitedMs):g} of the signal; the bot stopped telling it. Any order it placed for this signal before it failed is not recorded here: check the exchange account");
 
     private static (string, (string, object?)[]) Status(string subscriptionId, string status, DateTimeOffset at) =>
         ("UPDATE bot_subscriptions SET status = @status, updated_at = @at WHERE subscription_id = @id", [("id", subscriptionId), ("status", status), ("at", at)]);
