@@ -10,6 +10,7 @@ namespace ActorTrading.Trading.Tests;
 
 public sealed class ReadModelSpecs : TestKitBase, IAsyncLifetime
 {
+    private static readonly DateTimeOffset T0 = new(2026, 11, 1, 12, 0, 0, TimeSpan.Zero);
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "actortrading-readmodel-" + Guid.NewGuid().ToString("N"));
     private TestDatabase? _database;
     private DurableStores? _stores;
@@ -49,11 +50,6 @@ public sealed class ReadModelSpecs : TestKitBase, IAsyncLifetime
     public async Task Outcomes_applied_together_give_the_rows_and_statistics_of_outcomes_applied_one_by_one(bool postgres)
     {
         _stores = await OpenStoresAsync(postgres);
-        var t0 = new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero);
-        SubscriptionEvents.SubscriptionCreated Created(string id) => new(id, "u1", "b1", "acct-" + id, ExchangeName.Paper, ParameterOverrides.None, RiskLimits.None, t0);
-        SubscriptionEvents.SignalCompleted Outcome(string signal, ExecutionStatus status, int minute) =>
-            new(signal, "b1", status, status == ExecutionStatus.Executed ? null : "a reason", status == ExecutionStatus.Executed ? "42" : null,
-                status == ExecutionStatus.Executed ? 64_000m : null, status == ExecutionStatus.Executed ? 0.015m : null, 7, t0.AddMinutes(minute));
 
         // One batch holds them all: s2 is created between outcomes, so its outcome must not be written before it.
         var sequence = new Dictionary<string, long>();
@@ -63,9 +59,7 @@ public sealed class ReadModelSpecs : TestKitBase, IAsyncLifetime
             ("s2", Outcome("sig-1", ExecutionStatus.Skipped, 1)), ("s1", Outcome("sig-2", ExecutionStatus.Skipped, 2)), ("s1", Outcome("sig-3", ExecutionStatus.Failed, 3)),
         })
         {
-            var nr = sequence[id] = sequence.GetValueOrDefault(id) + 1;
-            (await _stores.Journal.WriteMessagesAsync([new Actors.Persistence.AtomicWrite([new Actors.Persistence.Persistent(@event, "subscription-" + id, nr, "w", t0, new HashSet<string>())])]))
-                .ShouldAllBe(e => e == null);
+            await WriteAsync(sequence, "subscription-" + id, @event);
         }
 
         _runner = await ProjectionRunner.StartAsync(new TradingReadModel(), _stores.ProjectionStore, new ProjectionSettings { PollInterval = TimeSpan.FromMilliseconds(50) });
@@ -75,13 +69,13 @@ public sealed class ReadModelSpecs : TestKitBase, IAsyncLifetime
         (await Scalar(connection, "SELECT COUNT(*) FROM bot_signal_executions")).ShouldBe(4);
         (await Scalar(connection, "SELECT COUNT(*) FROM bot_signal_executions WHERE subscription_id = 's1' AND signal_id = 'sig-1' AND status = 'executed' AND exchange_order_id = '42' AND CAST(price AS REAL) = 64000")).ShouldBe(1);
         (await Scalar(connection, "SELECT COUNT(*) FROM bot_signal_executions WHERE signal_id = 'sig-3' AND status = 'failed' AND reason = 'a reason' AND price IS NULL")).ShouldBe(1);
-        (await Scalar(connection, "SELECT signals_received * 1000 + orders_executed * 100 + orders_skipped * 10 + orders_failed FROM bot_subscriptions WHERE subscription_id = 's1'")).ShouldBe(3111);
-        (await Scalar(connection, "SELECT signals_received * 1000 + orders_executed * 100 + orders_skipped * 10 + orders_failed FROM bot_subscriptions WHERE subscription_id = 's2'")).ShouldBe(1010);
+        (await StatisticsAsync(connection, "s1")).ShouldBe(3111);
+        (await StatisticsAsync(connection, "s2")).ShouldBe(1010);
         await using var last = connection.CreateCommand();
         last.CommandText = "SELECT last_signal_at FROM bot_subscriptions WHERE subscription_id = 's1'";
         var lastSignal = await last.ExecuteScalarAsync();
         (lastSignal is DateTime time ? new DateTimeOffset(time, TimeSpan.Zero) : DateTimeOffset.Parse((string)lastSignal!, System.Globalization.CultureInfo.InvariantCulture))
-            .ShouldBe(t0.AddMinutes(3));
+            .ShouldBe(T0.AddMinutes(3));
     }
 
     [Theory]
@@ -90,28 +84,16 @@ public sealed class ReadModelSpecs : TestKitBase, IAsyncLifetime
     public async Task A_subscription_the_bot_gave_up_on_is_unanswered_until_its_own_outcome_arrives_and_only_that_counts(bool postgres)
     {
         _stores = await OpenStoresAsync(postgres);
-        var t0 = new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero);
         var sequence = new Dictionary<string, long>();
-        async Task WriteAsync(string persistenceId, object @event)
-        {
-            var nr = sequence[persistenceId] = sequence.GetValueOrDefault(persistenceId) + 1;
-            (await _stores.Journal.WriteMessagesAsync([new Actors.Persistence.AtomicWrite([new Actors.Persistence.Persistent(@event, persistenceId, nr, "w", t0, new HashSet<string>())])]))
-                .ShouldAllBe(e => e == null);
-        }
-
-        SubscriptionEvents.SignalCompleted Outcome(ExecutionStatus status, int minute) =>
-            new("sig-1", "b1", status, status == ExecutionStatus.Executed ? null : "too small", status == ExecutionStatus.Executed ? "42" : null,
-                status == ExecutionStatus.Executed ? 64_000m : null, status == ExecutionStatus.Executed ? 0.015m : null, 7, t0.AddMinutes(minute));
-
         foreach (var id in new[] { "s1", "s2" })
         {
-            await WriteAsync("subscription-" + id, new SubscriptionEvents.SubscriptionCreated(id, "u1", "b1", "acct-" + id, ExchangeName.Paper, ParameterOverrides.None, RiskLimits.None, t0));
+            await WriteAsync(sequence, "subscription-" + id, Created(id));
         }
 
         // s1 recorded its outcome just as the bot gave up on it and on s2, which had recorded none.
-        await WriteAsync("bot-b1", new BotEvents.SignalAccepted("sig-1", new Signal("BTCUSDT", SignalAction.Buy, null, null, null), t0, 2));
-        await WriteAsync("subscription-s1", Outcome(ExecutionStatus.Executed, 1));
-        await WriteAsync("bot-b1", new BotEvents.FanOutTimedOut("sig-1", ["s1", "s2"], 3_600_000, t0.AddHours(1)));
+        await WriteAsync(sequence, "bot-b1", new BotEvents.SignalAccepted("sig-1", new Signal("BTCUSDT", SignalAction.Buy, null, null, null), T0, 2));
+        await WriteAsync(sequence, "subscription-s1", Outcome("sig-1", ExecutionStatus.Executed, 1));
+        await WriteAsync(sequence, "bot-b1", new BotEvents.FanOutTimedOut("sig-1", ["s1", "s2"], 3_600_000, T0.AddHours(1)));
         _runner = await ProjectionRunner.StartAsync(new TradingReadModel(), _stores.ProjectionStore, new ProjectionSettings { PollInterval = TimeSpan.FromMilliseconds(50) });
         await _runner.WaitUntilCaughtUpAsync(TimeSpan.FromSeconds(15));
 
@@ -120,15 +102,15 @@ public sealed class ReadModelSpecs : TestKitBase, IAsyncLifetime
         (await Scalar(connection, "SELECT COUNT(*) FROM bot_signal_executions WHERE subscription_id = 's1' AND status = 'executed' AND exchange_order_id = '42'")).ShouldBe(1);
         (await Scalar(connection, "SELECT COUNT(*) FROM bot_signal_executions WHERE subscription_id = 's2' AND status = 'unanswered' AND elapsed_ms = 3600000 "
             + "AND reason LIKE 'the subscription recorded no outcome within 1:00:00 of the signal%check the exchange account'")).ShouldBe(1);
-        (await Scalar(connection, "SELECT signals_received * 1000 + orders_executed * 100 + orders_skipped * 10 + orders_failed FROM bot_subscriptions WHERE subscription_id = 's1'")).ShouldBe(1100);
-        (await Scalar(connection, "SELECT signals_received * 1000 + orders_executed * 100 + orders_skipped * 10 + orders_failed FROM bot_subscriptions WHERE subscription_id = 's2'")).ShouldBe(0);
+        (await StatisticsAsync(connection, "s1")).ShouldBe(1100);
+        (await StatisticsAsync(connection, "s2")).ShouldBe(0);
 
         // s2 comes back and records its outcome: it replaces the bot's row, and counts.
-        await WriteAsync("subscription-s2", Outcome(ExecutionStatus.Skipped, 70));
+        await WriteAsync(sequence, "subscription-s2", Outcome("sig-1", ExecutionStatus.Skipped, 70));
         await _runner.WaitUntilCaughtUpAsync(TimeSpan.FromSeconds(15));
-        (await Scalar(connection, "SELECT COUNT(*) FROM bot_signal_executions WHERE subscription_id = 's2' AND status = 'skipped' AND reason = 'too small' AND elapsed_ms = 7")).ShouldBe(1);
+        (await Scalar(connection, "SELECT COUNT(*) FROM bot_signal_executions WHERE subscription_id = 's2' AND status = 'skipped' AND reason = 'a reason' AND elapsed_ms = 7")).ShouldBe(1);
         (await Scalar(connection, "SELECT COUNT(*) FROM bot_signal_executions")).ShouldBe(2);
-        (await Scalar(connection, "SELECT signals_received * 1000 + orders_executed * 100 + orders_skipped * 10 + orders_failed FROM bot_subscriptions WHERE subscription_id = 's2'")).ShouldBe(1010);
+        (await StatisticsAsync(connection, "s2")).ShouldBe(1010);
     }
 
     [Fact]
@@ -203,6 +185,21 @@ public sealed class ReadModelSpecs : TestKitBase, IAsyncLifetime
         return accepted;
     }
 
+    private static SubscriptionEvents.SubscriptionCreated Created(string id) =>
+        new(id, "u1", "b1", "acct-" + id, ExchangeName.Paper, ParameterOverrides.None, RiskLimits.None, T0);
+
+    private static SubscriptionEvents.SignalCompleted Outcome(string signal, ExecutionStatus status, int minute) =>
+        new(signal, "b1", status, status == ExecutionStatus.Executed ? null : "a reason", status == ExecutionStatus.Executed ? "42" : null,
+            status == ExecutionStatus.Executed ? 64_000m : null, status == ExecutionStatus.Executed ? 0.015m : null, 7, T0.AddMinutes(minute));
+
+    /// <summary>Writes an event straight to the journal, as the entity named would (<paramref name="sequence"/>: each one's last number).</summary>
+    private async Task WriteAsync(Dictionary<string, long> sequence, string persistenceId, object @event)
+    {
+        var nr = sequence[persistenceId] = sequence.GetValueOrDefault(persistenceId) + 1;
+        (await _stores!.Journal.WriteMessagesAsync([new Actors.Persistence.AtomicWrite([new Actors.Persistence.Persistent(@event, persistenceId, nr, "w", T0, new HashSet<string>())])]))
+            .ShouldAllBe(e => e == null);
+    }
+
     private async Task<IReadOnlyList<string>> DumpAsync()
     {
         var rows = new List<string>();
@@ -232,6 +229,10 @@ public sealed class ReadModelSpecs : TestKitBase, IAsyncLifetime
 
         return await DurableStores.OpenAsync(options, TradingSerializer.Create());
     }
+
+    /// <summary>A subscription's statistics as one number: signals received, executed, skipped, failed (one digit each).</summary>
+    private static Task<long> StatisticsAsync(DbConnection connection, string subscriptionId) => Scalar(connection,
+        "SELECT signals_received * 1000 + orders_executed * 100 + orders_skipped * 10 + orders_failed FROM bot_subscriptions WHERE subscription_id = '" + subscriptionId + "'");
 
     private static async Task<long> Scalar(DbConnection connection, string sql)
     {

@@ -88,6 +88,16 @@ public sealed class TradingSpecs : TestKitBase
         }
     }
 
+    /// <summary>A new bot with one subscription that has bought: the buy's reply.</summary>
+    private async Task<SignalAcceptedReply> BoughtAsync(string botId, string subscriptionId)
+    {
+        await CreateBotAsync(botId);
+        await SubscribeAsync(subscriptionId, botId);
+        var buy = await SignalAsync(botId, SignalAction.Buy);
+        (await OutcomeAsync(subscriptionId, buy.SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
+        return buy;
+    }
+
     private IReadOnlyList<ExchangeOrder> OrdersOf(string subscriptionId) => _paper.Account("key-" + subscriptionId).Orders;
 
     /// <summary>Client order ids of the orders still open at the exchange (stop-losses and take-profits).</summary>
@@ -263,10 +273,7 @@ public sealed class TradingSpecs : TestKitBase
     {
         // Left open on a flat account, they would close (or, reduce-only, fight) whatever position the trader opens next.
         StartRegions();
-        await CreateBotAsync("bot-orphan");
-        await SubscribeAsync("orphan", "bot-orphan");
-        var buy = await SignalAsync("bot-orphan", SignalAction.Buy);
-        (await OutcomeAsync("orphan", buy.SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
+        var buy = await BoughtAsync("bot-orphan", "orphan");
         OpenOrdersOf("orphan").Length.ShouldBe(2);
 
         // Closed by hand on the exchange: the position goes, its stop-loss and take-profit stay.
@@ -290,10 +297,7 @@ public sealed class TradingSpecs : TestKitBase
     public async Task A_protection_that_cannot_be_cancelled_does_not_stop_the_trade_and_is_cancelled_at_the_next_one()
     {
         StartRegions();
-        await CreateBotAsync("bot-stuck");
-        await SubscribeAsync("stuck", "bot-stuck");
-        var buy = await SignalAsync("bot-stuck", SignalAction.Buy);
-        (await OutcomeAsync("stuck", buy.SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
+        var buy = await BoughtAsync("bot-stuck", "stuck");
 
         _exchanges.FailCancels = 1;
         var sell = await SignalAsync("bot-stuck", SignalAction.Sell);
