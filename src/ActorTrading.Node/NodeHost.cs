@@ -14,11 +14,7 @@ public static class NodeHost
         // Settings are read at start. Watching appsettings*.json for changes would watch the whole content root, and with
         // the data directory inside it every journal write would wake the watcher.
         var builder = WebApplication.CreateSlimBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
-        // .NET's order: config file, then the environment (ACTORTRADING_* named as scripts know them), then the command line.
-        builder.Configuration
-            .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "config", "actortrading.json"), optional: true)
-            .AddInMemoryCollection(EnvironmentSettings())
-            .AddCommandLine(args);
+        AddSettings(builder.Configuration, Path.Combine(Directory.GetCurrentDirectory(), "config", "actortrading.json"), args);
         var options = ReadOptions(builder.Configuration, args);
         builder.Services.ConfigureHttpJsonOptions(json =>
         {
@@ -62,6 +58,17 @@ public static class NodeHost
 
         return app;
     }
+
+    /// <summary>
+    /// .NET's order, later sources winning: the config file, then the environment (<c>ActorTrading__Key</c>, and the
+    /// <c>ACTORTRADING_*</c> names scripts know), then the command line. The builder already read the environment and the
+    /// command line, before the file: they are added again after it, or the file would outrank them.
+    /// </summary>
+    internal static void AddSettings(IConfigurationBuilder configuration, string configFile, string[] args) => configuration
+        .AddJsonFile(configFile, optional: true)
+        .AddEnvironmentVariables()
+        .AddInMemoryCollection(EnvironmentSettings())
+        .AddCommandLine(args);
 
     private static NodeOptions ReadOptions(ConfigurationManager configuration, string[] args)
     {

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+
 namespace ActorTrading.Node.Tests;
 
 /// <summary>Settings the node refuses at start, each with a line that names it.</summary>
@@ -9,5 +11,30 @@ public sealed class NodeOptionsSpecs
         Should.Throw<ArgumentException>(() => new NodeOptions { SignalReceiptTimeout = TimeSpan.FromSeconds(59) }.Validate())
             .Message.ShouldContain("ActorTrading:SignalReceiptTimeout");
         Should.NotThrow(() => new NodeOptions { SignalReceiptTimeout = TimeSpan.FromMinutes(1) }.Validate());
+    }
+
+    [Fact]
+    public void The_environment_outranks_the_config_file_and_the_command_line_outranks_both()
+    {
+        // Keys no node reads, so that the process-wide variables cannot touch the node specs running beside this one.
+        var file = Path.Combine(Path.GetTempPath(), "actortrading-settings-" + Guid.NewGuid().ToString("N") + ".json");
+        File.WriteAllText(file, """{ "ActorTrading": { "OrderProbeA": "file", "OrderProbeB": "file", "OrderProbeC": "file" } }""");
+        Environment.SetEnvironmentVariable("ActorTrading__OrderProbeB", "environment");
+        Environment.SetEnvironmentVariable("ActorTrading__OrderProbeC", "environment");
+        try
+        {
+            var configuration = new ConfigurationManager();
+            NodeHost.AddSettings(configuration, file, ["--ActorTrading:OrderProbeC", "command line"]);
+
+            configuration["ActorTrading:OrderProbeA"].ShouldBe("file");
+            configuration["ActorTrading:OrderProbeB"].ShouldBe("environment");
+            configuration["ActorTrading:OrderProbeC"].ShouldBe("command line");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("ActorTrading__OrderProbeB", null);
+            Environment.SetEnvironmentVariable("ActorTrading__OrderProbeC", null);
+            File.Delete(file);
+        }
     }
 }
