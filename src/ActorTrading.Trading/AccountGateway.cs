@@ -23,13 +23,16 @@ public sealed record AccountGatewaySettings
 
 /// <summary>
 /// The one door to one exchange account: calls are serialized (two subscriptions on one account never race
-/// each other's orders), each has a time limit after which its outcome counts as unknown, and symbol filters
-/// are cached.
+/// each other's orders), each has a time limit after which its outcome counts as unknown, symbol filters
+/// are cached, and it remembers the leverage it last set per symbol: the account's, whichever subscription set it.
 /// </summary>
 public sealed class AccountGateway(IExchangeAccount account, AccountGatewaySettings settings, TimeProvider time) : IDisposable
 {
     private readonly SemaphoreSlim _turn = new(1, 1);
     private readonly ConcurrentDictionary<string, (SymbolFilters Filters, DateTimeOffset At)> _filters = new(StringComparer.Ordinal);
+
+    // Read and written only within a turn.
+    private readonly Dictionary<string, int> _leverage = new(StringComparer.Ordinal);
 
     // Calls run one at a time, so one time limit serves them all: it is reset after each call (no timer and no token
     // source per call), and replaced only after it fired.
@@ -97,6 +100,36 @@ public sealed class AccountGateway(IExchangeAccount account, AccountGatewaySetti
             return new MarketState(position?.Quantity ?? 0, open, pnl, price, filters);
         }, cancellationToken);
 
+    /// <summary>
+    /// Places a market order, in the same turn setting the symbol's leverage first when <paramref name="leverage"/> is given and
+    /// differs from what this account last set (through this gateway: the first order after a start sets it). In one turn,
+    /// another subscription on the account cannot change the leverage between the two. A set that fails throws
+    /// <see cref="LeverageNotSetException"/>, and nothing is placed.
+    /// </summary>
+    public Task<PlacedOrder> PlaceMarketOrderAsync(MarketOrderRequest request, int? leverage, CancellationToken cancellationToken = default) =>
+        RunAsync(async (exchange, token) =>
+        {
+            var set = false;
+            if (leverage is { } wanted && (!_leverage.TryGetValue(request.Symbol, out var current) || current != wanted))
+            {
+                // Unknown from here until the venue confirms: a set that failed or timed out may have happened.
+                _leverage.Remove(request.Symbol);
+                try
+                {
+                    await exchange.SetLeverageAsync(request.Symbol, wanted, token);
+                }
+                catch (Exception error) when (error is not OperationCanceledException)
+                {
+                    throw new LeverageNotSetException(request.Symbol, wanted, error);
+                }
+
+                _leverage[request.Symbol] = wanted;
+                set = true;
+            }
+
+            return new PlacedOrder(await exchange.PlaceMarketOrderAsync(request, token), set);
+        }, cancellationToken);
+
     private async Task<SymbolFilters> FiltersAsync(IExchangeAccount exchange, string symbol, CancellationToken cancellationToken)
     {
         if (_filters.TryGetValue(symbol, out var cached) && time.GetUtcNow() - cached.At < settings.FiltersTimeToLive)
@@ -108,6 +141,20 @@ public sealed class AccountGateway(IExchangeAccount account, AccountGatewaySetti
         _filters[symbol] = (filters, time.GetUtcNow());
         return filters;
     }
+}
+
+/// <summary>A market order the exchange confirmed, and whether its leverage was set for it.</summary>
+public sealed record PlacedOrder(ExchangeOrder Order, bool LeverageSet);
+
+/// <summary>The leverage an order needed could not be set; the order was not placed.</summary>
+public sealed class LeverageNotSetException(string symbol, int leverage, Exception error)
+    : Exception($"could not set leverage {leverage}x on {symbol}: {error.Message}", error)
+{
+    /// <summary>The symbol.</summary>
+    public string Symbol { get; } = symbol;
+
+    /// <summary>The leverage wanted.</summary>
+    public int Leverage { get; } = leverage;
 }
 
 /// <summary>The gateways of all accounts, created on first use from the account directory.</summary>

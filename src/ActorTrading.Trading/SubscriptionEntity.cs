@@ -17,7 +17,7 @@ namespace ActorTrading.Trading;
 /// <remarks>
 /// <code>
 ///   Ready ──TradeSignal──► Working(signal) ──SignalCompleted──► Ready
-///                           │ [AskingForEarlierOrders] → ReadingMarket → [SettingLeverage] → Placing(leg i)
+///                           │ [AskingForEarlierOrders] → ReadingMarket → Placing(leg i; an opening one with its leverage)
 ///                           │   (before an open, or after the last close: [CancellingOldProtection]) → Protecting
 ///                           │ other signals are stashed; a signal already completed is answered from state
 /// </code>
@@ -83,7 +83,6 @@ public sealed class SubscriptionEntity : PersistentActor
         {
             case TradeSignal signal: Trade(signal); break;
             case MarketRead read: OnMarketRead(read); break;
-            case LeverageResult leverage: OnLeverage(leverage); break;
             case OrderResult order: OnOrder(order); break;
             case ProtectionResult protection: OnProtection(protection); break;
             case StaleProtectionResult stale: OnStaleProtection(stale); break;
@@ -109,9 +108,7 @@ public sealed class SubscriptionEntity : PersistentActor
     // earlier signal is dropped, so a late answer can never start a second chain of orders.
     private sealed record MarketRead(Work Work, MarketState? Market, Exception? Error);
 
-    private sealed record LeverageResult(Work Work, string Symbol, int Leverage, Exception? Error);
-
-    private sealed record OrderResult(Work Work, PlannedLeg Leg, ExchangeOrder? Order, Exception? Error, bool WasLookup);
+    private sealed record OrderResult(Work Work, PlannedLeg Leg, ExchangeOrder? Order, Exception? Error, bool WasLookup, bool LeverageSet = false);
 
     private sealed record ProtectionResult(Work Work, IReadOnlyList<string> Problems);
 
@@ -411,35 +408,11 @@ public sealed class SubscriptionEntity : PersistentActor
             return;
         }
 
-        // Leverage is set only before a leg that opens, and only when it differs from what this account last set.
-        if (!leg.ReduceOnly && work.Leverage is null && _state.LeverageBySymbol.GetValueOrDefault(plan.Symbol) != plan.Parameters.Leverage)
-        {
-            Gateway((account, token) => account.SetLeverageAsync(plan.Symbol, plan.Parameters.Leverage, token).ContinueWith(_ => 0, token, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default))
-                .PipeTo(Self, Self, _ => new LeverageResult(work, plan.Symbol, plan.Parameters.Leverage, null), e => new LeverageResult(work, plan.Symbol, plan.Parameters.Leverage, e));
-            return;
-        }
-
+        // A leg that opens carries its leverage: the gateway sets it in the same turn when the account last set another.
         work.Attempts++;
         var request = new MarketOrderRequest(plan.Symbol, leg.Side, leg.Quantity, leg.ClientOrderId, leg.ReduceOnly);
-        Gateway((account, token) => account.PlaceMarketOrderAsync(request, token))
-            .PipeTo(Self, Self, order => new OrderResult(work, leg, order, null, false), e => new OrderResult(work, leg, null, e, false));
-    }
-
-    private void OnLeverage(LeverageResult result)
-    {
-        if (!IsCurrent(result.Work))
-        {
-            return;
-        }
-
-        if (result.Error is not null)
-        {
-            Complete(ExecutionStatus.Failed, $"could not set leverage {result.Leverage}x on {result.Symbol}: {Describe(result.Error)}");
-            return;
-        }
-
-        _work!.Leverage = new LeverageSet(result.Symbol, result.Leverage);
-        PlaceNextLeg();
+        PlaceAsync(request, leg.ReduceOnly ? null : plan.Parameters.Leverage)
+            .PipeTo(Self, Self, placed => new OrderResult(work, leg, placed.Order, null, false, placed.LeverageSet), e => new OrderResult(work, leg, null, e, false));
     }
 
     private void OnOrder(OrderResult result)
@@ -453,6 +426,7 @@ public sealed class SubscriptionEntity : PersistentActor
         var plan = work.Plan!;
         if (result.Order is { } order)
         {
+            work.Leverage = result.LeverageSet ? new LeverageSet(plan.Symbol, plan.Parameters.Leverage) : work.Leverage;
             work.Confirmed[result.Leg.Leg] = Confirmation(plan.SignalId, result.Leg.Leg, order);
             work.Attempts = 0;
             PlaceNextLeg();
@@ -473,6 +447,12 @@ public sealed class SubscriptionEntity : PersistentActor
         }
 
         var error = result.Error!;
+        if (error is LeverageNotSetException)
+        {
+            Complete(ExecutionStatus.Failed, Describe(error));
+            return;
+        }
+
         if (result.WasLookup)
         {
             // The exchange could not say whether it has the order: ask again later, never place meanwhile.
@@ -728,6 +708,15 @@ public sealed class SubscriptionEntity : PersistentActor
         static async Task<T> RunWhenCreated(Task<AccountGateway> gateway, Func<IExchangeAccount, CancellationToken, Task<T>> call) => await (await gateway).RunAsync(call);
     }
 
+    private Task<PlacedOrder> PlaceAsync(MarketOrderRequest request, int? leverage)
+    {
+        var gateway = _gateways.ForAsync(_state.Definition!.AccountId);
+        return gateway.IsCompletedSuccessfully ? gateway.Result.PlaceMarketOrderAsync(request, leverage) : PlaceWhenCreated(gateway, request, leverage);
+
+        static async Task<PlacedOrder> PlaceWhenCreated(Task<AccountGateway> gateway, MarketOrderRequest request, int? leverage) =>
+            await (await gateway).PlaceMarketOrderAsync(request, leverage);
+    }
+
     private Task<MarketState> ReadMarketAsync(string symbol)
     {
         var gateway = _gateways.ForAsync(_state.Definition!.AccountId);
@@ -738,6 +727,7 @@ public sealed class SubscriptionEntity : PersistentActor
 
     private static string Describe(Exception error) => error switch
     {
+        LeverageNotSetException leverage => $"could not set leverage {leverage.Leverage}x on {leverage.Symbol}: {Describe(leverage.InnerException!)}",
         ExchangeException exchange => exchange.Kind switch
         {
             ExchangeErrorKind.Rejected => $"rejected by {exchange.Exchange}: {exchange.VenueMessage}",

@@ -35,8 +35,8 @@ public static class SubscriptionEvents
     /// <see cref="SignalCompleted.Orders"/>.</summary>
     public sealed record OrderConfirmed(string SignalId, int Leg, string ClientOrderId, string ExchangeOrderId, decimal ExecutedQuantity, decimal AveragePrice);
 
-    /// <summary>The leverage this account now has for the symbol (set only when it differs). Stored in the same write as
-    /// the signal's outcome: after a crash before it, the leverage is set once more, which changes nothing.</summary>
+    /// <summary>The account's leverage for the symbol was set for this signal's order (by the gateway, only when it differs from
+    /// what the account last set). Stored in the same write as the outcome, as a record: nothing reads it back.</summary>
     public sealed record LeverageSet(string Symbol, int Leverage);
 
     /// <summary>

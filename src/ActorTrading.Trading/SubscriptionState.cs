@@ -15,14 +15,13 @@ public sealed record SubscriptionState(
     ParameterOverrides Overrides,
     RiskLimits Limits,
     SubscriptionStatistics Statistics,
-    ImmutableDictionary<string, int> LeverageBySymbol,
     ImmutableDictionary<string, SignalCompleted> Completed,
     InFlightSignal? InFlight,
     ImmutableDictionary<string, IReadOnlyList<string>> ProtectedBy)
 {
     /// <summary>Before creation.</summary>
     public static SubscriptionState Empty { get; } = new(null, SubscriptionStatus.Active, ParameterOverrides.None, RiskLimits.None, SubscriptionStatistics.Empty,
-        ImmutableDictionary<string, int>.Empty.WithComparers(StringComparer.Ordinal), ImmutableDictionary<string, SignalCompleted>.Empty.WithComparers(StringComparer.Ordinal), null,
+        ImmutableDictionary<string, SignalCompleted>.Empty.WithComparers(StringComparer.Ordinal), null,
         ImmutableDictionary<string, IReadOnlyList<string>>.Empty.WithComparers(StringComparer.Ordinal));
 
     /// <summary>The next state.</summary>
@@ -38,7 +37,6 @@ public sealed record SubscriptionState(
         OrdersPlanned planned when InFlight?.Received.SignalId == planned.SignalId => this with { InFlight = InFlight with { Plan = planned } },
         OrderConfirmed confirmed when InFlight?.Received.SignalId == confirmed.SignalId =>
             this with { InFlight = InFlight with { Confirmed = InFlight.Confirmed.SetItem(confirmed.Leg, confirmed) } },
-        LeverageSet leverage => this with { LeverageBySymbol = LeverageBySymbol.SetItem(leverage.Symbol, leverage.Leverage) },
         SignalCompleted completed => this with
         {
             Completed = Forget(Completed, completed.PendingFrom).SetItem(completed.SignalId, completed),

@@ -27,6 +27,12 @@ internal sealed class LosingResponses(IExchangeAccountFactory inner) : IExchange
     /// <summary>Cancels that fail (503) before they work again.</summary>
     public int FailCancels;
 
+    /// <summary>Leverage changes sent.</summary>
+    public int LeverageSets;
+
+    /// <summary>Leverage changes the exchange refuses before it takes them again.</summary>
+    public int RefuseLeverage;
+
     /// <summary>Market orders sent, by client order id (whatever the exchange answered).</summary>
     public ConcurrentDictionary<string, int> Sent { get; } = new();
 
@@ -40,7 +46,13 @@ internal sealed class LosingResponses(IExchangeAccountFactory inner) : IExchange
 
         public Task<SymbolFilters> GetSymbolFiltersAsync(string symbol, CancellationToken cancellationToken = default) => inner.GetSymbolFiltersAsync(symbol, cancellationToken);
 
-        public Task SetLeverageAsync(string symbol, int leverage, CancellationToken cancellationToken = default) => inner.SetLeverageAsync(symbol, leverage, cancellationToken);
+        public Task SetLeverageAsync(string symbol, int leverage, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref owner.LeverageSets);
+            return Interlocked.Decrement(ref owner.RefuseLeverage) >= 0
+                ? Task.FromException(new ExchangeException(Exchange, ExchangeErrorKind.Rejected, "-4028", "Leverage 10 is not valid"))
+                : inner.SetLeverageAsync(symbol, leverage, cancellationToken);
+        }
 
         public async Task<ExchangeOrder> PlaceMarketOrderAsync(MarketOrderRequest order, CancellationToken cancellationToken = default)
         {

@@ -612,6 +612,59 @@ public sealed class TradingSpecs : TestKitBase
     }
 
     [Fact]
+    public async Task An_opening_order_gets_its_leverage_when_another_subscription_on_the_same_account_last_set_another()
+    {
+        // Two bots' subscriptions trade one account: 10x (the bot's default) and 20x.
+        StartRegions();
+        await CreateBotAsync("bot-ten");
+        await CreateBotAsync("bot-twenty");
+        _accounts.Add("acct-shared", "key-shared");
+        foreach (var (id, botId, overrides) in new[] { ("ten", "bot-ten", ParameterOverrides.None), ("twenty", "bot-twenty", new ParameterOverrides(Leverage: 20)) })
+        {
+            (await _regions.Subscriptions.Ask<object>(new CreateSubscription(id, "owner", botId, "acct-shared", ExchangeName.Paper, overrides, RiskLimits.None)))
+                .ShouldBeOfType<SubscriptionProtocol.Ok>();
+            (await _regions.Bots.Ask<object>(new AddSubscriber(botId, id))).ShouldBeOfType<BotProtocol.Ok>();
+        }
+
+        var account = _paper.Account("key-shared");
+        async Task<int> LeverageAfterAsync(string subscriptionId, SignalAction action)
+        {
+            var outcome = await OutcomeAsync(subscriptionId, (await SignalAsync("bot-" + subscriptionId, action)).SignalId);
+            outcome.Status.ShouldBe(ExecutionStatus.Executed, outcome.Reason);
+            return account.LeverageOf("BTCUSDT");
+        }
+
+        (await LeverageAfterAsync("ten", SignalAction.Buy)).ShouldBe(10);
+        await LeverageAfterAsync("ten", SignalAction.Close);
+        (await LeverageAfterAsync("twenty", SignalAction.Buy)).ShouldBe(20);
+        await LeverageAfterAsync("twenty", SignalAction.Close);
+        (await LeverageAfterAsync("ten", SignalAction.Buy)).ShouldBe(10);
+        _exchanges.LeverageSets.ShouldBe(3);
+
+        // Only when it differs: the account still has 10x.
+        await LeverageAfterAsync("ten", SignalAction.Close);
+        (await LeverageAfterAsync("ten", SignalAction.Buy)).ShouldBe(10);
+        _exchanges.LeverageSets.ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task An_order_whose_leverage_cannot_be_set_is_not_placed_and_the_next_one_sets_it()
+    {
+        StartRegions();
+        await CreateBotAsync("bot-refused");
+        await SubscribeAsync("refused", "bot-refused");
+        _exchanges.RefuseLeverage = 1;
+
+        var outcome = await OutcomeAsync("refused", (await SignalAsync("bot-refused", SignalAction.Buy)).SignalId);
+        outcome.Status.ShouldBe(ExecutionStatus.Failed);
+        outcome.Reason.ShouldBe("could not set leverage 10x on BTCUSDT: rejected by Paper: Leverage 10 is not valid");
+        OrdersOf("refused").ShouldBeEmpty();
+
+        (await OutcomeAsync("refused", (await SignalAsync("bot-refused", SignalAction.Buy)).SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
+        _paper.Account("key-refused").LeverageOf("BTCUSDT").ShouldBe(10);
+    }
+
+    [Fact]
     public async Task A_subscription_recovers_its_statistics_after_a_restart()
     {
         StartRegions();
