@@ -226,6 +226,12 @@ public sealed class PaperAccount : IExchangeAccount
     {
         lock (_lock)
         {
+            // Most accounts have none: no copy of an empty set on every tick.
+            if (_triggers.Count == 0)
+            {
+                return;
+            }
+
             foreach (var (clientOrderId, trigger) in _triggers.ToList())
             {
                 if (!_triggers.ContainsKey(clientOrderId))

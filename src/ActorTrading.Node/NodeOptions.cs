@@ -35,6 +35,19 @@ public sealed record NodeOptions
     /// restarting after a crash (at most 30 s of backoff) is never given up on.</summary>
     public TimeSpan SignalReceiptTimeout { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>The value of <see cref="PaperPrices"/> that keeps the paper exchange's prices at their reference values.</summary>
+    public const string FixedPaperPrices = "fixed";
+
+    /// <summary>The value of <see cref="PaperPrices"/> that moves them on a random walk.</summary>
+    public const string RandomWalkPaperPrices = "random-walk";
+
+    /// <summary>How the paper exchange's prices move: <c>random-walk</c> (default: about ±0.1 % a step, so that stop-losses and
+    /// take-profits fire in time) or <c>fixed</c> (the reference prices, for ever).</summary>
+    public string PaperPrices { get; init; } = RandomWalkPaperPrices;
+
+    /// <summary>How often the paper market moves and fires the stop-losses and take-profits its prices cross. Default 1 s.</summary>
+    public TimeSpan PaperPriceStep { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Throws naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -51,6 +64,16 @@ public sealed record NodeOptions
         if (MaxWebhookBodyBytes is < 256 or > 1024 * 1024)
         {
             throw new ArgumentException("ActorTrading:MaxWebhookBodyBytes must be between 256 and 1048576");
+        }
+
+        if (PaperPrices is not (FixedPaperPrices or RandomWalkPaperPrices))
+        {
+            throw new ArgumentException($"ActorTrading:PaperPrices must be {RandomWalkPaperPrices} or {FixedPaperPrices}, not '{PaperPrices}'");
+        }
+
+        if (PaperPriceStep < TimeSpan.FromMilliseconds(10))
+        {
+            throw new ArgumentException("ActorTrading:PaperPriceStep must be at least 00:00:00.010 (hh:mm:ss.fff)");
         }
 
         if (SignalReceiptTimeout < TimeSpan.FromMinutes(1))

@@ -21,6 +21,8 @@ public sealed class NodeRuntime : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, string> _botIdByPath = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _userIdByTokenSha256 = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _paperMarket = Task.CompletedTask;
 
     private NodeRuntime(NodeOptions options, ActorSystem system, DurableStores stores, TradingRegions regions, IActorRef accounts, IActorRef users,
         ProjectionRunner readModel, ProjectionRunner operationLog, PaperExchange paper, string adminTokenSha256)
@@ -82,7 +84,7 @@ public sealed class NodeRuntime : IAsyncDisposable
         var system = ActorSystem.Create("actortrading", new ActorSystemSettings { LoggerFactory = loggerFactory });
         ActorTrading.Actors.Persistence.Persistence.Get(system).Use(stores.Journal, stores.SnapshotStore);
 
-        var paper = new PaperExchange(prices ?? new RandomWalkPrices(), new PaperExchangeSettings());
+        var paper = new PaperExchange(prices ?? (options.PaperPrices == NodeOptions.FixedPaperPrices ? new FixedPrices() : new RandomWalkPrices()), new PaperExchangeSettings());
         var factory = new ExchangeAccountFactory(exchanges ?? ExchangeClientSettings.FromEnvironment(), credentials => paper.Account(credentials.ApiKey));
         var accounts = TradingRegions.StartAccounts(system, protector);
         var gateways = new AccountGateways(new EntityAccountDirectory(accounts, protector, TimeSpan.FromSeconds(10)), factory, new AccountGatewaySettings(), TimeProvider.System);
@@ -97,6 +99,11 @@ public sealed class NodeRuntime : IAsyncDisposable
             new OperationLogProjection(manifest => manifest != TradingSerializer.SignalOutcome && !TradingSerializer.SignalSteps.Contains(manifest)),
             stores.ProjectionStore, new ProjectionSettings(), projectionLogger);
         var runtime = new NodeRuntime(options, system, stores, regions, accounts, users, readModel, operationLog, paper, adminTokenSha256);
+        if (paper.Prices is IMovingPriceSource moving)
+        {
+            runtime._paperMarket = runtime.RunPaperMarketAsync(moving, options.PaperPriceStep, loggerFactory.CreateLogger("ActorTrading.PaperExchange"));
+        }
+
         await readModel.WaitUntilCaughtUpAsync(TimeSpan.FromMinutes(5));
         await runtime.LoadIndexesAsync();
         await runtime.WakeBotsStillFanningOutAsync();
@@ -124,10 +131,36 @@ public sealed class NodeRuntime : IAsyncDisposable
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
+        await _stopping.CancelAsync();
+        await _paperMarket;
         await CoordinatedShutdown.Get(System).Run("node stopping");
         await ReadModel.DisposeAsync();
         await OperationLog.DisposeAsync();
         await Stores.DisposeAsync();
+    }
+
+    // The paper market moves by itself: each step moves the prices, then fires the stop-losses and take-profits they cross.
+    private async Task RunPaperMarketAsync(IMovingPriceSource prices, TimeSpan step, ILogger logger)
+    {
+        using var timer = new PeriodicTimer(step);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token))
+            {
+                try
+                {
+                    prices.Step();
+                    Paper.CheckTriggers();
+                }
+                catch (Exception error)
+                {
+                    logger.LogError(error, "The paper market's step failed; the next one tries again");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+        }
     }
 
     private async Task LoadIndexesAsync()

@@ -135,6 +135,39 @@ public sealed class PaperExchangeSpecs
     }
 
     [Fact]
+    public async Task Scripted_prices_move_one_step_at_a_time_hold_the_last_and_fire_the_stop_loss_they_cross()
+    {
+        var script = new ScriptedPrices(new Dictionary<string, IReadOnlyList<decimal>> { ["BTCUSDT"] = [64_000m, 63_000m, 62_000m] });
+        var exchange = new PaperExchange(script, new PaperExchangeSettings { Slippage = 0m });
+        var account = exchange.Account("scripted");
+        script.PriceOf("ETHUSDT").ShouldBeNull();
+        await account.PlaceMarketOrderAsync(new MarketOrderRequest("BTCUSDT", OrderSide.Buy, 0.01m, "entry", false));
+        await account.PlaceProtectiveOrderAsync(new ProtectiveOrderRequest("BTCUSDT", OrderSide.Sell, ProtectiveKind.StopLoss, 62_720m, "sl"));
+
+        script.Step();
+        exchange.CheckTriggers();
+        script.PriceOf("BTCUSDT").ShouldBe(63_000m);
+        (await account.GetOrderAsync("BTCUSDT", "sl"))!.Status.ShouldBe(OrderStatus.New);
+
+        script.Step();
+        exchange.CheckTriggers();
+        (await account.GetOrderAsync("BTCUSDT", "sl"))!.ShouldSatisfyAllConditions(o => o.Status.ShouldBe(OrderStatus.Filled), o => o.AveragePrice.ShouldBe(62_000m));
+        (await account.GetPositionsAsync()).ShouldBeEmpty();
+
+        script.Step();
+        script.PriceOf("BTCUSDT").ShouldBe(62_000m);
+    }
+
+    [Fact]
+    public void A_script_with_no_price_or_a_price_of_zero_is_refused_naming_the_symbol_and_step()
+    {
+        Should.Throw<ArgumentException>(() => new ScriptedPrices(new Dictionary<string, IReadOnlyList<decimal>> { ["BTCUSDT"] = [] }))
+            .Message.ShouldStartWith("BTCUSDT: the script has no price");
+        Should.Throw<ArgumentException>(() => new ScriptedPrices(new Dictionary<string, IReadOnlyList<decimal>> { ["ETHUSDT"] = [3_000m, 0m] }))
+            .Message.ShouldStartWith("ETHUSDT[1]: 0 is not a price");
+    }
+
+    [Fact]
     public async Task A_take_profit_on_a_short_fires_below_the_entry()
     {
         _prices.Set("BTCUSDT", 64_000m);

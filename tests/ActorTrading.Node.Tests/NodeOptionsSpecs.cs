@@ -14,6 +14,16 @@ public sealed class NodeOptionsSpecs
     }
 
     [Fact]
+    public void A_paper_market_that_is_not_known_or_steps_too_often_is_refused_naming_the_key()
+    {
+        Should.Throw<ArgumentException>(() => new NodeOptions { PaperPrices = "moon" }.Validate())
+            .Message.ShouldBe("ActorTrading:PaperPrices must be random-walk or fixed, not 'moon'");
+        Should.Throw<ArgumentException>(() => new NodeOptions { PaperPriceStep = TimeSpan.FromMilliseconds(5) }.Validate())
+            .Message.ShouldContain("ActorTrading:PaperPriceStep");
+        Should.NotThrow(() => new NodeOptions { PaperPrices = "fixed", PaperPriceStep = TimeSpan.FromMilliseconds(10) }.Validate());
+    }
+
+    [Fact]
     public void The_environment_outranks_the_config_file_and_the_command_line_outranks_both()
     {
         // Keys no node reads, so that the process-wide variables cannot touch the node specs running beside this one.
