@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using ActorTrading.Exchanges;
 using ActorTrading.Exchanges.Paper;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -105,6 +106,90 @@ public sealed class WebhookSpecs : IAsyncLifetime
         var bot = JsonDocument.Parse(await _http.GetStringAsync($"/api/v1/bots/{botId}")).RootElement;
         bot.GetProperty("signals_received").GetInt32().ShouldBe(0);
         (await _http.GetAsync("/health/ready")).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Paused_subscriptions_and_those_at_a_risk_limit_or_below_the_minimum_are_skipped_with_the_reason_and_the_others_trade()
+    {
+        _prices.Set("BTCUSDT", 64_000m);
+        _prices.Set("ETHUSDT", 3_200m);
+        var bot = await PostAsync("/api/v1/bots", new { name = "Gated", master_webhook_path = "gated", default_leverage = 10, default_margin_usd = 100, default_stop_loss_pct = 2, default_take_profit_pct = 4 }, HttpStatusCode.Created);
+        var subscriptionOf = new Dictionary<string, string>();
+        foreach (var (key, settings) in new (string, object)[]
+        {
+            ("plain", new { }), ("paused", new { }), ("tiny", new { custom_margin_usd = 1 }), ("full", new { max_concurrent_positions = 1 }), ("lossy", new { max_daily_loss_usd = 5 }),
+        })
+        {
+            var account = await PostAsync("/api/v1/exchange-accounts", new { exchange = "paper", testnet = false, api_key = key, secret_key = "paper-secret" }, HttpStatusCode.Created);
+            var body = JsonSerializer.SerializeToNode(settings)!.AsObject();
+            body["bot_id"] = bot.GetProperty("id").GetString();
+            body["exchange_account_id"] = account.GetProperty("id").GetString();
+            subscriptionOf[key] = (await PostAsync("/api/v1/bot-subscriptions", body, HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        }
+
+        var paused = await _http.PatchAsJsonAsync($"/api/v1/bot-subscriptions/{subscriptionOf["paused"]}", new { is_active = false });
+        paused.StatusCode.ShouldBe(HttpStatusCode.OK, await paused.Content.ReadAsStringAsync());
+
+        // On the exchange, by hand: "full" holds an ETH position; "lossy" lost 6.4 USD today (0.1 ETH bought at 3,200, sold at 3,136).
+        var paper = _app.Services.GetRequiredService<NodeRuntime>().Paper;
+        await paper.Account("full").PlaceMarketOrderAsync(new MarketOrderRequest("ETHUSDT", OrderSide.Buy, 0.1m, "by-hand", false));
+        await paper.Account("lossy").PlaceMarketOrderAsync(new MarketOrderRequest("ETHUSDT", OrderSide.Buy, 0.1m, "by-hand-1", false));
+        _prices.Set("ETHUSDT", 3_136m);
+        await paper.Account("lossy").PlaceMarketOrderAsync(new MarketOrderRequest("ETHUSDT", OrderSide.Sell, 0.1m, "by-hand-2", true));
+
+        var alert = $$"""{"secret":"{{bot.GetProperty("master_secret").GetString()}}","ticker":"BINANCE:BTCUSDT.P","action":"buy"}""";
+        var response = await _http.PostAsync("/api/v1/bots/webhook/master/gated?wait=5000", new StringContent(alert, Encoding.UTF8, "text/plain"));
+        var accepted = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        var stats = accepted.GetProperty("broadcast_stats");
+        (stats.GetProperty("successful_executions").GetInt32(), stats.GetProperty("skipped_executions").GetInt32()).ShouldBe((1, 4));
+
+        var signal = JsonDocument.Parse(await _http.GetStringAsync($"/api/v1/signals/{accepted.GetProperty("signal_id").GetString()}")).RootElement;
+        var outcomes = signal.GetProperty("executions").EnumerateArray().ToDictionary(e => e.GetProperty("subscription_id").GetString()!, e => (Status: e.GetProperty("status").GetString(), Reason: e.GetProperty("reason").ToString()));
+        outcomes[subscriptionOf["plain"]].Status.ShouldBe("executed");
+        outcomes[subscriptionOf["paused"]].ShouldBe(("skipped", "subscription paused"));
+        outcomes[subscriptionOf["tiny"]].Reason.ShouldContain("below the minimum");
+        outcomes[subscriptionOf["full"]].ShouldBe(("skipped", "max concurrent positions reached"));
+        outcomes[subscriptionOf["lossy"]].ShouldBe(("skipped", "daily loss limit reached"));
+        (await paper.Account("plain").GetPositionsAsync()).Single().Quantity.ShouldBe(0.015m);
+        foreach (var key in new[] { "paused", "tiny", "full", "lossy" })
+        {
+            paper.Account(key).Orders.ShouldAllBe(o => o.ClientOrderId.StartsWith("by-hand"), key);
+        }
+
+        // The subscription as its entity has it, in the fields of the list.
+        var one = JsonDocument.Parse(await _http.GetStringAsync($"/api/v1/bot-subscriptions/{subscriptionOf["tiny"]}")).RootElement;
+        (one.GetProperty("status").GetString(), one.GetProperty("custom_margin_usd").GetDecimal(), one.GetProperty("orders_skipped").GetInt32(), one.GetProperty("signals_received").GetInt32())
+            .ShouldBe(("active", 1m, 1, 1));
+        one.GetProperty("custom_leverage").ValueKind.ShouldBe(JsonValueKind.Null);
+    }
+
+    [Fact]
+    public async Task A_subscription_that_crashes_on_every_message_does_not_stop_the_others_trading_the_same_alert()
+    {
+        _prices.Set("BTCUSDT", 64_000m);
+        var (path, secret, _) = await BotWithSubscribersAsync();
+        var broken = JsonDocument.Parse(await _http.GetStringAsync("/api/v1/bot-subscriptions")).RootElement.EnumerateArray().First().GetProperty("subscription_id").GetString()!;
+
+        // Its first event made unreadable while the node is down: from now on it fails to start, whatever it is sent.
+        _http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        await using (var journal = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_dataDirectory, "actortrading.db")}"))
+        {
+            await journal.OpenAsync();
+            await using var corrupt = journal.CreateCommand();
+            corrupt.CommandText = "UPDATE event_journal SET payload = X'7B' WHERE persistence_id = 'subscription-' || $id AND sequence_nr = 1";
+            corrupt.Parameters.AddWithValue("$id", broken);
+            (await corrupt.ExecuteNonQueryAsync()).ShouldBe(1);
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        await InitializeAsync();
+        var alert = $$"""{"secret":"{{secret}}","ticker":"BTCUSDT","action":"buy"}""";
+        var response = await _http.PostAsync($"/api/v1/bots/webhook/master/{path}?wait=3000", new StringContent(alert, Encoding.UTF8, "text/plain"));
+        var stats = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("broadcast_stats");
+        (stats.GetProperty("successful_executions").GetInt32(), stats.GetProperty("pending").GetInt32()).ShouldBe((1, 1));
     }
 
     [Fact]

@@ -25,7 +25,7 @@ internal static class SubscriptionsApi
             return Results.Json(rows.Where(row => me.Owns((string)row["owner_id"]!)));
         }).WithName("ListSubscriptions");
         subscriptions.MapGet("/{id}", async (string id, HttpContext http, NodeRuntime runtime, CancellationToken token) =>
-            await OwnedAsync(id, http, runtime, token) is { } current ? Results.Json(current) : NotFound(id)).WithName("GetSubscription");
+            await OwnedAsync(id, http, runtime, token) is { } current ? Results.Json(Json(current)) : NotFound(id)).WithName("GetSubscription");
         subscriptions.MapPatch("/{id}", UpdateAsync).WithName("UpdateSubscription");
         subscriptions.MapDelete("/{id}", CancelAsync).WithName("CancelSubscription");
     }
@@ -38,6 +38,27 @@ internal static class SubscriptionsApi
             && Caller.Of(http).Owns(current.OwnerId)
             ? current
             : null;
+
+    /// <summary>One subscription as the entity has it now, in the fields of <c>POST</c> and of the list (the read table's columns).</summary>
+    private static Dictionary<string, object?> Json(SubscriptionProtocol.CurrentSubscription subscription) => new()
+    {
+        ["id"] = subscription.SubscriptionId,
+        ["owner_id"] = subscription.OwnerId,
+        ["bot_id"] = subscription.BotId,
+        ["exchange_account_id"] = subscription.AccountId,
+        ["status"] = subscription.Status.ToString().ToLowerInvariant(),
+        ["custom_leverage"] = subscription.Overrides.Leverage,
+        ["custom_margin_usd"] = subscription.Overrides.MarginUsd,
+        ["custom_stop_loss_pct"] = subscription.Overrides.StopLossPct,
+        ["custom_take_profit_pct"] = subscription.Overrides.TakeProfitPct,
+        ["max_daily_loss_usd"] = subscription.Limits.MaxDailyLossUsd,
+        ["max_concurrent_positions"] = subscription.Limits.MaxConcurrentPositions,
+        ["signals_received"] = subscription.Statistics.SignalsReceived,
+        ["orders_executed"] = subscription.Statistics.OrdersExecuted,
+        ["orders_failed"] = subscription.Statistics.Failed,
+        ["orders_skipped"] = subscription.Statistics.Skipped,
+        ["last_signal_at"] = subscription.Statistics.LastSignalAt,
+    };
 
     private static (ParameterOverrides, RiskLimits, List<FieldError>) Validate(int? leverage, decimal? margin, decimal? stopLoss, decimal? takeProfit, decimal? maxLoss, int? maxPositions)
     {
@@ -133,7 +154,12 @@ internal static class SubscriptionsApi
             }
         }
 
-        return Results.Json(await runtime.Regions.Subscriptions.Ask<object>(new SubscriptionProtocol.GetSubscription(id), timeout, cancellationToken));
+        return await runtime.Regions.Subscriptions.Ask<object>(new SubscriptionProtocol.GetSubscription(id), timeout, cancellationToken) switch
+        {
+            SubscriptionProtocol.CurrentSubscription updated => Results.Json(Json(updated)),
+            BotProtocol.Rejected rejected => Problems.From(rejected),
+            var reply => Problems.Unexpected(reply),
+        };
     }
 
     private static async Task<IResult> CancelAsync(string id, HttpContext http, NodeRuntime runtime, CancellationToken cancellationToken)
