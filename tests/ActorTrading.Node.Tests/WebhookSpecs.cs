@@ -100,6 +100,13 @@ public sealed class WebhookSpecs : IAsyncLifetime
         var unknown = await _http.PostAsync("/api/v1/bots/webhook/master/no-such-path", new StringContent($$"""{"secret":"{{secret}}","ticker":"BTCUSDT","action":"buy"}""", Encoding.UTF8, "application/json"));
         unknown.StatusCode.ShouldBe(HttpStatusCode.NotFound);
 
+        foreach (var wait in new[] { "abc", "-1", "999999" })
+        {
+            var badWait = await _http.PostAsync($"/api/v1/bots/webhook/master/{path}?wait={wait}", new StringContent($$"""{"secret":"{{secret}}","ticker":"BTCUSDT","action":"buy"}""", Encoding.UTF8, "text/plain"));
+            badWait.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+            JsonDocument.Parse(await badWait.Content.ReadAsStringAsync()).RootElement.GetProperty("errors").TryGetProperty("wait", out _).ShouldBeTrue(wait);
+        }
+
         var huge = await _http.PostAsync($"/api/v1/bots/webhook/master/{path}", new StringContent(new string(' ', 20_000), Encoding.UTF8, "text/plain"));
         huge.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
 

@@ -15,7 +15,7 @@ internal static class WebhookApi
     public static void MapWebhookApi(this IEndpointRouteBuilder app) =>
         app.MapPost("/api/v1/bots/webhook/master/{path}", ReceiveAlertAsync).WithName("ReceiveAlert");
 
-    private static async Task<IResult> ReceiveAlertAsync(string path, HttpRequest request, NodeRuntime runtime, int? wait, CancellationToken cancellationToken)
+    private static async Task<IResult> ReceiveAlertAsync(string path, HttpRequest request, NodeRuntime runtime, CancellationToken cancellationToken)
     {
         var limit = runtime.Options.MaxWebhookBodyBytes;
         if (request.ContentLength > limit)
@@ -52,9 +52,16 @@ internal static class WebhookApi
             return Results.Problem($"no bot listens on webhook path '{path}'", statusCode: StatusCodes.Status404NotFound);
         }
 
-        if (wait is < 0 || wait > runtime.Options.MaxWebhookWaitMs)
+        // Read by hand: bound as an int, "?wait=abc" would get a bare 400 that names nothing.
+        int? wait = null;
+        if (request.Query.TryGetValue("wait", out var waitText))
         {
-            return Problems.Invalid("wait", $"must be between 0 and {runtime.Options.MaxWebhookWaitMs} milliseconds");
+            if (!int.TryParse(waitText.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ms) || ms > runtime.Options.MaxWebhookWaitMs)
+            {
+                return Problems.Invalid("wait", $"must be a whole number of milliseconds between 0 and {runtime.Options.MaxWebhookWaitMs}, got '{waitText}'");
+            }
+
+            wait = ms;
         }
 
         var started = Stopwatch.GetTimestamp();
