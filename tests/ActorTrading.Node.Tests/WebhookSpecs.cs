@@ -171,13 +171,50 @@ public sealed class WebhookSpecs : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_subscription_that_crashes_on_every_message_does_not_stop_the_others_trading_the_same_alert()
+    public async Task A_subscription_that_crashes_on_every_message_does_not_stop_the_others_and_once_repaired_skips_the_late_signal_as_stale()
     {
         _prices.Set("BTCUSDT", 64_000m);
-        var (path, secret, _) = await BotWithSubscribersAsync();
+        var (path, secret, botId) = await BotWithSubscribersAsync();
+        (await _http.PatchAsJsonAsync($"/api/v1/bots/{botId}", new { signal_ttl_seconds = 1 })).StatusCode.ShouldBe(HttpStatusCode.OK);
         var broken = JsonDocument.Parse(await _http.GetStringAsync("/api/v1/bot-subscriptions")).RootElement.EnumerateArray().First().GetProperty("subscription_id").GetString()!;
+        const string FirstEvent = "FROM event_journal WHERE persistence_id = 'subscription-' || $id AND sequence_nr = 1";
 
         // Its first event made unreadable while the node is down: from now on it fails to start, whatever it is sent.
+        byte[] original = [];
+        await WhileDownAsync(async journal => original = (byte[])(await ExecuteAsync(journal, "SELECT payload " + FirstEvent, ("$id", broken), scalar: true))!);
+        await WhileDownAsync(journal => ExecuteAsync(journal, "UPDATE event_journal SET payload = X'7B' WHERE rowid IN (SELECT rowid " + FirstEvent + ")", ("$id", broken)));
+        var alert = $$"""{"secret":"{{secret}}","ticker":"BTCUSDT","action":"buy"}""";
+        var response = await _http.PostAsync($"/api/v1/bots/webhook/master/{path}?wait=3000", new StringContent(alert, Encoding.UTF8, "text/plain"));
+        var accepted = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        var stats = accepted.GetProperty("broadcast_stats");
+        (stats.GetProperty("successful_executions").GetInt32(), stats.GetProperty("pending").GetInt32()).ShouldBe((1, 1));
+
+        // Repaired, and started again after the signal's time-to-live (1 s): the bot tells it the signal again, and it is not traded.
+        var acceptedAt = DateTimeOffset.Parse(accepted.GetProperty("timestamp").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        await WhileDownAsync(async journal =>
+        {
+            await ExecuteAsync(journal, "UPDATE event_journal SET payload = $payload WHERE rowid IN (SELECT rowid " + FirstEvent + ")", ("$id", broken), ("$payload", original));
+            await Task.Delay(acceptedAt.AddSeconds(1.5) - DateTimeOffset.UtcNow is { Ticks: > 0 } left ? left : TimeSpan.Zero);
+        });
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        JsonElement late;
+        do
+        {
+            DateTime.UtcNow.ShouldBeLessThan(deadline, "the repaired subscription's outcome");
+            await Task.Delay(50);
+            var signal = JsonDocument.Parse(await _http.GetStringAsync($"/api/v1/signals/{accepted.GetProperty("signal_id").GetString()}")).RootElement;
+            late = signal.GetProperty("executions").EnumerateArray().FirstOrDefault(e => e.GetProperty("subscription_id").GetString() == broken);
+        }
+        while (late.ValueKind == JsonValueKind.Undefined);
+
+        late.GetProperty("status").GetString().ShouldBe("skipped");
+        late.GetProperty("reason").GetString()!.ShouldStartWith("stale signal:");
+        _app.Services.GetRequiredService<NodeRuntime>().Paper.Account("k1").Orders.ShouldBeEmpty();
+    }
+
+    /// <summary>Stops the node, works on its journal file, and starts it again on the same data.</summary>
+    private async Task WhileDownAsync(Func<Microsoft.Data.Sqlite.SqliteConnection, Task> work)
+    {
         _http.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
@@ -185,18 +222,29 @@ public sealed class WebhookSpecs : IAsyncLifetime
         await using (var journal = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_dataDirectory, "actortrading.db")}"))
         {
             await journal.OpenAsync();
-            await using var corrupt = journal.CreateCommand();
-            corrupt.CommandText = "UPDATE event_journal SET payload = X'7B' WHERE persistence_id = 'subscription-' || $id AND sequence_nr = 1";
-            corrupt.Parameters.AddWithValue("$id", broken);
-            (await corrupt.ExecuteNonQueryAsync()).ShouldBe(1);
+            await work(journal);
         }
 
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         await InitializeAsync();
-        var alert = $$"""{"secret":"{{secret}}","ticker":"BTCUSDT","action":"buy"}""";
-        var response = await _http.PostAsync($"/api/v1/bots/webhook/master/{path}?wait=3000", new StringContent(alert, Encoding.UTF8, "text/plain"));
-        var stats = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("broadcast_stats");
-        (stats.GetProperty("successful_executions").GetInt32(), stats.GetProperty("pending").GetInt32()).ShouldBe((1, 1));
+    }
+
+    private static async Task<object?> ExecuteAsync(Microsoft.Data.Sqlite.SqliteConnection connection, string sql, (string, object)? first = null, (string, object)? second = null, bool scalar = false)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in new[] { first, second }.OfType<(string, object)>())
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        if (scalar)
+        {
+            return await command.ExecuteScalarAsync();
+        }
+
+        (await command.ExecuteNonQueryAsync()).ShouldBe(1);
+        return null;
     }
 
     [Fact]
