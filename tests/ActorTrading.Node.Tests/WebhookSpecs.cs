@@ -248,6 +248,34 @@ public sealed class WebhookSpecs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_subscription_patch_changes_what_it_names_clears_what_it_sets_to_null_and_refuses_unknown_or_mistyped_fields()
+    {
+        var bot = await PostAsync("/api/v1/bots", new { name = "Patched", master_webhook_path = "patched", default_leverage = 10, default_margin_usd = 100 }, HttpStatusCode.Created);
+        var account = await PostAsync("/api/v1/exchange-accounts", new { exchange = "paper", testnet = false, api_key = "patched", secret_key = "paper-secret" }, HttpStatusCode.Created);
+        var id = (await PostAsync("/api/v1/bot-subscriptions", new { bot_id = bot.GetProperty("id").GetString(), exchange_account_id = account.GetProperty("id").GetString(),
+            custom_leverage = 20, custom_margin_usd = 250, max_daily_loss_usd = 50 }, HttpStatusCode.Created)).GetProperty("id").GetString();
+        async Task<(HttpStatusCode, JsonElement)> PatchAsync(string json)
+        {
+            var response = await _http.PatchAsync($"/api/v1/bot-subscriptions/{id}", new StringContent(json, Encoding.UTF8, "application/json"));
+            return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
+        }
+
+        // Back to the bot's leverage, a position limit added, the rest kept.
+        var (status, patched) = await PatchAsync("""{"custom_leverage":null,"max_concurrent_positions":3}""");
+        status.ShouldBe(HttpStatusCode.OK, patched.ToString());
+        patched.GetProperty("custom_leverage").ValueKind.ShouldBe(JsonValueKind.Null);
+        (patched.GetProperty("custom_margin_usd").GetDecimal(), patched.GetProperty("max_daily_loss_usd").GetDecimal(), patched.GetProperty("max_concurrent_positions").GetInt32())
+            .ShouldBe((250m, 50m, 3));
+
+        // A typo, a string for a number and an override of zero: each named, nothing changed.
+        (status, var refused) = await PatchAsync("""{"custom_levrage":5,"custom_margin_usd":"lots","custom_leverage":0,"is_active":"no"}""");
+        status.ShouldBe(HttpStatusCode.BadRequest);
+        refused.GetProperty("errors").EnumerateObject().Select(e => e.Name).ShouldBe(["custom_levrage", "custom_margin_usd", "custom_leverage", "is_active"], ignoreOrder: true);
+        var now = JsonDocument.Parse(await _http.GetStringAsync($"/api/v1/bot-subscriptions/{id}")).RootElement;
+        (now.GetProperty("custom_leverage").ValueKind, now.GetProperty("custom_margin_usd").GetDecimal(), now.GetProperty("status").GetString()).ShouldBe((JsonValueKind.Null, 250m, "active"));
+    }
+
+    [Fact]
     public async Task The_admin_api_needs_the_token_and_validates_every_field()
     {
         using var anonymous = new HttpClient { BaseAddress = _http.BaseAddress };

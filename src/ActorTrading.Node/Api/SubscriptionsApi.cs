@@ -1,3 +1,4 @@
+using System.Text.Json;
 using ActorTrading.Actors;
 using ActorTrading.Domain;
 using ActorTrading.Trading;
@@ -11,8 +12,9 @@ internal static class SubscriptionsApi
     public sealed record CreateSubscriptionRequest(string? BotId, string? ExchangeAccountId, int? CustomLeverage, decimal? CustomMarginUsd,
         decimal? CustomStopLossPct, decimal? CustomTakeProfitPct, decimal? MaxDailyLossUsd, int? MaxConcurrentPositions);
 
-    public sealed record UpdateSubscriptionRequest(bool? IsActive, int? CustomLeverage, decimal? CustomMarginUsd, decimal? CustomStopLossPct,
-        decimal? CustomTakeProfitPct, decimal? MaxDailyLossUsd, int? MaxConcurrentPositions);
+    // What PATCH may change. A field left out keeps its value; null clears an override or a limit (JSON merge patch, RFC 7396).
+    private static readonly string[] UpdatableFields =
+        ["is_active", "custom_leverage", "custom_margin_usd", "custom_stop_loss_pct", "custom_take_profit_pct", "max_daily_loss_usd", "max_concurrent_positions"];
 
     public static void MapSubscriptionsApi(this IEndpointRouteBuilder app, IEndpointFilter caller)
     {
@@ -124,26 +126,39 @@ internal static class SubscriptionsApi
                 statusCode: StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> UpdateAsync(string id, UpdateSubscriptionRequest request, HttpContext http, NodeRuntime runtime, CancellationToken cancellationToken)
+    private static async Task<IResult> UpdateAsync(string id, JsonElement request, HttpContext http, NodeRuntime runtime, CancellationToken cancellationToken)
     {
         var timeout = TimeSpan.FromSeconds(10);
+        if (request.ValueKind != JsonValueKind.Object)
+        {
+            return Problems.Invalid("body", $"must be a JSON object, got {request.ValueKind.ToString().ToLowerInvariant()}");
+        }
+
         if (await OwnedAsync(id, http, runtime, cancellationToken) is not { } current)
         {
             return NotFound(id);
         }
 
-        var (overrides, limits, errors) = Validate(request.CustomLeverage ?? current.Overrides.Leverage, request.CustomMarginUsd ?? current.Overrides.MarginUsd,
-            request.CustomStopLossPct ?? current.Overrides.StopLossPct, request.CustomTakeProfitPct ?? current.Overrides.TakeProfitPct,
-            request.MaxDailyLossUsd ?? current.Limits.MaxDailyLossUsd, request.MaxConcurrentPositions ?? current.Limits.MaxConcurrentPositions);
+        var typeErrors = request.EnumerateObject().Where(field => !UpdatableFields.Contains(field.Name))
+            .Select(field => new FieldError(field.Name, $"is not a field of a subscription that can be changed (those are: {string.Join(", ", UpdatableFields)})")).ToList();
+        var active = Merged(request, "is_active", (bool?)null, typeErrors, v => v.ValueKind switch { JsonValueKind.True => true, JsonValueKind.False => false, _ => (bool?)null }, "true or false");
+        var (overrides, limits, errors) = Validate(
+            Merged(request, "custom_leverage", current.Overrides.Leverage, typeErrors, Int, "a whole number"),
+            Merged(request, "custom_margin_usd", current.Overrides.MarginUsd, typeErrors, Decimal, "a number"),
+            Merged(request, "custom_stop_loss_pct", current.Overrides.StopLossPct, typeErrors, Decimal, "a number"),
+            Merged(request, "custom_take_profit_pct", current.Overrides.TakeProfitPct, typeErrors, Decimal, "a number"),
+            Merged(request, "max_daily_loss_usd", current.Limits.MaxDailyLossUsd, typeErrors, Decimal, "a number"),
+            Merged(request, "max_concurrent_positions", current.Limits.MaxConcurrentPositions, typeErrors, Int, "a whole number"));
+        errors.InsertRange(0, typeErrors);
         if (errors.Count > 0)
         {
             return Problems.Invalid(errors);
         }
 
         var commands = new List<object> { new SubscriptionProtocol.UpdateSubscription(id, overrides, limits) };
-        if (request.IsActive is { } active)
+        if (active is { } isActive)
         {
-            commands.Add(active ? new SubscriptionProtocol.ResumeSubscription(id) : new SubscriptionProtocol.PauseSubscription(id));
+            commands.Add(isActive ? new SubscriptionProtocol.ResumeSubscription(id) : new SubscriptionProtocol.PauseSubscription(id));
         }
 
         foreach (var command in commands)
@@ -160,6 +175,33 @@ internal static class SubscriptionsApi
             BotProtocol.Rejected rejected => Problems.From(rejected),
             var reply => Problems.Unexpected(reply),
         };
+    }
+
+    private static int? Int(JsonElement value) => value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) ? number : null;
+
+    private static decimal? Decimal(JsonElement value) => value.ValueKind == JsonValueKind.Number && value.TryGetDecimal(out var number) ? number : null;
+
+    /// <summary>A field of a merge patch: left out, the current value; null, none; else the value, or an error naming the field.</summary>
+    private static T? Merged<T>(JsonElement patch, string field, T? current, List<FieldError> errors, Func<JsonElement, T?> read, string expected)
+        where T : struct
+    {
+        if (!patch.TryGetProperty(field, out var value))
+        {
+            return current;
+        }
+
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (read(value) is { } result)
+        {
+            return result;
+        }
+
+        errors.Add(new FieldError(field, $"must be {expected} or null, got {value.GetRawText()}"));
+        return current;
     }
 
     private static async Task<IResult> CancelAsync(string id, HttpContext http, NodeRuntime runtime, CancellationToken cancellationToken)
