@@ -36,7 +36,7 @@ public static class NodeHost
         var anyCaller = new TokenAuthentication(runtime, adminOnly: false);
         app.MapWebhookApi();
         app.MapSignalsApi(admin);
-        app.MapBotsApi(admin);
+        app.MapBotsApi(admin, anyCaller);
         app.MapUsersApi(admin);
         app.MapAccountsApi(anyCaller);
         app.MapSubscriptionsApi(anyCaller);

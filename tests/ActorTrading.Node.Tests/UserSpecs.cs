@@ -70,7 +70,13 @@ public sealed class UserSpecs : IAsyncLifetime
         await Json(await asBob.DeleteAsync($"/api/v1/bot-subscriptions/{subscriptionId}"), HttpStatusCode.NotFound);
         (await Json(await asAlice.GetAsync($"/api/v1/bot-subscriptions/{subscriptionId}"), HttpStatusCode.OK)).GetProperty("status").GetString().ShouldBe("active");
 
-        // Users cannot touch what belongs to the operator.
+        // Users read the bots (to subscribe), without their webhook path, and cannot touch what belongs to the operator.
+        var listed = (await Json(await asAlice.GetAsync("/api/v1/bots"), HttpStatusCode.OK)).EnumerateArray().Single();
+        (listed.GetProperty("bot_id").GetString(), listed.GetProperty("master_webhook_path").ValueKind).ShouldBe((bot.GetProperty("id").GetString(), JsonValueKind.Null));
+        var one = await Json(await asBob.GetAsync($"/api/v1/bots/{bot.GetProperty("id").GetString()}"), HttpStatusCode.OK);
+        (one.GetProperty("name").GetString(), one.GetProperty("master_webhook_path").ValueKind).ShouldBe(("B", JsonValueKind.Null));
+        (await Json(await admin.GetAsync("/api/v1/bots"), HttpStatusCode.OK)).EnumerateArray().Single().GetProperty("master_webhook_path").GetString().ShouldBe("users-bot");
+        await Json(await asAlice.PatchAsJsonAsync($"/api/v1/bots/{bot.GetProperty("id").GetString()}", new { is_active = false }), HttpStatusCode.Forbidden);
         await Json(await asAlice.PostAsJsonAsync("/api/v1/bots", new { name = "mine" }), HttpStatusCode.Forbidden);
         await Json(await asAlice.PostAsJsonAsync("/api/v1/users", new { name = "eve" }), HttpStatusCode.Forbidden);
         using var stranger = Client("at_user_not-a-real-token");

@@ -15,14 +15,18 @@ internal static partial class BotsApi
     public sealed record UpdateBotRequest(bool? IsActive, string? Description, int? DefaultLeverage, decimal? DefaultMarginUsd,
         decimal? DefaultStopLossPct, decimal? DefaultTakeProfitPct, int? SignalTtlSeconds, bool? RotateSecret);
 
-    public static void MapBotsApi(this IEndpointRouteBuilder app, IEndpointFilter admin)
+    /// <summary>The operator creates and changes bots; any caller may read them (a user needs a bot's id to subscribe), a user
+    /// with the webhook path left empty (the operator's business: with the secret, it is what sends signals).</summary>
+    public static void MapBotsApi(this IEndpointRouteBuilder app, IEndpointFilter admin, IEndpointFilter anyCaller)
     {
-        var bots = app.MapGroup("/api/v1/bots").AddEndpointFilter(admin);
-        bots.MapPost("", CreateAsync).WithName("CreateBot");
-        bots.MapGet("", ListAsync).WithName("ListBots");
-        bots.MapGet("/{id}", GetAsync).WithName("GetBot");
-        bots.MapPatch("/{id}", UpdateAsync).WithName("UpdateBot");
+        var bots = app.MapGroup("/api/v1/bots");
+        bots.MapPost("", CreateAsync).AddEndpointFilter(admin).WithName("CreateBot");
+        bots.MapGet("", ListAsync).AddEndpointFilter(anyCaller).WithName("ListBots");
+        bots.MapGet("/{id}", GetAsync).AddEndpointFilter(anyCaller).WithName("GetBot");
+        bots.MapPatch("/{id}", UpdateAsync).AddEndpointFilter(admin).WithName("UpdateBot");
     }
+
+    private const string WebhookPathField = "master_webhook_path";
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{2,63}$")]
     private static partial Regex PathPattern();
@@ -80,10 +84,24 @@ internal static partial class BotsApi
         }, statusCode: StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> ListAsync(NodeRuntime runtime, CancellationToken cancellationToken) =>
-        Results.Json(await ReadTables.QueryAsync(runtime, "SELECT * FROM bots ORDER BY created_at", cancellationToken));
+    private static async Task<IResult> ListAsync(HttpContext http, NodeRuntime runtime, CancellationToken cancellationToken)
+    {
+        var rows = await ReadTables.QueryAsync(runtime, "SELECT * FROM bots ORDER BY created_at", cancellationToken);
+        if (!Caller.Of(http).IsAdmin)
+        {
+            foreach (var row in rows)
+            {
+                row[WebhookPathField] = null;
+            }
+        }
 
-    private static async Task<IResult> GetAsync(string id, NodeRuntime runtime, CancellationToken cancellationToken)
+        return Results.Json(rows);
+    }
+
+    private static Task<IResult> GetAsync(string id, HttpContext http, NodeRuntime runtime, CancellationToken cancellationToken) =>
+        ReadAsync(id, runtime, cancellationToken, withWebhookPath: Caller.Of(http).IsAdmin);
+
+    private static async Task<IResult> ReadAsync(string id, NodeRuntime runtime, CancellationToken cancellationToken, bool withWebhookPath = true)
     {
         var reply = await runtime.Regions.Bots.Ask<object>(new BotProtocol.GetBot(id), TimeSpan.FromSeconds(10), cancellationToken);
         return reply switch
@@ -93,7 +111,7 @@ internal static partial class BotsApi
                 ["id"] = bot.BotId,
                 ["name"] = bot.Name,
                 ["description"] = bot.Description,
-                ["master_webhook_path"] = bot.WebhookPath,
+                [WebhookPathField] = withWebhookPath ? bot.WebhookPath : null,
                 ["default_leverage"] = bot.Defaults.Leverage,
                 ["default_margin_usd"] = bot.Defaults.MarginUsd,
                 ["default_stop_loss_pct"] = bot.Defaults.StopLossPct,
@@ -157,7 +175,7 @@ internal static partial class BotsApi
             }
         }
 
-        var updated = await GetAsync(id, runtime, cancellationToken);
+        var updated = await ReadAsync(id, runtime, cancellationToken);
         return secret is null ? updated : Results.Json(new Dictionary<string, object?> { ["id"] = id, ["master_secret"] = secret, ["master_secret_note"] = "shown once" });
     }
 }
