@@ -156,7 +156,8 @@ public sealed class BotEntity : ReceivePersistentActor
         if (command.Signal.AlertId is { } alertId && _state.SignalIdByAlertId.TryGetValue(alertId, out var first)
             && _time.GetUtcNow() - first.At < BotState.AlertIdRetention)
         {
-            Sender.Tell(new SignalAcceptedReply(first.SignalId, _state.Definition.Name, 0, _time.GetUtcNow(), Duplicate: true), Self);
+            // The first signal's answer again: the same id, subscribers and time, marked as a repeat (nothing more is traded).
+            Sender.Tell(new SignalAcceptedReply(first.SignalId, _state.Definition.Name, first.Subscribers, first.At, Duplicate: true), Self);
             return;
         }
 

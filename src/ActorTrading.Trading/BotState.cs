@@ -8,8 +8,8 @@ namespace ActorTrading.Trading;
 /// bot's set when it was accepted).</summary>
 public sealed record PendingFanOut(SignalAccepted Accepted, long Number, ImmutableSortedSet<string> Subscribers);
 
-/// <summary>The first signal an alert id brought, and when.</summary>
-public sealed record AlertSeen(string SignalId, DateTimeOffset At);
+/// <summary>The first signal an alert id brought, when, and how many subscribers it went to.</summary>
+public sealed record AlertSeen(string SignalId, DateTimeOffset At, int Subscribers);
 
 /// <summary>A bot's state: the fold of its events (pure).</summary>
 public sealed record BotState(
@@ -73,6 +73,6 @@ public sealed record BotState(
             alerts = alerts.RemoveRange([.. alerts.Where(a => a.Value.At < horizon).Select(a => a.Key)]);
         }
 
-        return alerts.SetItem(alertId, new AlertSeen(accepted.SignalId, accepted.AcceptedAt));
+        return alerts.SetItem(alertId, new AlertSeen(accepted.SignalId, accepted.AcceptedAt, accepted.SubscriberCount));
     }
 }

@@ -84,6 +84,7 @@ public sealed class WebhookSpecs : IAsyncLifetime
         var again = JsonDocument.Parse(await (await _http.PostAsync($"/api/v1/bots/webhook/master/{path}", new StringContent(alert, Encoding.UTF8, "text/plain"))).Content.ReadAsStringAsync()).RootElement;
         again.GetProperty("signal_id").GetString().ShouldBe(body.GetProperty("signal_id").GetString());
         again.GetProperty("duplicate").GetBoolean().ShouldBeTrue();
+        (again.GetProperty("subscribers").GetInt32(), again.GetProperty("timestamp").GetString()).ShouldBe((2, body.GetProperty("timestamp").GetString()));
     }
 
     [Fact]
