@@ -51,6 +51,11 @@ public static class FanOutHarness
         var bot = await BenchBot.CreateAsync(runtime, "fanout");
         var started = Stopwatch.GetTimestamp();
         var setup = await bot.AddPaperSubscriptionsAsync(count);
+
+        // Another bot with one subscriber, sent the same signal just after each measured one: what one bot's fan-out
+        // costs the others (its 202, and its one outcome).
+        var bystander = await BenchBot.CreateAsync(runtime, "bystander");
+        await bystander.AddPaperSubscriptionsAsync(1);
         Console.WriteLine($"set-up through the regions in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s ({setup})");
         await CatchUpAsync(node);
 
@@ -79,14 +84,18 @@ public static class FanOutHarness
         }
 
         var warmup = await FireAsync(node, client, bot, "buy", "warm-up", () => Volatile.Read(ref transactions));
+        await BystanderAsync(runtime, client, bystander, "buy", "bystander-warm-up");
+        await BystanderAsync(runtime, client, bystander, "close", "bystander-warm-up-close");
+        var bystanderAlone = await BystanderAsync(runtime, client, bystander, "buy", "bystander-alone");
+        await BystanderAsync(runtime, client, bystander, "close", "bystander-alone-close");
         Print("buy (warm-up" + (warmupRounds == 0 ? ": gateways created, leverage set" : "") + "; not a result)", warmup, count);
         await bare.MarketOrdersAsync(OrderSide.Buy, quantity, reduceOnly: false); // the same long as the subscriptions now hold
 
-        var close = await FireAsync(node, client, bot, "close", "measured-close", () => Volatile.Read(ref transactions));
+        var close = await FireAsync(node, client, bot, "close", "measured-close", () => Volatile.Read(ref transactions), bystander);
         Print("close (one reduce-only market order each, then the cancel of the buy's stop-loss and take-profit)", close, count);
         var closeBare = await bare.MarketOrdersAsync(OrderSide.Sell, quantity, reduceOnly: true);
 
-        var open = await FireAsync(node, client, bot, "buy", "measured-buy", () => Volatile.Read(ref transactions));
+        var open = await FireAsync(node, client, bot, "buy", "measured-buy", () => Volatile.Read(ref transactions), bystander);
         Print("buy (one market order, then a stop-loss and a take-profit each)", open, count);
         var openBare = await bare.MarketOrdersAsync(OrderSide.Buy, quantity, reduceOnly: false);
 
@@ -111,8 +120,8 @@ public static class FanOutHarness
         Console.WriteLine($"round 1: {Line("close", close)}; {Line("buy", open)}");
         for (var round = 2; round <= rounds; round++)
         {
-            var nextClose = await FireAsync(node, client, bot, "close", $"measured-close-{round}", () => Volatile.Read(ref transactions));
-            var nextBuy = await FireAsync(node, client, bot, "buy", $"measured-buy-{round}", () => Volatile.Read(ref transactions));
+            var nextClose = await FireAsync(node, client, bot, "close", $"measured-close-{round}", () => Volatile.Read(ref transactions), bystander);
+            var nextBuy = await FireAsync(node, client, bot, "buy", $"measured-buy-{round}", () => Volatile.Read(ref transactions), bystander);
             measured.Add(("close", nextClose));
             measured.Add(("buy", nextBuy));
             Console.WriteLine($"round {round}: {Line("close", nextClose)}; {Line("buy", nextBuy)}");
@@ -141,6 +150,11 @@ public static class FanOutHarness
                 + $"best {Seconds(times[0])}, worst {Seconds(times[^1])}");
         }
 
+        var bystanders = measured.Select(m => m.Result.Bystander!.Value).ToList();
+        Console.WriteLine($"result: fan-out {store}, another bot's signal (1 subscriber) posted right after each measured one: 202 after median "
+            + $"{bystanders.Select(b => b.Ack.TotalMilliseconds).Order().ElementAt(bystanders.Count / 2):F1} ms (worst {bystanders.Max(b => b.Ack.TotalMilliseconds):F1} ms), "
+            + $"its outcome in bot_signal_executions after median {Seconds(bystanders.Select(b => b.Outcome).Order().ElementAt(bystanders.Count / 2))} "
+            + $"(worst {Seconds(bystanders.Max(b => b.Outcome))}); alone (warm-up, nothing else running) {bystanderAlone.Ack.TotalMilliseconds:F1} ms and {Seconds(bystanderAlone.Outcome)}");
         ok &= measured.All(m => m.Result.Outcome.Executed == count && !m.Result.TimedOut);
         var within = measured.Count(m => m.Result.ReadModelComplete < Aim);
         Console.WriteLine($"aim: under {Aim.TotalSeconds:F1} s from the POST to the last recorded outcome, every signal; {within} of {measured.Count} measured signals were: "
@@ -152,9 +166,36 @@ public static class FanOutHarness
     private sealed record FanOutResult(string SignalId, int Subscribers, TimeSpan Ack, TimeSpan ReadModelComplete, TimeSpan FirstCompleted, TimeSpan LastCompleted,
         TimeSpan FanOutCompleted, TimeSpan ProjectionsCaughtUp, SignalOutcome Outcome, long Events, long Transactions, bool TimedOut,
         TimeSpan Cpu, TimeSpan GcPause, int Gen2Collections, long Allocated, IReadOnlyList<long> CompletedTimeline,
-        (TimeSpan Journal, TimeSpan Projections)? WriteLock);
+        (TimeSpan Journal, TimeSpan Projections)? WriteLock, (TimeSpan Ack, TimeSpan Outcome)? Bystander = null);
 
-    private static async Task<FanOutResult> FireAsync(BenchNode node, HttpClient client, BenchBot bot, string action, string alertId, Func<long> transactions)
+    /// <summary>One signal to the bystander bot: its 202, and its one outcome in the read table, from just before its POST.</summary>
+    private static async Task<(TimeSpan Ack, TimeSpan Outcome)> BystanderAsync(NodeRuntime runtime, HttpClient client, BenchBot bystander, string action, string alertId)
+    {
+        var start = Stopwatch.GetTimestamp();
+        using var response = await client.PostAsync(bystander.WebhookUri, bystander.AlertContent(action, alertId));
+        var ack = Stopwatch.GetElapsedTime(start);
+        var text = await response.Content.ReadAsStringAsync();
+        if (response.StatusCode != HttpStatusCode.Accepted)
+        {
+            throw new InvalidOperationException($"bystander webhook answered {(int)response.StatusCode}: {text}");
+        }
+
+        using var body = JsonDocument.Parse(text);
+        var signalId = body.RootElement.GetProperty("signal_id").GetString()!;
+        while (await ReadModelQueries.ExecutionsAsync(runtime, signalId) < 1)
+        {
+            if (Stopwatch.GetElapsedTime(start) > s_stuckAfter)
+            {
+                throw new InvalidOperationException($"bystander signal {signalId}: no outcome after {s_stuckAfter.TotalSeconds:N0} s");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(2));
+        }
+
+        return (ack, Stopwatch.GetElapsedTime(start));
+    }
+
+    private static async Task<FanOutResult> FireAsync(BenchNode node, HttpClient client, BenchBot bot, string action, string alertId, Func<long> transactions, BenchBot? bystander = null)
     {
         var runtime = node.Runtime;
         var eventsBefore = await ReadModelQueries.JournalEventsAsync(runtime);
@@ -177,6 +218,7 @@ public static class FanOutHarness
             throw new InvalidOperationException($"webhook answered {(int)response.StatusCode}: {text}");
         }
 
+        var bystanding = bystander is null ? null : BystanderAsync(runtime, client, bystander, action, alertId + "-bystander");
         using var body = JsonDocument.Parse(text);
         var signalId = body.RootElement.GetProperty("signal_id").GetString()!;
         var subscribers = body.RootElement.GetProperty("subscribers").GetInt32();
@@ -210,6 +252,7 @@ public static class FanOutHarness
         var gcPause = GC.GetTotalPauseDuration() - gcPauseBefore;
         var gen2 = GC.CollectionCount(2) - gen2Before;
         var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
+        (TimeSpan Ack, TimeSpan Outcome)? bystanderTimes = bystanding is null ? null : await bystanding;
 
         // The bot's FanOutCompleted follows the last receipt; its row is updated by the same projection.
         while (await ReadModelQueries.FanOutCompletedAtAsync(runtime, signalId) is null && Stopwatch.GetElapsedTime(start) < s_stuckAfter)
@@ -225,7 +268,7 @@ public static class FanOutHarness
         TimeSpan Offset(DateTimeOffset? at) => at is { } value ? value - wallStart : TimeSpan.MaxValue;
         await Task.Delay(TimeSpan.FromSeconds(1)); // let the node settle before the baseline or the next signal
         return new FanOutResult(signalId, subscribers, ack, complete, Offset(outcome.FirstCompletedAt), Offset(outcome.LastCompletedAt), Offset(outcome.FanOutCompletedAt),
-            caughtUp, outcome, events, transactions() - transactionsBefore, timedOut, cpu, gcPause, gen2, allocated, completed, writeLock);
+            caughtUp, outcome, events, transactions() - transactionsBefore, timedOut, cpu, gcPause, gen2, allocated, completed, writeLock, bystanderTimes);
     }
 
     private static void Print(string what, FanOutResult result, int count)
@@ -254,7 +297,8 @@ public static class FanOutHarness
 
     private static string Line(string action, FanOutResult result) =>
         $"{action} {Seconds(result.ReadModelComplete)} (entities {Seconds(result.FanOutCompleted)}, read model +{Seconds(result.ReadModelComplete - result.FanOutCompleted)}, "
-        + $"GC {result.GcPause.TotalMilliseconds:F0} ms)";
+        + $"GC {result.GcPause.TotalMilliseconds:F0} ms"
+        + (result.Bystander is { } other ? $"; another bot's 202 {other.Ack.TotalMilliseconds:F0} ms, its outcome {Seconds(other.Outcome)}" : "") + ")";
 
     private static async Task CatchUpAsync(BenchNode node)
     {
