@@ -1,44 +1,18 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using ActorTrading.Exchanges;
 using ActorTrading.Exchanges.Paper;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace ActorTrading.Node.Tests;
 
 /// <summary>A node's paper market moves by itself and fires the stop-losses and take-profits its prices cross.</summary>
-public sealed class PaperMarketSpecs : IAsyncLifetime
+public sealed class PaperMarketSpecs : InProcessNodeSpecs
 {
-    private const string AdminToken = "test-admin-token-0123456789";
-    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "actortrading-node-" + Guid.NewGuid().ToString("N"));
     private readonly MovedByHand _prices = new();
-    private WebApplication _app = null!;
-    private HttpClient _http = null!;
 
-    public async Task InitializeAsync()
-    {
-        _app = await NodeHost.BuildAsync(["--urls", "http://127.0.0.1:0", "--ActorTrading:DataDirectory", _dataDirectory, "--ActorTrading:AdminToken", AdminToken,
-            "--ActorTrading:PaperPriceStep", "00:00:00.020"], _prices);
-        await _app.StartAsync();
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        _http = new HttpClient { BaseAddress = new Uri(address) };
-        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
-    }
+    protected override IPriceSource Prices => _prices;
 
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_dataDirectory, recursive: true);
-    }
+    protected override string[] Settings => ["--ActorTrading:PaperPriceStep", "00:00:00.020"];
 
     [Fact]
     public async Task A_position_a_signal_opened_is_closed_by_its_stop_loss_when_the_market_falls_through_it()
@@ -47,9 +21,9 @@ public sealed class PaperMarketSpecs : IAsyncLifetime
         var account = await PostAsync("/api/v1/exchange-accounts", new { exchange = "paper", testnet = false, api_key = "market-key", secret_key = "paper-secret" });
         await PostAsync("/api/v1/bot-subscriptions", new { bot_id = bot.GetProperty("id").GetString(), exchange_account_id = account.GetProperty("id").GetString() });
         var alert = $$"""{"secret":"{{bot.GetProperty("master_secret").GetString()}}","ticker":"BTCUSDT","action":"buy"}""";
-        var fired = await _http.PostAsync("/api/v1/bots/webhook/master/falling?wait=5000", new StringContent(alert, Encoding.UTF8, "text/plain"));
+        var fired = await Http.PostAsync("/api/v1/bots/webhook/master/falling?wait=5000", new StringContent(alert, Encoding.UTF8, "text/plain"));
         JsonDocument.Parse(await fired.Content.ReadAsStringAsync()).RootElement.GetProperty("broadcast_stats").GetProperty("successful_executions").GetInt32().ShouldBe(1);
-        var paper = _app.Services.GetRequiredService<NodeRuntime>().Paper.Account("market-key");
+        var paper = Runtime.Paper.Account("market-key");
         (await paper.GetPositionsAsync()).Single().Quantity.ShouldBe(0.015m);
 
         // Stop-loss 2 % under the 64,000 entry: 62,720. The market goes to 62,500; the node's next step fires it.
@@ -67,14 +41,6 @@ public sealed class PaperMarketSpecs : IAsyncLifetime
         filled[1].AveragePrice.ShouldBeLessThan(62_720m);
         paper.Orders.Count(o => o.Status == OrderStatus.Canceled).ShouldBe(1);
         _prices.Steps.ShouldBeGreaterThan(0);
-    }
-
-    private async Task<JsonElement> PostAsync(string path, object body)
-    {
-        var response = await _http.PostAsJsonAsync(path, body);
-        var text = await response.Content.ReadAsStringAsync();
-        response.StatusCode.ShouldBe(HttpStatusCode.Created, text);
-        return JsonDocument.Parse(text).RootElement.Clone();
     }
 
     /// <summary>A market that moves only when the test moves it, stepped by the node like any moving source.</summary>

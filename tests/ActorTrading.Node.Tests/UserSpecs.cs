@@ -1,52 +1,13 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using ActorTrading.Exchanges.Paper;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace ActorTrading.Node.Tests;
 
 /// <summary>Users and their tokens: a user sees and changes only their own accounts and subscriptions.</summary>
-public sealed class UserSpecs : IAsyncLifetime
+public sealed class UserSpecs : InProcessNodeSpecs
 {
-    private const string AdminToken = "test-admin-token-0123456789";
-    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "actortrading-node-" + Guid.NewGuid().ToString("N"));
-    private WebApplication _app = null!;
-    private Uri _address = null!;
-
-    public async Task InitializeAsync()
-    {
-        _app = await NodeHost.BuildAsync(["--urls", "http://127.0.0.1:0", "--ActorTrading:DataDirectory", _dataDirectory, "--ActorTrading:AdminToken", AdminToken], new FixedPrices());
-        await _app.StartAsync();
-        _address = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_dataDirectory, recursive: true);
-    }
-
-    private HttpClient Client(string token)
-    {
-        var client = new HttpClient { BaseAddress = _address };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
-
-    private static async Task<JsonElement> Json(HttpResponseMessage response, HttpStatusCode expected)
-    {
-        var text = await response.Content.ReadAsStringAsync();
-        response.StatusCode.ShouldBe(expected, text);
-        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
-    }
-
     [Fact]
     public async Task A_user_sees_and_changes_only_their_own_accounts_and_subscriptions()
     {

@@ -1,51 +1,18 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using ActorTrading.Exchanges;
 using ActorTrading.Exchanges.Paper;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace ActorTrading.Node.Tests;
 
 /// <summary>The node end to end over HTTP on loopback (Kestrel, SQLite file, paper exchange).</summary>
-public sealed class WebhookSpecs : IAsyncLifetime
+public sealed class WebhookSpecs : InProcessNodeSpecs
 {
-    private const string AdminToken = "test-admin-token-0123456789";
-    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "actortrading-node-" + Guid.NewGuid().ToString("N"));
     private readonly FixedPrices _prices = new();
-    private WebApplication _app = null!;
-    private HttpClient _http = null!;
 
-    public async Task InitializeAsync()
-    {
-        _app = await NodeHost.BuildAsync(["--urls", "http://127.0.0.1:0", "--ActorTrading:DataDirectory", _dataDirectory, "--ActorTrading:AdminToken", AdminToken], _prices);
-        await _app.StartAsync();
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        _http = new HttpClient { BaseAddress = new Uri(address) };
-        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
-    }
-
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_dataDirectory, recursive: true);
-    }
-
-    private async Task<JsonElement> PostAsync(string path, object body, HttpStatusCode expected)
-    {
-        var response = await _http.PostAsJsonAsync(path, body);
-        var text = await response.Content.ReadAsStringAsync();
-        response.StatusCode.ShouldBe(expected, text);
-        return JsonDocument.Parse(text).RootElement.Clone();
-    }
+    protected override IPriceSource Prices => _prices;
 
     private async Task<(string BotPath, string Secret, string BotId)> BotWithSubscribersAsync()
     {
@@ -68,7 +35,7 @@ public sealed class WebhookSpecs : IAsyncLifetime
         var (path, secret, _) = await BotWithSubscribersAsync();
         var alert = $$"""{"secret":"{{secret}}","ticker":"BINANCE:BTCUSDT.P","action":"buy","price":"64000","alert_id":"a-1"}""";
 
-        var response = await _http.PostAsync($"/api/v1/bots/webhook/master/{path}?wait=5000", new StringContent(alert, Encoding.UTF8, "text/plain"));
+        var response = await Http.PostAsync($"/api/v1/bots/webhook/master/{path}?wait=5000", new StringContent(alert, Encoding.UTF8, "text/plain"));
         var text = await response.Content.ReadAsStringAsync();
         response.StatusCode.ShouldBe(HttpStatusCode.Accepted, text);
         var body = JsonDocument.Parse(text).RootElement;
@@ -76,12 +43,12 @@ public sealed class WebhookSpecs : IAsyncLifetime
         var stats = body.GetProperty("broadcast_stats");
         stats.GetProperty("successful_executions").GetInt32().ShouldBe(2);
 
-        var signal = JsonDocument.Parse(await _http.GetStringAsync($"/api/v1/signals/{body.GetProperty("signal_id").GetString()}")).RootElement;
+        var signal = JsonDocument.Parse(await Http.GetStringAsync($"/api/v1/signals/{body.GetProperty("signal_id").GetString()}")).RootElement;
         var quantities = signal.GetProperty("executions").EnumerateArray().Select(e => e.GetProperty("quantity").GetDecimal()).Order().ToArray();
         quantities.ShouldBe([0.015m, 0.039m]);
 
         // The same alert again: the first signal's id, nothing traded twice.
-        var again = JsonDocument.Parse(await (await _http.PostAsync($"/api/v1/bots/webhook/master/{path}", new StringContent(alert, Encoding.UTF8, "text/plain"))).Content.ReadAsStringAsync()).RootElement;
+        var again = JsonDocument.Parse(await (await Http.PostAsync($"/api/v1/bots/webhook/master/{path}", new StringContent(alert, Encoding.UTF8, "text/plain"))).Content.ReadAsStringAsync()).RootElement;
         again.GetProperty("signal_id").GetString().ShouldBe(body.GetProperty("signal_id").GetString());
         again.GetProperty("duplicate").GetBoolean().ShouldBeTrue();
         (again.GetProperty("subscribers").GetInt32(), again.GetProperty("timestamp").GetString()).ShouldBe((2, body.GetProperty("timestamp").GetString()));
@@ -91,29 +58,29 @@ public sealed class WebhookSpecs : IAsyncLifetime
     public async Task A_bad_alert_gets_a_clear_error_naming_the_field_and_changes_nothing()
     {
         var (path, secret, botId) = await BotWithSubscribersAsync();
-        var malformed = await _http.PostAsync($"/api/v1/bots/webhook/master/{path}", new StringContent($$"""{"secret":"{{secret}}","ticker":"BTCUSDT","action":"hold"}""", Encoding.UTF8, "application/json"));
+        var malformed = await Http.PostAsync($"/api/v1/bots/webhook/master/{path}", new StringContent($$"""{"secret":"{{secret}}","ticker":"BTCUSDT","action":"hold"}""", Encoding.UTF8, "application/json"));
         malformed.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await malformed.Content.ReadAsStringAsync()).ShouldContain("action");
 
-        var wrongSecret = await _http.PostAsync($"/api/v1/bots/webhook/master/{path}", new StringContent("""{"secret":"nope","ticker":"BTCUSDT","action":"buy"}""", Encoding.UTF8, "application/json"));
+        var wrongSecret = await Http.PostAsync($"/api/v1/bots/webhook/master/{path}", new StringContent("""{"secret":"nope","ticker":"BTCUSDT","action":"buy"}""", Encoding.UTF8, "application/json"));
         wrongSecret.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
 
-        var unknown = await _http.PostAsync("/api/v1/bots/webhook/master/no-such-path", new StringContent($$"""{"secret":"{{secret}}","ticker":"BTCUSDT","action":"buy"}""", Encoding.UTF8, "application/json"));
+        var unknown = await Http.PostAsync("/api/v1/bots/webhook/master/no-such-path", new StringContent($$"""{"secret":"{{secret}}","ticker":"BTCUSDT","action":"buy"}""", Encoding.UTF8, "application/json"));
         unknown.StatusCode.ShouldBe(HttpStatusCode.NotFound);
 
         foreach (var wait in new[] { "abc", "-1", "999999" })
         {
-            var badWait = await _http.PostAsync($"/api/v1/bots/webhook/master/{path}?wait={wait}", new StringContent($$"""{"secret":"{{secret}}","ticker":"BTCUSDT","action":"buy"}""", Encoding.UTF8, "text/plain"));
+            var badWait = await Http.PostAsync($"/api/v1/bots/webhook/master/{path}?wait={wait}", new StringContent($$"""{"secret":"{{secret}}","ticker":"BTCUSDT","action":"buy"}""", Encoding.UTF8, "text/plain"));
             badWait.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
             JsonDocument.Parse(await badWait.Content.ReadAsStringAsync()).RootElement.GetProperty("errors").TryGetProperty("wait", out _).ShouldBeTrue(wait);
         }
 
-        var huge = await _http.PostAsync($"/api/v1/bots/webhook/master/{path}", new StringContent(new string(' ', 20_000), Encoding.UTF8, "text/plain"));
+        var huge = await Http.PostAsync($"/api/v1/bots/webhook/master/{path}", new StringContent(new string(' ', 20_000), Encoding.UTF8, "text/plain"));
         huge.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
 
-        var bot = JsonDocument.Parse(await _http.GetStringAsync($"/api/v1/bots/{botId}")).RootElement;
+        var bot = JsonDocument.Parse(await Http.GetStringAsync($"/api/v1/bots/{botId}")).RootElement;
         bot.GetProperty("signals_received").GetInt32().ShouldBe(0);
-        (await _http.GetAsync("/health/ready")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await Http.GetAsync("/health/ready")).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
     [Fact]
@@ -135,23 +102,23 @@ public sealed class WebhookSpecs : IAsyncLifetime
             subscriptionOf[key] = (await PostAsync("/api/v1/bot-subscriptions", body, HttpStatusCode.Created)).GetProperty("id").GetString()!;
         }
 
-        var paused = await _http.PatchAsJsonAsync($"/api/v1/bot-subscriptions/{subscriptionOf["paused"]}", new { is_active = false });
+        var paused = await Http.PatchAsJsonAsync($"/api/v1/bot-subscriptions/{subscriptionOf["paused"]}", new { is_active = false });
         paused.StatusCode.ShouldBe(HttpStatusCode.OK, await paused.Content.ReadAsStringAsync());
 
         // On the exchange, by hand: "full" holds an ETH position; "lossy" lost 6.4 USD today (0.1 ETH bought at 3,200, sold at 3,136).
-        var paper = _app.Services.GetRequiredService<NodeRuntime>().Paper;
+        var paper = Runtime.Paper;
         await paper.Account("full").PlaceMarketOrderAsync(new MarketOrderRequest("ETHUSDT", OrderSide.Buy, 0.1m, "by-hand", false));
         await paper.Account("lossy").PlaceMarketOrderAsync(new MarketOrderRequest("ETHUSDT", OrderSide.Buy, 0.1m, "by-hand-1", false));
         _prices.Set("ETHUSDT", 3_136m);
         await paper.Account("lossy").PlaceMarketOrderAsync(new MarketOrderRequest("ETHUSDT", OrderSide.Sell, 0.1m, "by-hand-2", true));
 
         var alert = $$"""{"secret":"{{bot.GetProperty("master_secret").GetString()}}","ticker":"BINANCE:BTCUSDT.P","action":"buy"}""";
-        var response = await _http.PostAsync("/api/v1/bots/webhook/master/gated?wait=5000", new StringContent(alert, Encoding.UTF8, "text/plain"));
+        var response = await Http.PostAsync("/api/v1/bots/webhook/master/gated?wait=5000", new StringContent(alert, Encoding.UTF8, "text/plain"));
         var accepted = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         var stats = accepted.GetProperty("broadcast_stats");
         (stats.GetProperty("successful_executions").GetInt32(), stats.GetProperty("skipped_executions").GetInt32()).ShouldBe((1, 4));
 
-        var signal = JsonDocument.Parse(await _http.GetStringAsync($"/api/v1/signals/{accepted.GetProperty("signal_id").GetString()}")).RootElement;
+        var signal = JsonDocument.Parse(await Http.GetStringAsync($"/api/v1/signals/{accepted.GetProperty("signal_id").GetString()}")).RootElement;
         var outcomes = signal.GetProperty("executions").EnumerateArray().ToDictionary(e => e.GetProperty("subscription_id").GetString()!, e => (Status: e.GetProperty("status").GetString(), Reason: e.GetProperty("reason").ToString()));
         outcomes[subscriptionOf["plain"]].Status.ShouldBe("executed");
         outcomes[subscriptionOf["paused"]].ShouldBe(("skipped", "subscription paused"));
@@ -165,7 +132,7 @@ public sealed class WebhookSpecs : IAsyncLifetime
         }
 
         // The subscription as its entity has it, in the fields of the list.
-        var one = JsonDocument.Parse(await _http.GetStringAsync($"/api/v1/bot-subscriptions/{subscriptionOf["tiny"]}")).RootElement;
+        var one = JsonDocument.Parse(await Http.GetStringAsync($"/api/v1/bot-subscriptions/{subscriptionOf["tiny"]}")).RootElement;
         (one.GetProperty("status").GetString(), one.GetProperty("custom_margin_usd").GetDecimal(), one.GetProperty("orders_skipped").GetInt32(), one.GetProperty("signals_received").GetInt32())
             .ShouldBe(("active", 1m, 1, 1));
         one.GetProperty("custom_leverage").ValueKind.ShouldBe(JsonValueKind.Null);
@@ -176,8 +143,8 @@ public sealed class WebhookSpecs : IAsyncLifetime
     {
         _prices.Set("BTCUSDT", 64_000m);
         var (path, secret, botId) = await BotWithSubscribersAsync();
-        (await _http.PatchAsJsonAsync($"/api/v1/bots/{botId}", new { signal_ttl_seconds = 1 })).StatusCode.ShouldBe(HttpStatusCode.OK);
-        var broken = JsonDocument.Parse(await _http.GetStringAsync("/api/v1/bot-subscriptions")).RootElement.EnumerateArray().First().GetProperty("subscription_id").GetString()!;
+        (await Http.PatchAsJsonAsync($"/api/v1/bots/{botId}", new { signal_ttl_seconds = 1 })).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var broken = JsonDocument.Parse(await Http.GetStringAsync("/api/v1/bot-subscriptions")).RootElement.EnumerateArray().First().GetProperty("subscription_id").GetString()!;
         const string FirstEvent = "FROM event_journal WHERE persistence_id = 'subscription-' || $id AND sequence_nr = 1";
 
         // Its first event made unreadable while the node is down: from now on it fails to start, whatever it is sent.
@@ -185,7 +152,7 @@ public sealed class WebhookSpecs : IAsyncLifetime
         await WhileDownAsync(async journal => original = (byte[])(await ExecuteAsync(journal, "SELECT payload " + FirstEvent, ("$id", broken), scalar: true))!);
         await WhileDownAsync(journal => ExecuteAsync(journal, "UPDATE event_journal SET payload = X'7B' WHERE rowid IN (SELECT rowid " + FirstEvent + ")", ("$id", broken)));
         var alert = $$"""{"secret":"{{secret}}","ticker":"BTCUSDT","action":"buy"}""";
-        var response = await _http.PostAsync($"/api/v1/bots/webhook/master/{path}?wait=3000", new StringContent(alert, Encoding.UTF8, "text/plain"));
+        var response = await Http.PostAsync($"/api/v1/bots/webhook/master/{path}?wait=3000", new StringContent(alert, Encoding.UTF8, "text/plain"));
         var accepted = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         var stats = accepted.GetProperty("broadcast_stats");
         (stats.GetProperty("successful_executions").GetInt32(), stats.GetProperty("pending").GetInt32()).ShouldBe((1, 1));
@@ -203,31 +170,28 @@ public sealed class WebhookSpecs : IAsyncLifetime
         {
             DateTime.UtcNow.ShouldBeLessThan(deadline, "the repaired subscription's outcome");
             await Task.Delay(50);
-            var signal = JsonDocument.Parse(await _http.GetStringAsync($"/api/v1/signals/{accepted.GetProperty("signal_id").GetString()}")).RootElement;
+            var signal = JsonDocument.Parse(await Http.GetStringAsync($"/api/v1/signals/{accepted.GetProperty("signal_id").GetString()}")).RootElement;
             late = signal.GetProperty("executions").EnumerateArray().FirstOrDefault(e => e.GetProperty("subscription_id").GetString() == broken);
         }
         while (late.ValueKind == JsonValueKind.Undefined);
 
         late.GetProperty("status").GetString().ShouldBe("skipped");
         late.GetProperty("reason").GetString()!.ShouldStartWith("stale signal:");
-        _app.Services.GetRequiredService<NodeRuntime>().Paper.Account("k1").Orders.ShouldBeEmpty();
+        Runtime.Paper.Account("k1").Orders.ShouldBeEmpty();
     }
 
     /// <summary>Stops the node, works on its journal file, and starts it again on the same data.</summary>
     private async Task WhileDownAsync(Func<Microsoft.Data.Sqlite.SqliteConnection, Task> work)
     {
-        _http.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        await using (var journal = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_dataDirectory, "actortrading.db")}"))
+        await StopNodeAsync();
+        await using (var journal = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(DataDirectory, "actortrading.db")}"))
         {
             await journal.OpenAsync();
             await work(journal);
         }
 
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        await InitializeAsync();
+        await StartNodeAsync();
     }
 
     private static async Task<object?> ExecuteAsync(Microsoft.Data.Sqlite.SqliteConnection connection, string sql, (string, object)? first = null, (string, object)? second = null, bool scalar = false)
@@ -257,7 +221,7 @@ public sealed class WebhookSpecs : IAsyncLifetime
             custom_leverage = 20, custom_margin_usd = 250, max_daily_loss_usd = 50 }, HttpStatusCode.Created)).GetProperty("id").GetString();
         async Task<(HttpStatusCode, JsonElement)> PatchAsync(string json)
         {
-            var response = await _http.PatchAsync($"/api/v1/bot-subscriptions/{id}", new StringContent(json, Encoding.UTF8, "application/json"));
+            var response = await Http.PatchAsync($"/api/v1/bot-subscriptions/{id}", new StringContent(json, Encoding.UTF8, "application/json"));
             return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
         }
 
@@ -272,14 +236,14 @@ public sealed class WebhookSpecs : IAsyncLifetime
         (status, var refused) = await PatchAsync("""{"custom_levrage":5,"custom_margin_usd":"lots","custom_leverage":0,"is_active":"no"}""");
         status.ShouldBe(HttpStatusCode.BadRequest);
         refused.GetProperty("errors").EnumerateObject().Select(e => e.Name).ShouldBe(["custom_levrage", "custom_margin_usd", "custom_leverage", "is_active"], ignoreOrder: true);
-        var now = JsonDocument.Parse(await _http.GetStringAsync($"/api/v1/bot-subscriptions/{id}")).RootElement;
+        var now = JsonDocument.Parse(await Http.GetStringAsync($"/api/v1/bot-subscriptions/{id}")).RootElement;
         (now.GetProperty("custom_leverage").ValueKind, now.GetProperty("custom_margin_usd").GetDecimal(), now.GetProperty("status").GetString()).ShouldBe((JsonValueKind.Null, 250m, "active"));
     }
 
     [Fact]
     public async Task The_admin_api_needs_the_token_and_validates_every_field()
     {
-        using var anonymous = new HttpClient { BaseAddress = _http.BaseAddress };
+        using var anonymous = new HttpClient { BaseAddress = Http.BaseAddress };
         (await anonymous.GetAsync("/api/v1/bots")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
 
         var invalid = await PostAsync("/api/v1/bots", new { name = "", default_leverage = 0, default_margin_usd = -1 }, HttpStatusCode.BadRequest);
