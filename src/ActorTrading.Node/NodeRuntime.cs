@@ -21,6 +21,9 @@ public sealed class NodeRuntime : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, string> _botIdByPath = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _userIdByTokenSha256 = new(StringComparer.Ordinal);
+    // Subscriptions on threads of their own (one per processor): a fan-out to thousands of them does not hold up other bots'
+    // webhooks, the journal and the projections, which stay on the thread pool.
+    private const string SubscriptionDispatcher = "subscriptions";
     private readonly CancellationTokenSource _stopping = new();
     private Task _paperMarket = Task.CompletedTask;
 
@@ -81,14 +84,18 @@ public sealed class NodeRuntime : IAsyncDisposable
             new DurableStoreOptions { DataDirectory = options.DataDirectory, PostgresConnectionString = options.Postgres },
             TradingSerializer.Create());
         announce($"durable store: {stores.Description}");
-        var system = ActorSystem.Create("actortrading", new ActorSystemSettings { LoggerFactory = loggerFactory });
+        var system = ActorSystem.Create("actortrading", new ActorSystemSettings
+        {
+            LoggerFactory = loggerFactory,
+            Dispatchers = new Dictionary<string, int> { [SubscriptionDispatcher] = Environment.ProcessorCount },
+        });
         ActorTrading.Actors.Persistence.Persistence.Get(system).Use(stores.Journal, stores.SnapshotStore);
 
         var paper = new PaperExchange(prices ?? (options.PaperPrices == NodeOptions.FixedPaperPrices ? new FixedPrices() : new RandomWalkPrices()), new PaperExchangeSettings());
         var factory = new ExchangeAccountFactory(exchanges ?? ExchangeClientSettings.FromEnvironment(), credentials => paper.Account(credentials.ApiKey));
         var accounts = TradingRegions.StartAccounts(system, protector);
         var gateways = new AccountGateways(new EntityAccountDirectory(accounts, protector, TimeSpan.FromSeconds(10)), factory, new AccountGatewaySettings(), TimeProvider.System);
-        var regions = TradingRegions.Start(system, gateways, new TradingSettings { SignalReceiptTimeout = options.SignalReceiptTimeout });
+        var regions = TradingRegions.Start(system, gateways, new TradingSettings { SignalReceiptTimeout = options.SignalReceiptTimeout, SubscriptionDispatcher = SubscriptionDispatcher });
         var users = UserEntity.StartRegion(system);
         var projectionLogger = loggerFactory.CreateLogger("ActorTrading.Projections");
         var readModel = await ProjectionRunner.StartAsync(new TradingReadModel(), stores.ProjectionStore, new ProjectionSettings { PollInterval = TimeSpan.FromMilliseconds(250), BatchSize = 2_000 }, projectionLogger);

@@ -28,6 +28,11 @@ public sealed record TradingSettings
     /// exchange fails answers with a failed outcome long before; only one that crashes on every message, or cannot be
     /// reached, is silent that long.</summary>
     public TimeSpan SignalReceiptTimeout { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>The actor system's dispatcher (<see cref="ActorSystemSettings.Dispatchers"/>) that runs the subscription entities, or
+    /// null for the thread pool. A fan-out wakes thousands of them at once; on a dispatcher of their own they queue behind
+    /// each other, not ahead of other bots' webhooks, the journal and the projections. Default null.</summary>
+    public string? SubscriptionDispatcher { get; init; }
 }
 
 /// <summary>The bot and subscription shard regions, wired to each other.</summary>
@@ -72,10 +77,14 @@ public sealed record TradingRegions(IActorRef Bots, IActorRef Subscriptions)
             BackoffOptions.OnStop(entity, name, settings.MinBackoff, settings.MaxBackoff, randomFactor: 0.2)
                 with { FinalStopMessage = message => message is StopEntity });
 
+        Props SubscriptionProps(string id) => SubscriptionEntity.Props(id, gateways, bots!) is var props && settings.SubscriptionDispatcher is { } dispatcher
+            ? props.WithDispatcher(dispatcher)
+            : props;
+
         // The factories run when an entity starts, after both regions exist.
         subscriptions = sharding.Start(
             "subscription",
-            id => Supervised(subscriptionProps?.Invoke(id, bots!) ?? SubscriptionEntity.Props(id, gateways, bots!), "subscription"),
+            id => Supervised(subscriptionProps?.Invoke(id, bots!) ?? SubscriptionProps(id), "subscription"),
             shardingSettings,
             new SubscriptionMessageExtractor(settings.NumberOfShards),
             StopEntity.Instance);

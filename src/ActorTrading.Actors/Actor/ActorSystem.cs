@@ -20,6 +20,7 @@ public sealed class ActorSystem : IAsyncDisposable
     private readonly LocalActorRef _root;
     private readonly LocalActorRef _userGuardian;
     private readonly LocalActorRef _systemGuardian;
+    private readonly Dictionary<string, DedicatedThreadDispatcher> _dispatchers;
     private int _terminateRequested;
 
     private ActorSystem(string name, ActorSystemSettings settings)
@@ -33,6 +34,7 @@ public sealed class ActorSystem : IAsyncDisposable
         KernelLogger = LoggerFactory.CreateLogger("ActorTrading.Actors");
         _scheduler = new Scheduler(settings.TimeProvider);
         _deadLetters = new DeadLetterActorRef(this);
+        _dispatchers = settings.Dispatchers.ToDictionary(d => d.Key, d => new DedicatedThreadDispatcher(d.Key, d.Value), StringComparer.Ordinal);
 
         var bubbleWalker = new RootParent(this);
         _root = CreateLocalActor(Props.Create(() => new GuardianActor()), bubbleWalker, "", isRoot: true);
@@ -117,7 +119,13 @@ public sealed class ActorSystem : IAsyncDisposable
     {
         var uid = isRoot ? 0 : NewUid();
         var path = isRoot ? new ActorPath(Name, []) : parent.Path.Child(name, uid);
-        return new LocalActorRef(this, path, props, parent, props.Throughput ?? Settings.Throughput);
+        DedicatedThreadDispatcher? dispatcher = null;
+        if (props.Dispatcher is { } named && !_dispatchers.TryGetValue(named, out dispatcher))
+        {
+            throw new ArgumentException($"no dispatcher '{named}' in this system's settings (it has: {string.Join(", ", _dispatchers.Keys.DefaultIfEmpty("none"))})", nameof(props));
+        }
+
+        return new LocalActorRef(this, path, props, parent, props.Throughput ?? Settings.Throughput, dispatcher);
     }
 
     internal void OnActorTerminated(ActorCell cell)
@@ -125,6 +133,11 @@ public sealed class ActorSystem : IAsyncDisposable
         if (ReferenceEquals(cell.SelfRef, _root))
         {
             _scheduler.Dispose();
+            foreach (var dispatcher in _dispatchers.Values)
+            {
+                dispatcher.Dispose();
+            }
+
             _terminated.TrySetResult();
         }
     }

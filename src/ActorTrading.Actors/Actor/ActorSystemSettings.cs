@@ -25,6 +25,11 @@ public sealed record ActorSystemSettings
     /// <summary>Lowest level of log entries published on the event stream as <see cref="LogEvent"/>. Default Information.</summary>
     public LogLevel EventStreamLogLevel { get; init; } = LogLevel.Information;
 
+    /// <summary>Dispatchers with threads of their own, by name, with their number of threads; an actor runs on one when its
+    /// props name it (<see cref="Props.Dispatcher"/>). Give one to actors that are many and wake together (a fan-out),
+    /// so that they queue behind each other and not ahead of everything else. Default: none (all on the thread pool).</summary>
+    public IReadOnlyDictionary<string, int> Dispatchers { get; init; } = new Dictionary<string, int>();
+
     /// <summary>Timeout of each coordinated shutdown phase. Default 10 s.</summary>
     public TimeSpan ShutdownPhaseTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -44,6 +49,14 @@ public sealed record ActorSystemSettings
         if (DefaultAskTimeout <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(DefaultAskTimeout), DefaultAskTimeout, "DefaultAskTimeout must be positive");
+        }
+
+        foreach (var (name, threads) in Dispatchers)
+        {
+            if (string.IsNullOrWhiteSpace(name) || threads is < 1 or > 256)
+            {
+                throw new ArgumentOutOfRangeException(nameof(Dispatchers), threads, $"Dispatchers['{name}'] must have a name and 1 to 256 threads");
+            }
         }
 
         if (ShutdownPhaseTimeout <= TimeSpan.Zero)

@@ -3,10 +3,10 @@ namespace ActorTrading.Actors;
 /// <summary>A ref to an actor in this process: a tell is an enqueue on its mailbox.</summary>
 internal sealed class LocalActorRef : IInternalActorRef
 {
-    public LocalActorRef(ActorSystem system, ActorPath path, Props props, IInternalActorRef parent, int throughput)
+    public LocalActorRef(ActorSystem system, ActorPath path, Props props, IInternalActorRef parent, int throughput, DedicatedThreadDispatcher? dispatcher = null)
     {
         Path = path;
-        Cell = new ActorCell(system, this, props, parent, new Mailbox(throughput));
+        Cell = new ActorCell(system, this, props, parent, new Mailbox(throughput, dispatcher));
     }
 
     public ActorPath Path { get; }

@@ -24,6 +24,10 @@ public sealed record Props
     /// <summary>Messages per turn for this actor; null takes the system's default.</summary>
     public int? Throughput { get; init; }
 
+    /// <summary>The dispatcher that runs this actor's turns: one named in <see cref="ActorSystemSettings.Dispatchers"/>, or
+    /// null for the .NET thread pool (the default).</summary>
+    public string? Dispatcher { get; init; }
+
     /// <summary>Props for an actor with a public parameterless constructor.</summary>
     public static Props Create<TActor>()
         where TActor : ActorBase, new() => new(static () => new TActor(), typeof(TActor));
@@ -31,6 +35,9 @@ public sealed record Props
     /// <summary>Props from a factory; it must create a new instance every call.</summary>
     public static Props Create<TActor>(Func<TActor> factory)
         where TActor : ActorBase => new(factory, typeof(TActor));
+
+    /// <summary>The same props on the named dispatcher.</summary>
+    public Props WithDispatcher(string dispatcher) => this with { Dispatcher = dispatcher };
 
     /// <summary>The same props with another supervisor strategy for the actor's children.</summary>
     public Props WithSupervisorStrategy(SupervisorStrategy strategy) => this with { SupervisorStrategy = strategy };

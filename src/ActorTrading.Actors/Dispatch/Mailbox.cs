@@ -6,7 +6,8 @@ namespace ActorTrading.Actors;
 /// One actor's queues and its turn on the thread pool. User messages go through an unbounded
 /// channel; system messages through a queue of their own that is drained before every
 /// user message. A turn processes at most <c>throughput</c> user messages, then yields the thread so
-/// that one busy actor cannot starve the others (Akka's dispatcher throughput).
+/// that one busy actor cannot starve the others (Akka's dispatcher throughput). Turns run on the thread pool, or on
+/// the dedicated threads of the actor's dispatcher when its props name one.
 /// </summary>
 /// <remarks>
 /// Scheduling is a compare-and-swap on <see cref="_status"/>: whoever moves it from idle to scheduled
@@ -28,10 +29,15 @@ internal sealed class Mailbox : IThreadPoolWorkItem
     // actor holds no queue for them at all (they are rare after Create), which keeps idle actors small.
     private SystemNode? _systemHead;
     private readonly int _throughput;
+    private readonly DedicatedThreadDispatcher? _dispatcher;
     private ActorCell _cell = null!;
     private int _status;
 
-    public Mailbox(int throughput) => _throughput = throughput;
+    public Mailbox(int throughput, DedicatedThreadDispatcher? dispatcher = null)
+    {
+        _throughput = throughput;
+        _dispatcher = dispatcher;
+    }
 
     public bool IsClosed => (Volatile.Read(ref _status) & Closed) != 0;
 
@@ -201,7 +207,15 @@ internal sealed class Mailbox : IThreadPoolWorkItem
 
             if (Interlocked.CompareExchange(ref _status, Scheduled, Idle) == Idle)
             {
-                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+                if (_dispatcher is null)
+                {
+                    ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+                }
+                else
+                {
+                    _dispatcher.Schedule(this);
+                }
+
                 return;
             }
         }
