@@ -258,7 +258,7 @@ public sealed class BotEntity : ReceivePersistentActor
         string[] unanswered = [.. awaiting.Order(StringComparer.Ordinal)];
         _awaitingReceipts.Remove(signalId);
         _resends.Remove(signalId);
-        Log.LogError("Bot {BotId}: signal {SignalId} gave up on {Missing} subscriptions (first: {SubscriptionId}) that recorded no outcome {Waited} after it was accepted; "
+        Log.LogError("Bot {BotId}: signal {SignalId} gave up on {Missing} subscriptions (first: {SubscriptionId}) with no outcome {Waited} after it was accepted; "
             + "recorded as unanswered: check their exchange accounts, they may have placed orders before they failed",
             BotId, signalId, unanswered.Length, unanswered[0], waited);
         Persist(new FanOutTimedOut(signalId, unanswered, (long)waited.TotalMilliseconds, _time.GetUtcNow()), e => _state = _state.Apply(e));

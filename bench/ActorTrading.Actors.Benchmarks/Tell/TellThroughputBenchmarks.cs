@@ -7,7 +7,8 @@ namespace ActorTrading.Actors.Benchmarks;
 /// messages (a ball going out and coming back is two messages), each pair keeping
 /// <see cref="WindowPerPair"/> balls in flight. One operation is one message, so Mean is the time per
 /// message across all pairs and the Msg/s column the aggregate throughput.
-/// Baseline: the same game on <see cref="BareMailbox"/>.
+/// Baseline: the same game on <see cref="BareMailbox"/>. <see cref="ActorPingPongOnDedicatedDispatcher"/> plays it with
+/// the actors on a dispatcher with threads of their own (one per processor) instead of the thread pool.
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(OperationsPerSecondConfig))]
@@ -42,7 +43,16 @@ public class TellThroughputBenchmarks
         WarmUp(ActorPingPong);
     }
 
-    private void Setup()
+    [GlobalSetup(Target = nameof(ActorPingPongOnDedicatedDispatcher))]
+    public void SetupActorsOnDedicatedDispatcher()
+    {
+        Setup(DedicatedDispatcher);
+        WarmUp(ActorPingPongOnDedicatedDispatcher);
+    }
+
+    private const string DedicatedDispatcher = "dedicated";
+
+    private void Setup(string? dispatcher = null)
     {
         if (MessagesPerInvocation % (2 * Pairs) != 0)
         {
@@ -51,13 +61,16 @@ public class TellThroughputBenchmarks
 
         _roundTripsPerPair = MessagesPerInvocation / (2 * Pairs);
         _done = new Task[Pairs];
-        _system = ActorSystem.Create("tell-throughput");
+        _system = ActorSystem.Create("tell-throughput", new ActorSystemSettings
+        {
+            Dispatchers = new Dictionary<string, int> { [DedicatedDispatcher] = Environment.ProcessorCount },
+        });
         _pingers = new IActorRef[Pairs];
         _barePingers = new BarePinger[Pairs];
         for (var i = 0; i < Pairs; i++)
         {
-            var ponger = _system.ActorOf(Props.Create(() => new PongerActor()), $"ponger-{i}");
-            _pingers[i] = _system.ActorOf(Props.Create(() => new PingerActor(ponger)), $"pinger-{i}");
+            var ponger = _system.ActorOf(Props.Create(() => new PongerActor()) with { Dispatcher = dispatcher }, $"ponger-{i}");
+            _pingers[i] = _system.ActorOf(Props.Create(() => new PingerActor(ponger)) with { Dispatcher = dispatcher }, $"pinger-{i}");
             _barePingers[i] = new BarePinger();
         }
     }
@@ -90,6 +103,9 @@ public class TellThroughputBenchmarks
 
         return WhenAllDone();
     }
+
+    [Benchmark(OperationsPerInvoke = MessagesPerInvocation)]
+    public Task ActorPingPongOnDedicatedDispatcher() => ActorPingPong();
 
     /// <summary>
     /// Plays for a while before BenchmarkDotNet's first (jitting) invocation. Without it that invocation
