@@ -33,9 +33,12 @@ public abstract class InProcessNodeSpecs : IAsyncLifetime
     /// <summary>Settings beyond the data directory and the admin token (<c>--ActorTrading:Key value</c> pairs).</summary>
     protected virtual string[] Settings => [];
 
-    public Task InitializeAsync() => StartNodeAsync();
+    /// <summary>Where the Binance and Bybit clients go (the simulator); null: the environment's.</summary>
+    protected virtual ActorTrading.Exchanges.Transport.ExchangeClientSettings? Exchanges => null;
 
-    public async Task DisposeAsync()
+    public virtual Task InitializeAsync() => StartNodeAsync();
+
+    public virtual async Task DisposeAsync()
     {
         await StopNodeAsync();
         Directory.Delete(DataDirectory, recursive: true);
@@ -43,7 +46,7 @@ public abstract class InProcessNodeSpecs : IAsyncLifetime
 
     protected async Task StartNodeAsync()
     {
-        App = await NodeHost.BuildAsync(["--urls", "http://127.0.0.1:0", "--ActorTrading:DataDirectory", DataDirectory, "--ActorTrading:AdminToken", AdminToken, .. Settings], Prices);
+        App = await NodeHost.BuildAsync(["--urls", "http://127.0.0.1:0", "--ActorTrading:DataDirectory", DataDirectory, "--ActorTrading:AdminToken", AdminToken, .. Settings], Prices, Exchanges);
         await App.StartAsync();
         Http = Client(AdminToken);
     }

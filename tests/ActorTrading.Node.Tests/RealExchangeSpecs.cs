@@ -1,56 +1,33 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using ActorTrading.Domain;
 using ActorTrading.ExchangeSimulator;
 using ActorTrading.Exchanges.Transport;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace ActorTrading.Node.Tests;
 
 /// <summary>A webhook signal trades through the real Binance and Bybit clients against the simulator on loopback.</summary>
-public sealed class RealExchangeSpecs : IAsyncLifetime
+public sealed class RealExchangeSpecs : InProcessNodeSpecs
 {
-    private const string AdminToken = "test-admin-token-0123456789";
-    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "actortrading-node-" + Guid.NewGuid().ToString("N"));
     private SimulatorHost _simulator = null!;
-    private WebApplication _app = null!;
-    private HttpClient _http = null!;
 
-    public async Task InitializeAsync()
+    protected override ExchangeClientSettings Exchanges => new() { BinanceBaseUrl = _simulator.BaseUrl, BybitBaseUrl = _simulator.BaseUrl };
+
+    public override async Task InitializeAsync()
     {
         _simulator = await SimulatorHost.StartAsync();
         _simulator.State.SetPrice("BTCUSDT", 64_000m);
         _simulator.State.RegisterAccount("binance-key", "binance-secret");
         _simulator.State.RegisterAccount("bybit-key", "bybit-secret");
-        var exchanges = new ExchangeClientSettings { BinanceBaseUrl = _simulator.BaseUrl, BybitBaseUrl = _simulator.BaseUrl };
-        _app = await NodeHost.BuildAsync(["--urls", "http://127.0.0.1:0", "--ActorTrading:DataDirectory", _dataDirectory, "--ActorTrading:AdminToken", AdminToken], exchanges: exchanges);
-        await _app.StartAsync();
-        _http = new HttpClient { BaseAddress = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()) };
-        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        await base.InitializeAsync();
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
-        _http.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await base.DisposeAsync();
         await _simulator.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_dataDirectory, recursive: true);
-    }
-
-    private async Task<JsonElement> PostAsync(string path, object body)
-    {
-        var response = await _http.PostAsJsonAsync(path, body);
-        var text = await response.Content.ReadAsStringAsync();
-        response.IsSuccessStatusCode.ShouldBeTrue(text);
-        return JsonDocument.Parse(text).RootElement.Clone();
     }
 
     [Fact]
@@ -66,7 +43,7 @@ public sealed class RealExchangeSpecs : IAsyncLifetime
         }
 
         var alert = $$"""{"secret":"{{bot.GetProperty("master_secret").GetString()}}","ticker":"BINANCE:BTCUSDT.P","action":"buy"}""";
-        var response = await _http.PostAsync("/api/v1/bots/webhook/master/real-1?wait=10000", new StringContent(alert, Encoding.UTF8, "text/plain"));
+        var response = await Http.PostAsync("/api/v1/bots/webhook/master/real-1?wait=10000", new StringContent(alert, Encoding.UTF8, "text/plain"));
         var text = await response.Content.ReadAsStringAsync();
         response.StatusCode.ShouldBe(HttpStatusCode.Accepted, text);
         var accepted = JsonDocument.Parse(text).RootElement;
@@ -84,7 +61,7 @@ public sealed class RealExchangeSpecs : IAsyncLifetime
             _simulator.State.LeverageOf(_simulator.State.Account(key.StartsWith("binance", StringComparison.Ordinal) ? Venue.Binance : Venue.Bybit, key)!, "BTCUSDT").ShouldBe(10, key);
         }
 
-        var signal = JsonDocument.Parse(await _http.GetStringAsync($"/api/v1/signals/{signalId}")).RootElement;
+        var signal = JsonDocument.Parse(await Http.GetStringAsync($"/api/v1/signals/{signalId}")).RootElement;
         signal.GetProperty("executions").EnumerateArray().Select(e => e.GetProperty("status").GetString()).ShouldBe(["executed", "executed"]);
     }
 }
