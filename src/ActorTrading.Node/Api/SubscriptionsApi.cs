@@ -47,7 +47,7 @@ internal static class SubscriptionsApi
         ["id"] = subscription.SubscriptionId,
         ["owner_id"] = subscription.OwnerId,
         ["bot_id"] = subscription.BotId,
-        ["exchange_account_id"] = subscription.AccountId,
+        ["account_id"] = subscription.AccountId,
         ["status"] = subscription.Status.ToString().ToLowerInvariant(),
         ["custom_leverage"] = subscription.Overrides.Leverage,
         ["custom_margin_usd"] = subscription.Overrides.MarginUsd,
