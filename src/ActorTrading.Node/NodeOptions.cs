@@ -31,8 +31,9 @@ public sealed record NodeOptions
     public int MaxWebhookWaitMs { get; init; } = 10_000;
 
     /// <summary>How long a bot waits for a subscription's outcome of a signal (telling it again every 10 s) before it records
-    /// the subscription as unanswered and stops telling it. Default 1 hour; at least 1 minute, so that a subscription
-    /// restarting after a crash (at most 30 s of backoff) is never given up on.</summary>
+    /// the subscription as unanswered and stops holding the other subscribers' memory of the signal for it (it is still
+    /// told). Default 1 hour; at least 1 minute, so that a subscription restarting after a crash (at most 30 s of backoff)
+    /// is never counted as silent.</summary>
     public TimeSpan SignalReceiptTimeout { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>The value of <see cref="PaperPrices"/> that keeps the paper exchange's prices at their reference values.</summary>

@@ -14,14 +14,16 @@ namespace ActorTrading.Trading;
 /// it is durable, with the list of subscribers it will reach; each of them is told, and the bot keeps the
 /// signal pending until every one has sent its receipt. After a crash, pending signals are told again
 /// (subscriptions answer a signal they already finished from their state, so nothing is traded twice).
-/// A subscription that has not answered within the receipt timeout is given up on (<see cref="FanOutTimedOut"/>): waiting
-/// for ever would keep every later signal pending too, and with them every subscriber's remembered outcomes.
+/// A subscription that has not answered within the receipt timeout is recorded as such (<see cref="FanOutTimedOut"/>) and
+/// still told, but no longer holds up the others: every subscriber keeps the outcomes of the signals still pending, and
+/// one silent subscription would otherwise make all of them keep every outcome from then on.
 /// </summary>
 /// <remarks>
 /// <code>
 ///   (none) ──CreateBot──► Active ◄──Resume── Paused
 ///                            │ AcceptSignal: SignalAccepted → tell every subscriber → receipts → FanOutCompleted
-///                            │   (told again every resend interval; receipts missing after the timeout → FanOutTimedOut)
+///                            │   (told again every resend interval; receipts missing after the timeout → FanOutTimedOut,
+///                            │    still told; the last receipt → FanOutCompleted)
 /// </code>
 /// </remarks>
 public sealed class BotEntity : ReceivePersistentActor
@@ -193,18 +195,22 @@ public sealed class BotEntity : ReceivePersistentActor
         // crashed in the middle of it, it finishes it (asking the exchange) before it trades the newer signal, not after.
         var earlier = redelivered ? [] : Awaited().Where(p => p.Number < pending.Number).ToList();
         var pendingFrom = _state.PendingFrom;
+        var anyTimedOut = _state.PendingFanOuts.Values.Any(p => p.TimedOut);
         foreach (var subscriptionId in subscriptionIds)
         {
+            // Only a subscription that still owes a signal that timed out must keep its outcomes from that one on.
+            var itsPendingFrom = anyTimedOut ? _state.PendingFromFor(subscriptionId, pendingFrom) : pendingFrom;
+
             // A loop, not a filter: this runs for every subscriber of every signal.
             foreach (var older in earlier)
             {
                 if (_awaitingReceipts[older.Accepted.SignalId].Contains(subscriptionId))
                 {
-                    Tell(older, subscriptionId, pendingFrom, redelivered: true);
+                    Tell(older, subscriptionId, itsPendingFrom, redelivered: true);
                 }
             }
 
-            Tell(pending, subscriptionId, pendingFrom, redelivered);
+            Tell(pending, subscriptionId, itsPendingFrom, redelivered);
         }
     }
 
@@ -229,16 +235,15 @@ public sealed class BotEntity : ReceivePersistentActor
         {
             var awaiting = _awaitingReceipts[pending.Accepted.SignalId];
             var waited = _time.GetUtcNow() - pending.Accepted.AcceptedAt;
-            if (waited >= _receiptTimeout)
+            if (!pending.TimedOut && waited >= _receiptTimeout)
             {
-                GiveUp(pending, awaiting, waited);
-                continue;
+                TimeOut(pending, awaiting, waited);
             }
 
             Tell(pending, [.. awaiting], redelivered: true);
 
-            // A subscription that does not answer (one that crashes on every message, or cannot be reached) is told again until
-            // the receipt timeout: the operator hears of it at the 1st, 2nd, 4th, 8th… resend, not every 10 s.
+            // A subscription that does not answer (one that crashes on every message, or cannot be reached) is told again for as
+            // long: the operator hears of it at the 1st, 2nd, 4th, 8th… resend, not every 10 s, and once more at the timeout.
             var times = _resends[pending.Accepted.SignalId] = _resends.GetValueOrDefault(pending.Accepted.SignalId) + 1;
             if (BitOperations.IsPow2(times))
             {
@@ -252,14 +257,12 @@ public sealed class BotEntity : ReceivePersistentActor
         _bots.Tell(new Wake(BotId), Self);
     }
 
-    private void GiveUp(PendingFanOut pending, HashSet<string> awaiting, TimeSpan waited)
+    private void TimeOut(PendingFanOut pending, HashSet<string> awaiting, TimeSpan waited)
     {
         var signalId = pending.Accepted.SignalId;
         string[] unanswered = [.. awaiting.Order(StringComparer.Ordinal)];
-        _awaitingReceipts.Remove(signalId);
-        _resends.Remove(signalId);
-        Log.LogError("Bot {BotId}: signal {SignalId} gave up on {Missing} subscriptions (first: {SubscriptionId}) with no outcome {Waited} after it was accepted; "
-            + "recorded as unanswered: check their exchange accounts, they may have placed orders before they failed",
+        Log.LogError("Bot {BotId}: signal {SignalId} has no outcome from {Missing} subscriptions (first: {SubscriptionId}) {Waited} after it was accepted; "
+            + "recorded as unanswered and still told: check their exchange accounts, they may have placed orders before they failed",
             BotId, signalId, unanswered.Length, unanswered[0], waited);
         Persist(new FanOutTimedOut(signalId, unanswered, (long)waited.TotalMilliseconds, _time.GetUtcNow()), e => _state = _state.Apply(e));
     }

@@ -45,10 +45,10 @@ public static class BotEvents
     public sealed record FanOutCompleted(string SignalId, DateTimeOffset At);
 
     /// <summary>
-    /// The bot stopped waiting for the receipts of these subscribers, <paramref name="WaitedMs"/> after it accepted the
-    /// signal (the receipt timeout), and tells them the signal no more; the fan-out is over. What they did with the
-    /// signal is not known: one that never answered may have placed orders before it crashed. If one of them records its
-    /// outcome later, that outcome stands.
+    /// These subscribers had not answered <paramref name="WaitedMs"/> after the bot accepted the signal (the receipt timeout).
+    /// The bot still tells them the signal, but no longer holds the others' memory of it for them; the read tables record
+    /// them as unanswered. What they did is not known: one may have placed orders before it failed. When one of them
+    /// records its outcome, that outcome stands (and the last one completes the fan-out).
     /// </summary>
     public sealed record FanOutTimedOut(string SignalId, IReadOnlyList<string> Unanswered, long WaitedMs, DateTimeOffset At);
 }

@@ -5,8 +5,8 @@ using static ActorTrading.Trading.BotEvents;
 namespace ActorTrading.Trading;
 
 /// <summary>A signal whose fan-out is not complete, its number among the bot's signals, and the subscribers it goes to (the
-/// bot's set when it was accepted).</summary>
-public sealed record PendingFanOut(SignalAccepted Accepted, long Number, ImmutableSortedSet<string> Subscribers);
+/// bot's set when it was accepted; once <see cref="TimedOut"/>, only those that had not answered by then).</summary>
+public sealed record PendingFanOut(SignalAccepted Accepted, long Number, ImmutableSortedSet<string> Subscribers, bool TimedOut = false);
 
 /// <summary>The first signal an alert id brought, when, and how many subscribers it went to.</summary>
 public sealed record AlertSeen(string SignalId, DateTimeOffset At, int Subscribers);
@@ -28,8 +28,23 @@ public sealed record BotState(
     /// within seconds); after it, the id may name a new alert (scripts that reuse fixed ids).</summary>
     public static readonly TimeSpan AlertIdRetention = TimeSpan.FromHours(24);
 
-    /// <summary>The number of the oldest signal still waiting for receipts, or the next number when none is.</summary>
-    public long PendingFrom => PendingFanOuts.IsEmpty ? SignalsReceived + 1 : PendingFanOuts.Values.Min(p => p.Number);
+    /// <summary>The number of the oldest signal still waiting for receipts, or the next number when none is. A signal that timed
+    /// out does not count: only its silent subscribers wait for it (see <see cref="PendingFromFor"/>), not everyone.</summary>
+    public long PendingFrom => PendingFanOuts.Values.Where(p => !p.TimedOut).Select(p => p.Number).DefaultIfEmpty(SignalsReceived + 1).Min();
+
+    /// <summary><see cref="PendingFrom"/> for one subscription: earlier when it still owes a signal that timed out.</summary>
+    public long PendingFromFor(string subscriptionId, long pendingFrom)
+    {
+        foreach (var pending in PendingFanOuts.Values)
+        {
+            if (pending.TimedOut && pending.Number < pendingFrom && pending.Subscribers.Contains(subscriptionId))
+            {
+                pendingFrom = pending.Number;
+            }
+        }
+
+        return pendingFrom;
+    }
 
     /// <summary>Before creation.</summary>
     public static BotState Empty { get; } = new(null, "", null, TimeSpan.Zero, null, false,
@@ -58,7 +73,11 @@ public sealed record BotState(
             SignalsReceived = SignalsReceived + 1,
         },
         FanOutCompleted completed => this with { PendingFanOuts = PendingFanOuts.Remove(completed.SignalId) },
-        FanOutTimedOut timedOut => this with { PendingFanOuts = PendingFanOuts.Remove(timedOut.SignalId) },
+        FanOutTimedOut timedOut when PendingFanOuts.TryGetValue(timedOut.SignalId, out var pending) => this with
+        {
+            PendingFanOuts = PendingFanOuts.SetItem(timedOut.SignalId,
+                pending with { Subscribers = ImmutableSortedSet.CreateRange(StringComparer.Ordinal, timedOut.Unanswered), TimedOut = true }),
+        },
         _ => this,
     };
 

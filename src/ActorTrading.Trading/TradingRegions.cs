@@ -23,10 +23,10 @@ public sealed record TradingSettings
     /// <see cref="PassivateIdleEntityAfter"/>. Default 10 s.</summary>
     public TimeSpan SignalResendInterval { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long after accepting a signal a bot stops telling it to subscriptions that have not recorded their outcome,
-    /// and records them as unanswered. Longer than <see cref="SignalResendInterval"/>. Default 1 hour: a subscription whose
-    /// exchange fails answers with a failed outcome long before; only one that crashes on every message, or cannot be
-    /// reached, is silent that long.</summary>
+    /// <summary>How long after accepting a signal a bot records the subscriptions that have not recorded their outcome as
+    /// unanswered (<see cref="BotEvents.FanOutTimedOut"/>): still told, they no longer hold up the others. Longer than
+    /// <see cref="SignalResendInterval"/>. Default 1 hour: a subscription whose exchange fails answers with a failed outcome
+    /// long before; only one that crashes on every message, or cannot be reached, is silent that long.</summary>
     public TimeSpan SignalReceiptTimeout { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>The actor system's dispatcher (<see cref="ActorSystemSettings.Dispatchers"/>) that runs the subscription entities, or

@@ -98,7 +98,7 @@ public sealed class ReadModelSpecs : TestKitBase, IAsyncLifetime
         await _runner.WaitUntilCaughtUpAsync(TimeSpan.FromSeconds(15));
 
         await using var connection = await _stores.ProjectionStore.OpenAsync(CancellationToken.None);
-        (await Scalar(connection, "SELECT COUNT(*) FROM bot_signals WHERE signal_id = 'sig-1' AND fan_out_completed_at IS NOT NULL")).ShouldBe(1);
+        (await Scalar(connection, "SELECT COUNT(*) FROM bot_signals WHERE signal_id = 'sig-1' AND fan_out_completed_at IS NULL")).ShouldBe(1);
         (await Scalar(connection, "SELECT COUNT(*) FROM bot_signal_executions WHERE subscription_id = 's1' AND status = 'executed' AND exchange_order_id = '42'")).ShouldBe(1);
         (await Scalar(connection, "SELECT COUNT(*) FROM bot_signal_executions WHERE subscription_id = 's2' AND status = 'unanswered' AND elapsed_ms = 3600000 "
             + "AND reason LIKE 'the subscription recorded no outcome within 1:00:00 of the signal%check the exchange account'")).ShouldBe(1);

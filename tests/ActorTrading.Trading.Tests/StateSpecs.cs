@@ -26,14 +26,19 @@ public sealed class StateSpecs
     }
 
     [Fact]
-    public void A_bot_that_gave_up_on_the_receipts_of_a_signal_no_longer_waits_for_it()
+    public void A_signal_that_timed_out_waits_only_for_its_silent_subscribers()
     {
         var state = BotState.Empty.Apply(Accepted("s1")).Apply(Accepted("s2")).Apply(new FanOutCompleted("s2", T0));
         state.PendingFrom.ShouldBe(1);
 
         state = state.Apply(new FanOutTimedOut("s1", ["mute"], 3_600_000, T0.AddHours(1)));
-        state.PendingFanOuts.ShouldBeEmpty();
+        state.PendingFanOuts["s1"].ShouldSatisfyAllConditions(p => p.TimedOut.ShouldBeTrue(), p => p.Subscribers.ShouldBe(["mute"]));
         state.PendingFrom.ShouldBe(3);
+        state.PendingFromFor("mute", state.PendingFrom).ShouldBe(1);
+        state.PendingFromFor("healthy", state.PendingFrom).ShouldBe(3);
+
+        state = state.Apply(new FanOutCompleted("s1", T0.AddHours(2)));
+        state.PendingFanOuts.ShouldBeEmpty();
     }
 
     [Fact]

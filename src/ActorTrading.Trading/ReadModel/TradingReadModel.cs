@@ -11,9 +11,9 @@ namespace ActorTrading.Trading.ReadModel;
 /// written here: bots keep only a hash of their webhook secret, and it stays in the journal.
 /// </summary>
 /// <remarks>
-/// An execution's status is the subscription's (<c>executed</c>, <c>skipped</c>, <c>failed</c>) or, when the bot gave up
-/// waiting for it (<see cref="FanOutTimedOut"/>), <c>unanswered</c>: not counted in the subscription's statistics, and
-/// replaced by the subscription's own outcome should it record one later.
+/// An execution's status is the subscription's (<c>executed</c>, <c>skipped</c>, <c>failed</c>) or, when it was silent past
+/// the receipt timeout (<see cref="FanOutTimedOut"/>), <c>unanswered</c>: not counted in the subscription's statistics, and
+/// replaced by the subscription's own outcome when it records one.
 /// </remarks>
 public sealed class TradingReadModel : IProjection
 {
@@ -261,7 +261,8 @@ public sealed class TradingReadModel : IProjection
 
         if (@event.Payload is FanOutTimedOut timedOut)
         {
-            // Kept if the subscription's own outcome got here first (it recorded one just as the bot gave up).
+            // Kept if the subscription's own outcome got here first (it recorded one just as the timeout came). The fan-out is
+            // not complete: fan_out_completed_at waits for FanOutCompleted (a node starting wakes the bots still fanning out).
             return timedOut.Unanswered.Select(subscriptionId => ("""
                 INSERT INTO bot_signal_executions (signal_id, subscription_id, bot_id, status, reason, elapsed_ms, completed_at)
                 VALUES (@signal, @id, @bot, @status, @reason, @elapsed, @at)
@@ -270,8 +271,7 @@ public sealed class TradingReadModel : IProjection
                 {
                     ("signal", timedOut.SignalId), ("id", subscriptionId), ("bot", entityId), ("status", Unanswered),
                     ("reason", UnansweredReason(timedOut.WaitedMs)), ("elapsed", timedOut.WaitedMs), ("at", timedOut.At),
-                }))
-                .Append(("UPDATE bot_signals SET fan_out_completed_at = @at WHERE signal_id = @id", [("id", timedOut.SignalId), ("at", timedOut.At)]));
+                }));
         }
 
         return Statement(@event.Payload, entityId) is { Sql: { } sql } single ? [(sql, single.Parameters)] : [];
@@ -341,7 +341,7 @@ public sealed class TradingReadModel : IProjection
     }
 
     private static string UnansweredReason(long waitedMs) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"the subscription recorded no outcome within {TimeSpan.FromMilliseconds(waitedMs):g} of the signal; the bot stopped telling it. Any order it placed for this signal before it failed is not recorded here: check the exchange account");
+        $"the subscription recorded no outcome within {TimeSpan.FromMilliseconds(waitedMs):g} of the signal; the bot still tells it. Any order it placed for this signal before it failed is not recorded here: check the exchange account");
 
     private static (string, (string, object?)[]) Status(string subscriptionId, string status, DateTimeOffset at) =>
         ("UPDATE bot_subscriptions SET status = @status, updated_at = @at WHERE subscription_id = @id", [("id", subscriptionId), ("status", status), ("at", at)]);
