@@ -58,11 +58,25 @@ public sealed class PaperExchange(IPriceSource prices, PaperExchangeSettings? se
     public PaperAccount Account(string apiKey) => _accounts.GetOrAdd(apiKey, key => new PaperAccount(this, key));
 
     /// <summary>Fires every stop-loss and take-profit that the current prices cross.</summary>
+    /// <exception cref="AggregateException">Some accounts could not be checked (a symbol with no price); every other one was.</exception>
     public void CheckTriggers()
     {
+        List<Exception>? failures = null;
         foreach (var account in _accounts.Values)
         {
-            account.CheckTriggers();
+            try
+            {
+                account.CheckTriggers();
+            }
+            catch (ExchangeException error)
+            {
+                (failures ??= []).Add(error);
+            }
+        }
+
+        if (failures is not null)
+        {
+            throw new AggregateException("some paper accounts' stop-losses and take-profits could not be checked", failures);
         }
     }
 

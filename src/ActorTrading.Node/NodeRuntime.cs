@@ -87,7 +87,7 @@ public sealed class NodeRuntime : IAsyncDisposable
         var system = ActorSystem.Create("actortrading", new ActorSystemSettings
         {
             LoggerFactory = loggerFactory,
-            Dispatchers = new Dictionary<string, int> { [SubscriptionDispatcher] = Environment.ProcessorCount },
+            Dispatchers = new Dictionary<string, int> { [SubscriptionDispatcher] = Math.Min(Environment.ProcessorCount, 64) },
         });
         ActorTrading.Actors.Persistence.Persistence.Get(system).Use(stores.Journal, stores.SnapshotStore);
 
@@ -106,14 +106,14 @@ public sealed class NodeRuntime : IAsyncDisposable
             new OperationLogProjection(manifest => manifest != TradingSerializer.SignalOutcome && !TradingSerializer.SignalSteps.Contains(manifest)),
             stores.ProjectionStore, new ProjectionSettings(), projectionLogger);
         var runtime = new NodeRuntime(options, system, stores, regions, accounts, users, readModel, operationLog, paper, adminTokenSha256);
+        await readModel.WaitUntilCaughtUpAsync(TimeSpan.FromMinutes(5));
+        await runtime.LoadIndexesAsync();
+        await runtime.WakeBotsStillFanningOutAsync();
         if (paper.Prices is IMovingPriceSource moving)
         {
             runtime._paperMarket = runtime.RunPaperMarketAsync(moving, options.PaperPriceStep, loggerFactory.CreateLogger("ActorTrading.PaperExchange"));
         }
 
-        await readModel.WaitUntilCaughtUpAsync(TimeSpan.FromMinutes(5));
-        await runtime.LoadIndexesAsync();
-        await runtime.WakeBotsStillFanningOutAsync();
         return runtime;
     }
 

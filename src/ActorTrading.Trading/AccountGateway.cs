@@ -31,8 +31,8 @@ public sealed class AccountGateway(IExchangeAccount account, AccountGatewaySetti
     private readonly SemaphoreSlim _turn = new(1, 1);
     private readonly ConcurrentDictionary<string, (SymbolFilters Filters, DateTimeOffset At)> _filters = new(StringComparer.Ordinal);
 
-    // Read and written only within a turn.
-    private readonly Dictionary<string, int> _leverage = new(StringComparer.Ordinal);
+    // Written within a turn; concurrent because a call the time limit gave up on may still be running.
+    private readonly ConcurrentDictionary<string, int> _leverage = new(StringComparer.Ordinal);
 
     // Calls run one at a time, so one time limit serves them all: it is reset after each call (no timer and no token
     // source per call), and replaced only after it fired.
@@ -113,7 +113,7 @@ public sealed class AccountGateway(IExchangeAccount account, AccountGatewaySetti
             if (leverage is { } wanted && (!_leverage.TryGetValue(request.Symbol, out var current) || current != wanted))
             {
                 // Unknown from here until the venue confirms: a set that failed or timed out may have happened.
-                _leverage.Remove(request.Symbol);
+                _leverage.TryRemove(request.Symbol, out _);
                 try
                 {
                     await exchange.SetLeverageAsync(request.Symbol, wanted, token);
@@ -123,6 +123,8 @@ public sealed class AccountGateway(IExchangeAccount account, AccountGatewaySetti
                     throw new LeverageNotSetException(request.Symbol, wanted, error);
                 }
 
+                // Past the time limit the turn is over and another may have begun: neither remember nor place anything.
+                token.ThrowIfCancellationRequested();
                 _leverage[request.Symbol] = wanted;
                 set = true;
             }

@@ -103,8 +103,8 @@ public static class SubscriptionProtocol
 
     /// <summary>
     /// A signal of the subscription's bot to trade, with the bot's defaults at acceptance. <paramref name="SignalNumber"/>
-    /// counts the bot's signals (1, 2, …); every signal numbered below <paramref name="PendingFrom"/> has all its receipts,
-    /// so the bot will never send it again and the subscription may forget it. <paramref name="Redelivered"/> is true for every
+    /// counts the bot's signals (1, 2, …); the bot will never send this subscription a signal numbered below
+    /// <paramref name="PendingFrom"/> again (each has this subscription's receipt, or every receipt), so it may forget them. <paramref name="Redelivered"/> is true for every
     /// telling but the first one of the incarnation that accepted the signal (a resend, or after the bot's restart): the
     /// subscription may have placed orders for it before, unrecorded, and asks the exchange before anything else.
     /// </summary>

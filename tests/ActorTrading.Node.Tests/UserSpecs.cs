@@ -36,6 +36,7 @@ public sealed class UserSpecs : InProcessNodeSpecs
         (listed.GetProperty("bot_id").GetString(), listed.GetProperty("master_webhook_path").ValueKind).ShouldBe((bot.GetProperty("id").GetString(), JsonValueKind.Null));
         var one = await Json(await asBob.GetAsync($"/api/v1/bots/{bot.GetProperty("id").GetString()}"), HttpStatusCode.OK);
         (one.GetProperty("name").GetString(), one.GetProperty("master_webhook_path").ValueKind).ShouldBe(("B", JsonValueKind.Null));
+        await Json(await asBob.GetAsync("/api/v1/bots/no-such-bot"), HttpStatusCode.NotFound);
         (await Json(await admin.GetAsync("/api/v1/bots"), HttpStatusCode.OK)).EnumerateArray().Single().GetProperty("master_webhook_path").GetString().ShouldBe("users-bot");
         await Json(await asAlice.PatchAsJsonAsync($"/api/v1/bots/{bot.GetProperty("id").GetString()}", new { is_active = false }), HttpStatusCode.Forbidden);
         await Json(await asAlice.PostAsJsonAsync("/api/v1/bots", new { name = "mine" }), HttpStatusCode.Forbidden);

@@ -98,8 +98,18 @@ internal static partial class BotsApi
         return Results.Json(rows);
     }
 
-    private static Task<IResult> GetAsync(string id, HttpContext http, NodeRuntime runtime, CancellationToken cancellationToken) =>
-        ReadAsync(id, runtime, cancellationToken, withWebhookPath: Caller.Of(http).IsAdmin);
+    private static async Task<IResult> GetAsync(string id, HttpContext http, NodeRuntime runtime, CancellationToken cancellationToken)
+    {
+        var admin = Caller.Of(http).IsAdmin;
+
+        // A user's guess of an id that is no bot does not start (and recover) a bot entity for it.
+        if (!admin && (await ReadTables.QueryAsync(runtime, "SELECT bot_id FROM bots WHERE bot_id = @id", cancellationToken, ("id", id))).Count == 0)
+        {
+            return Results.Problem($"bot {id} does not exist", statusCode: StatusCodes.Status404NotFound);
+        }
+
+        return await ReadAsync(id, runtime, cancellationToken, withWebhookPath: admin);
+    }
 
     private static async Task<IResult> ReadAsync(string id, NodeRuntime runtime, CancellationToken cancellationToken, bool withWebhookPath = true)
     {
