@@ -698,31 +698,25 @@ public sealed class SubscriptionEntity : PersistentActor
     }
 
     // Started in the entity's turn: the gateway only queues the call or sends it, it never blocks, and a paper
-    // account answers at once. The result comes back as a message (PipeTo), never touching state from outside. Once
-    // the account's gateway exists (after its first call), it is used directly: no closure per call to reach it.
-    private Task<T> Gateway<T>(Func<IExchangeAccount, CancellationToken, Task<T>> call)
+    // account answers at once. The result comes back as a message (PipeTo), never touching state from outside.
+    private Task<T> Gateway<T>(Func<IExchangeAccount, CancellationToken, Task<T>> call) =>
+        WithGateway(call, static (gateway, call) => gateway.RunAsync(call));
+
+    private Task<PlacedOrder> PlaceAsync(MarketOrderRequest request, int? leverage) =>
+        WithGateway((request, leverage), static (gateway, order) => gateway.PlaceMarketOrderAsync(order.request, order.leverage));
+
+    private Task<MarketState> ReadMarketAsync(string symbol) =>
+        WithGateway(symbol, static (gateway, symbol) => gateway.ReadMarketAsync(symbol));
+
+    // Once the account's gateway exists (after its first call) it is used directly; the uses are static lambdas given their
+    // argument, so reaching the gateway allocates nothing.
+    private Task<T> WithGateway<TArgument, T>(TArgument argument, Func<AccountGateway, TArgument, Task<T>> use)
     {
         var gateway = _gateways.ForAsync(_state.Definition!.AccountId);
-        return gateway.IsCompletedSuccessfully ? gateway.Result.RunAsync(call) : RunWhenCreated(gateway, call);
+        return gateway.IsCompletedSuccessfully ? use(gateway.Result, argument) : UseWhenCreated(gateway, argument, use);
 
-        static async Task<T> RunWhenCreated(Task<AccountGateway> gateway, Func<IExchangeAccount, CancellationToken, Task<T>> call) => await (await gateway).RunAsync(call);
-    }
-
-    private Task<PlacedOrder> PlaceAsync(MarketOrderRequest request, int? leverage)
-    {
-        var gateway = _gateways.ForAsync(_state.Definition!.AccountId);
-        return gateway.IsCompletedSuccessfully ? gateway.Result.PlaceMarketOrderAsync(request, leverage) : PlaceWhenCreated(gateway, request, leverage);
-
-        static async Task<PlacedOrder> PlaceWhenCreated(Task<AccountGateway> gateway, MarketOrderRequest request, int? leverage) =>
-            await (await gateway).PlaceMarketOrderAsync(request, leverage);
-    }
-
-    private Task<MarketState> ReadMarketAsync(string symbol)
-    {
-        var gateway = _gateways.ForAsync(_state.Definition!.AccountId);
-        return gateway.IsCompletedSuccessfully ? gateway.Result.ReadMarketAsync(symbol) : ReadWhenCreated(gateway, symbol);
-
-        static async Task<MarketState> ReadWhenCreated(Task<AccountGateway> gateway, string symbol) => await (await gateway).ReadMarketAsync(symbol);
+        static async Task<T> UseWhenCreated(Task<AccountGateway> gateway, TArgument argument, Func<AccountGateway, TArgument, Task<T>> use) =>
+            await use(await gateway, argument);
     }
 
     private static string Describe(Exception error) => error switch

@@ -205,10 +205,10 @@ public sealed class TradingReadModel : IProjection
         outcomes.Clear();
     }
 
-    /// <summary>What the bot records of a subscription it gave up on.</summary>
+    /// <summary>The status recorded for a subscription silent past the receipt timeout.</summary>
     public const string Unanswered = "unanswered";
 
-    // A subscription's outcome recorded after the bot gave up on it is the truth, and replaces the bot's row. The same
+    // A subscription's outcome recorded after its receipt timed out is the truth, and replaces the unanswered row. The same
     // clause on both databases; a conflict with any other row changes nothing.
     private const string ReplacingUnanswered = """
 
