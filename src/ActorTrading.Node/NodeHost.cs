@@ -23,6 +23,7 @@ public static class NodeHost
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver());
         });
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<UnavailableHandler>();
         builder.Services.AddHealthChecks();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
 

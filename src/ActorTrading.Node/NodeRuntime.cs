@@ -19,8 +19,8 @@ namespace ActorTrading.Node;
 /// </summary>
 public sealed class NodeRuntime : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<string, string> _botIdByPath = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, string> _userIdByTokenSha256 = new(StringComparer.Ordinal);
+    // How long a look-up of a claim may take: the webhook answers well within TradingView's 3 s, and an API call stays short.
+    private static readonly TimeSpan ClaimTimeout = TimeSpan.FromSeconds(2);
     // Subscriptions on threads of their own (one per processor): a fan-out to thousands of them does not hold up other bots'
     // webhooks, the journal and the projections, which stay on the thread pool.
     private const string SubscriptionDispatcher = "subscriptions";
@@ -28,9 +28,10 @@ public sealed class NodeRuntime : IAsyncDisposable
     private Task _paperMarket = Task.CompletedTask;
 
     private NodeRuntime(NodeOptions options, ActorSystem system, DurableStores stores, TradingRegions regions, IActorRef accounts, IActorRef users,
-        ProjectionRunner readModel, ProjectionRunner operationLog, PaperExchange paper, string adminTokenSha256)
+        IActorRef claims, ProjectionRunner readModel, ProjectionRunner operationLog, PaperExchange paper, string adminTokenSha256)
     {
         Users = users;
+        Claims = claims;
         Options = options;
         System = system;
         Stores = stores;
@@ -59,6 +60,10 @@ public sealed class NodeRuntime : IAsyncDisposable
 
     /// <summary>The user region.</summary>
     public IActorRef Users { get; }
+
+    /// <summary>The claim region: what must be unique across every node (webhook paths, token hashes, one subscription per
+    /// bot and account), each decided by its own entity.</summary>
+    public IActorRef Claims { get; }
 
     /// <summary>The trading read tables' projection.</summary>
     public ProjectionRunner ReadModel { get; }
@@ -97,17 +102,19 @@ public sealed class NodeRuntime : IAsyncDisposable
         var gateways = new AccountGateways(new EntityAccountDirectory(accounts, protector, TimeSpan.FromSeconds(10)), factory, new AccountGatewaySettings(), TimeProvider.System);
         var regions = TradingRegions.Start(system, gateways, new TradingSettings { SignalReceiptTimeout = options.SignalReceiptTimeout, SubscriptionDispatcher = SubscriptionDispatcher });
         var users = UserEntity.StartRegion(system);
+        var claims = ClaimEntity.StartRegion(system);
         var projectionLogger = loggerFactory.CreateLogger("ActorTrading.Projections");
         var readModel = await ProjectionRunner.StartAsync(new TradingReadModel(), stores.ProjectionStore, new ProjectionSettings { PollInterval = TimeSpan.FromMilliseconds(250), BatchSize = 2_000 }, projectionLogger);
         // Every operation on bots, subscriptions, accounts and users, and every signal a bot accepted; not the trading
         // steps and outcomes of each subscription, which bot_signal_executions holds (one signal to 10,000
         // subscriptions would otherwise copy 20,000 events into it).
         var operationLog = await ProjectionRunner.StartAsync(
-            new OperationLogProjection(manifest => manifest != TradingSerializer.SignalOutcome && !TradingSerializer.SignalSteps.Contains(manifest)),
+            new OperationLogProjection(manifest => manifest != TradingSerializer.SignalOutcome && !TradingSerializer.SignalSteps.Contains(manifest)
+                && !TradingSerializer.Claims.Contains(manifest)),
             stores.ProjectionStore, new ProjectionSettings(), projectionLogger);
-        var runtime = new NodeRuntime(options, system, stores, regions, accounts, users, readModel, operationLog, paper, adminTokenSha256);
+        var runtime = new NodeRuntime(options, system, stores, regions, accounts, users, claims, readModel, operationLog, paper, adminTokenSha256);
         await readModel.WaitUntilCaughtUpAsync(TimeSpan.FromMinutes(5));
-        await runtime.LoadIndexesAsync();
+        await runtime.BackfillClaimsAsync();
         await runtime.WakeBotsStillFanningOutAsync();
         if (paper.Prices is IMovingPriceSource moving)
         {
@@ -117,20 +124,31 @@ public sealed class NodeRuntime : IAsyncDisposable
         return runtime;
     }
 
-    /// <summary>The bot behind a webhook path.</summary>
-    public string? BotIdForPath(string path) => _botIdByPath.GetValueOrDefault(path);
+    /// <summary>The bot behind a webhook path, as its claim has it (the same on every node, at once).</summary>
+    public async Task<string?> BotIdForPathAsync(string path, CancellationToken cancellationToken) =>
+        await OwnerAsync(ClaimKeys.WebhookPath(path), cancellationToken);
 
-    /// <summary>Reserves a webhook path for a new bot; false when it is taken.</summary>
-    public bool TryReservePath(string path, string botId) => _botIdByPath.TryAdd(path, botId);
+    /// <summary>The user whose API token hashes to <paramref name="tokenSha256"/>, as its claim has it.</summary>
+    public async Task<string?> UserIdForTokenAsync(string tokenSha256, CancellationToken cancellationToken) =>
+        await OwnerAsync(ClaimKeys.UserToken(tokenSha256), cancellationToken);
 
-    /// <summary>Releases a path reserved for a bot that was not created after all.</summary>
-    public void ReleasePath(string path) => _botIdByPath.TryRemove(path, out _);
+    /// <summary>Claims <paramref name="key"/> for <paramref name="owner"/>: null when it is now theirs, else who holds it.</summary>
+    public async Task<ClaimProtocol.Taken?> ClaimAsync(string key, string owner, CancellationToken cancellationToken, string? replacing = null) =>
+        await Claims.Ask<object>(new ClaimProtocol.Claim(key, owner, replacing), ClaimTimeout, cancellationToken) switch
+        {
+            ClaimProtocol.Claimed => null,
+            ClaimProtocol.Taken taken => taken,
+            var reply => throw new InvalidOperationException($"unexpected answer to a claim: {reply.GetType().Name}"),
+        };
 
-    /// <summary>The user whose API token hashes to <paramref name="tokenSha256"/>.</summary>
-    public string? UserIdForToken(string tokenSha256) => _userIdByTokenSha256.GetValueOrDefault(tokenSha256);
+    /// <summary>Frees <paramref name="key"/> if <paramref name="owner"/> holds it.</summary>
+    public Task ReleaseAsync(string key, string owner, CancellationToken cancellationToken) =>
+        Claims.Ask<object>(new ClaimProtocol.Release(key, owner), ClaimTimeout, cancellationToken);
 
-    /// <summary>Makes a new user's token usable at once (the read table follows).</summary>
-    public void RegisterToken(string tokenSha256, string userId) => _userIdByTokenSha256[tokenSha256] = userId;
+    private async Task<string?> OwnerAsync(string key, CancellationToken cancellationToken) =>
+        await Claims.Ask<object>(new ClaimProtocol.GetClaim(key), ClaimTimeout, cancellationToken) is ClaimProtocol.CurrentClaim current
+            ? current.Owner
+            : throw new InvalidOperationException($"unexpected answer to GetClaim({key})");
 
     /// <summary>A connection for reading the read tables (and the journal: on SQLite its file is attached).</summary>
     public Task<DbConnection> OpenReadModelAsync(CancellationToken cancellationToken) => Stores.ProjectionStore.OpenReaderAsync(cancellationToken);
@@ -170,19 +188,51 @@ public sealed class NodeRuntime : IAsyncDisposable
         }
     }
 
-    private async Task LoadIndexesAsync()
+    // Versions before claims kept webhook paths and tokens in each node's memory, loaded from the read tables at start, and
+    // did not keep one subscription per bot and account: what they created is claimed once (the read tables are caught up
+    // by now), and the marker claim records that it was done. A repeated claim of the same owner changes nothing, so a
+    // start cut short simply does it again.
+    private async Task BackfillClaimsAsync()
     {
-        await using var connection = await OpenReadModelAsync(CancellationToken.None);
-        foreach (var (sql, index) in new[] { ("SELECT master_webhook_path, bot_id FROM bots", _botIdByPath), ("SELECT api_token_sha256, user_id FROM users", _userIdByTokenSha256) })
+        if (await OwnerAsync(ClaimKeys.Backfilled, CancellationToken.None) is not null)
         {
-            await using var command = connection.CreateCommand();
-            command.CommandText = sql;
-            await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
+            return;
+        }
+
+        var claims = new List<(string Key, string Owner)>();
+        await using (var connection = await OpenReadModelAsync(CancellationToken.None))
+        {
+            foreach (var (sql, key) in new (string, Func<string, string>)[]
+                     {
+                         ("SELECT master_webhook_path, bot_id FROM bots", ClaimKeys.WebhookPath),
+                         ("SELECT api_token_sha256, user_id FROM users", ClaimKeys.UserToken),
+                     })
             {
-                index[reader.GetString(0)] = reader.GetString(1);
+                await using var command = connection.CreateCommand();
+                command.CommandText = sql;
+                await using var reader = await command.ExecuteReaderAsync();
+                while (await reader.ReadAsync())
+                {
+                    claims.Add((key(reader.GetString(0)), reader.GetString(1)));
+                }
+            }
+
+            await using var subscriptions = connection.CreateCommand();
+            subscriptions.CommandText = "SELECT bot_id, account_id, subscription_id FROM bot_subscriptions WHERE status <> 'cancelled' ORDER BY created_at";
+            await using var rows = await subscriptions.ExecuteReaderAsync();
+            while (await rows.ReadAsync())
+            {
+                // The oldest of two subscriptions of one account to one bot holds the claim; both go on trading as before.
+                claims.Add((ClaimKeys.Subscription(rows.GetString(0), rows.GetString(1)), rows.GetString(2)));
             }
         }
+
+        foreach (var (key, owner) in claims)
+        {
+            await ClaimAsync(key, owner, CancellationToken.None);
+        }
+
+        await ClaimAsync(ClaimKeys.Backfilled, "done", CancellationToken.None);
     }
 
     // A bot is an entity like any other: started by its first message. One whose fan-out a stop or a crash interrupted

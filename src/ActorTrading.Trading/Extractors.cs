@@ -37,3 +37,15 @@ public sealed class AccountMessageExtractor(int shards = 100) : HashCodeMessageE
         _ => null,
     };
 }
+
+/// <summary>Routes claim messages by key.</summary>
+public sealed class ClaimMessageExtractor(int shards = 100) : HashCodeMessageExtractor(shards)
+{
+    /// <inheritdoc/>
+    public override string? EntityId(object message) => message switch
+    {
+        ClaimProtocol.IWithClaimKey claim => claim.Key,
+        ShardingEnvelope envelope => envelope.EntityId,
+        _ => null,
+    };
+}

@@ -44,7 +44,7 @@ public sealed class SubscriptionEntity : PersistentActor
     /// <summary>Creates the entity.</summary>
     public SubscriptionEntity(string subscriptionId, AccountGateways gateways, IActorRef botRegion)
     {
-        PersistenceId = "subscription-" + subscriptionId;
+        PersistenceId = PersistenceIdOf(subscriptionId);
         SubscriptionId = subscriptionId;
         _gateways = gateways;
         _bots = botRegion;
@@ -53,6 +53,9 @@ public sealed class SubscriptionEntity : PersistentActor
 
     /// <inheritdoc/>
     public override string PersistenceId { get; }
+
+    /// <summary>The persistence id of subscription <paramref name="subscriptionId"/>'s journal.</summary>
+    public static string PersistenceIdOf(string subscriptionId) => "subscription-" + subscriptionId;
 
     /// <summary>The subscription's id.</summary>
     public string SubscriptionId { get; }

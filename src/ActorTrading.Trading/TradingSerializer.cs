@@ -24,6 +24,10 @@ public static class TradingSerializer
     /// <summary>The stored name of a subscription's outcome of a signal (its read table is <c>bot_signal_executions</c>).</summary>
     public const string SignalOutcome = "subscription.signal-completed.v1";
 
+    /// <summary>The stored names of a claim's events (a webhook path, a token hash, a bot and account pair held by its owner):
+    /// bookkeeping of uniqueness, told in the operation log by the creation it belongs to.</summary>
+    public static IReadOnlySet<string> Claims { get; } = new HashSet<string>(StringComparer.Ordinal) { "claim.made.v1", "claim.released.v1" };
+
     /// <summary>A serializer for the trading events (add the node's own types to <paramref name="builder"/> first, if any).</summary>
     public static EventSerializer Create(EventSerializer.Builder? builder = null) => Register(builder ?? EventSerializer.Create()).Build();
 
@@ -54,7 +58,9 @@ public static class TradingSerializer
         .Add("account.registered", 1, TradingJsonContext.Default.AccountRegistered)
         .Add("account.credentials-changed", 1, TradingJsonContext.Default.AccountCredentialsChanged)
         .Add("account.deleted", 1, TradingJsonContext.Default.AccountDeleted)
-        .Add("user.created", 1, TradingJsonContext.Default.UserCreated);
+        .Add("user.created", 1, TradingJsonContext.Default.UserCreated)
+        .Add("claim.made", 1, TradingJsonContext.Default.ClaimMade)
+        .Add("claim.released", 1, TradingJsonContext.Default.ClaimReleased);
 }
 
 /// <summary>Source-generated JSON for the trading events: snake_case names, enums as strings.</summary>
@@ -85,4 +91,6 @@ public static class TradingSerializer
 [JsonSerializable(typeof(AccountEvents.AccountCredentialsChanged))]
 [JsonSerializable(typeof(AccountEvents.AccountDeleted))]
 [JsonSerializable(typeof(UserEvents.UserCreated))]
+[JsonSerializable(typeof(ClaimEvents.ClaimMade))]
+[JsonSerializable(typeof(ClaimEvents.ClaimReleased))]
 internal sealed partial class TradingJsonContext : JsonSerializerContext;

@@ -58,10 +58,11 @@ internal static partial class BotsApi
             return Problems.Invalid(errors);
         }
 
+        // The path is claimed before the bot exists: of two creations of one path at the same moment, on any nodes, one gets it.
         var botId = Guid.CreateVersion7().ToString("N");
-        if (!runtime.TryReservePath(path, botId))
+        if (await runtime.ClaimAsync(ClaimKeys.WebhookPath(path), botId, cancellationToken) is not null)
         {
-            return Results.Problem($"webhook path '{path}' is taken", statusCode: StatusCodes.Status409Conflict);
+            return Problems.Conflict(WebhookPathField, $"webhook path '{path}' is taken by another bot");
         }
 
         var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
@@ -69,7 +70,8 @@ internal static partial class BotsApi
             BotEntity.HashSecret(secret), defaults, TimeSpan.FromSeconds(ttl)), TimeSpan.FromSeconds(10), cancellationToken);
         if (reply is not BotProtocol.Ok)
         {
-            runtime.ReleasePath(path);
+            // Freed only when the bot is known not to exist; after a time-out it may, and the path stays its own.
+            await runtime.ReleaseAsync(ClaimKeys.WebhookPath(path), botId, cancellationToken);
             return reply is BotProtocol.Rejected rejected ? Problems.From(rejected) : Problems.Unexpected(reply);
         }
 

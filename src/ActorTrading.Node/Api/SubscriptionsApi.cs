@@ -34,12 +34,17 @@ internal static class SubscriptionsApi
 
     private static IResult NotFound(string id) => Results.Problem($"subscription {id} does not exist", statusCode: StatusCodes.Status404NotFound);
 
-    /// <summary>The subscription, if it exists and the caller owns it.</summary>
+    /// <summary>The subscription, if it exists and the caller owns it. An id with no journal is answered from the journal
+    /// alone: a guess does not start (and keep in memory) an entity for it.</summary>
     private static async Task<SubscriptionProtocol.CurrentSubscription?> OwnedAsync(string id, HttpContext http, NodeRuntime runtime, CancellationToken cancellationToken) =>
-        await runtime.Regions.Subscriptions.Ask<object>(new SubscriptionProtocol.GetSubscription(id), TimeSpan.FromSeconds(10), cancellationToken) is SubscriptionProtocol.CurrentSubscription current
+        await ExistsAsync(runtime, id, cancellationToken)
+            && await runtime.Regions.Subscriptions.Ask<object>(new SubscriptionProtocol.GetSubscription(id), TimeSpan.FromSeconds(10), cancellationToken) is SubscriptionProtocol.CurrentSubscription current
             && Caller.Of(http).Owns(current.OwnerId)
             ? current
             : null;
+
+    private static async Task<bool> ExistsAsync(NodeRuntime runtime, string id, CancellationToken cancellationToken) =>
+        await runtime.Stores.Journal.ReadHighestSequenceNrAsync(SubscriptionEntity.PersistenceIdOf(id), cancellationToken) > 0;
 
     /// <summary>One subscription as the entity has it now, in the fields of <c>POST</c> and of the list (the read table's columns).</summary>
     private static Dictionary<string, object?> Json(SubscriptionProtocol.CurrentSubscription subscription) => new()
@@ -111,10 +116,17 @@ internal static class SubscriptionsApi
         }
 
         var subscriptionId = Guid.CreateVersion7().ToString("N");
+        if (await ClaimPairAsync(runtime, request.BotId!, account.AccountId, subscriptionId, cancellationToken) is { } holder)
+        {
+            return Problems.Conflict("exchange_account_id",
+                $"exchange account {account.AccountId} is already subscribed to bot {request.BotId} (subscription {holder}); change or cancel that one");
+        }
+
         var created = await runtime.Regions.Subscriptions.Ask<object>(new SubscriptionProtocol.CreateSubscription(subscriptionId, account.OwnerId, request.BotId!,
             account.AccountId, account.Exchange, overrides, limits), timeout, cancellationToken);
         if (created is BotProtocol.Rejected rejected)
         {
+            await runtime.ReleaseAsync(ClaimKeys.Subscription(request.BotId!, account.AccountId), subscriptionId, cancellationToken);
             return Problems.From(rejected);
         }
 
@@ -124,6 +136,28 @@ internal static class SubscriptionsApi
             ? Problems.From(notAdded)
             : Results.Json(new Dictionary<string, object?> { ["id"] = subscriptionId, ["bot_id"] = request.BotId, ["exchange_account_id"] = account.AccountId, ["status"] = "active" },
                 statusCode: StatusCodes.Status201Created);
+    }
+
+    // How old a claim must be before a holder that never came to exist may lose it: a creation in flight (its entity not yet
+    // written) is never mistaken for one that failed, since every step of it times out long before.
+    private static readonly TimeSpan AbandonedClaimAge = TimeSpan.FromMinutes(1);
+
+    /// <summary>Claims the one subscription of <paramref name="accountId"/> to <paramref name="botId"/>: null when it is now
+    /// <paramref name="subscriptionId"/>'s, else the subscription that holds it. A holder that was cancelled (or whose creation
+    /// failed before it was written, long enough ago) no longer counts: the claim passes on, compared and swapped.</summary>
+    private static async Task<string?> ClaimPairAsync(NodeRuntime runtime, string botId, string accountId, string subscriptionId, CancellationToken cancellationToken)
+    {
+        var key = ClaimKeys.Subscription(botId, accountId);
+        if (await runtime.ClaimAsync(key, subscriptionId, cancellationToken) is not { } taken)
+        {
+            return null;
+        }
+
+        var gone = await ExistsAsync(runtime, taken.Owner, cancellationToken)
+            ? await runtime.Regions.Subscriptions.Ask<object>(new SubscriptionProtocol.GetSubscription(taken.Owner), TimeSpan.FromSeconds(10), cancellationToken)
+                is SubscriptionProtocol.CurrentSubscription { Status: SubscriptionStatus.Cancelled }
+            : runtime.System.TimeProvider.GetUtcNow() - taken.Since > AbandonedClaimAge;
+        return gone && await runtime.ClaimAsync(key, subscriptionId, cancellationToken, replacing: taken.Owner) is null ? null : taken.Owner;
     }
 
     private static async Task<IResult> UpdateAsync(string id, JsonElement request, HttpContext http, NodeRuntime runtime, CancellationToken cancellationToken)
@@ -214,6 +248,13 @@ internal static class SubscriptionsApi
 
         await runtime.Regions.Bots.Ask<object>(new BotProtocol.RemoveSubscriber(current.BotId, id), timeout, cancellationToken);
         var reply = await runtime.Regions.Subscriptions.Ask<object>(new SubscriptionProtocol.CancelSubscription(id), timeout, cancellationToken);
-        return reply is BotProtocol.Rejected rejected ? Problems.From(rejected) : Results.NoContent();
+        if (reply is BotProtocol.Rejected rejected)
+        {
+            return Problems.From(rejected);
+        }
+
+        // The account may subscribe to the bot again (were this cut short, the next subscription finds this one cancelled).
+        await runtime.ReleaseAsync(ClaimKeys.Subscription(current.BotId, current.AccountId), id, cancellationToken);
+        return Results.NoContent();
     }
 }

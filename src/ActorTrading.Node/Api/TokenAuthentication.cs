@@ -38,7 +38,7 @@ internal sealed class TokenAuthentication(NodeRuntime runtime, bool adminOnly) :
         {
             caller = new Caller(null);
         }
-        else if (runtime.UserIdForToken(presented) is { } userId)
+        else if (await runtime.UserIdForTokenAsync(presented, context.HttpContext.RequestAborted) is { } userId)
         {
             if (adminOnly)
             {

@@ -22,13 +22,19 @@ internal static class UsersApi
         var userId = Guid.CreateVersion7().ToString("N");
         var token = "at_user_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
         var tokenSha256 = NodeRuntime.Sha256(token);
+        // The token is claimed first: once the user exists, every node finds its token at once. A fresh random token is never
+        // taken; a claim left by a creation that then failed names a user that does not exist, and authenticates no one.
+        if (await runtime.ClaimAsync(ClaimKeys.UserToken(tokenSha256), userId, cancellationToken) is { } taken)
+        {
+            return Problems.Unexpected(taken);
+        }
+
         var reply = await runtime.Users.Ask<object>(new UserProtocol.CreateUser(userId, request.Name.Trim(), tokenSha256), TimeSpan.FromSeconds(10), cancellationToken);
         if (reply is not UserProtocol.Ok)
         {
             return reply is BotProtocol.Rejected rejected ? Problems.From(rejected) : Problems.Unexpected(reply);
         }
 
-        runtime.RegisterToken(tokenSha256, userId);
         return Results.Json(new Dictionary<string, object?>
         {
             ["id"] = userId,

@@ -12,6 +12,8 @@ namespace ActorTrading.Node.Api;
 /// </summary>
 internal static class WebhookApi
 {
+    private const string IdempotencyKey = "Idempotency-Key";
+
     public static void MapWebhookApi(this IEndpointRouteBuilder app) =>
         app.MapPost("/api/v1/bots/webhook/master/{path}", ReceiveAlertAsync).WithName("ReceiveAlert");
 
@@ -47,7 +49,18 @@ internal static class WebhookApi
             return Problems.Invalid(errors);
         }
 
-        if (runtime.BotIdForPath(path) is not { } botId)
+        // A sender whose body has no alert id can still retry safely: its Idempotency-Key stands in for one.
+        if (alert.Signal.AlertId is null && request.Headers.TryGetValue(IdempotencyKey, out var key))
+        {
+            if (key.ToString() is not { Length: > 0 and <= 128 } keyText)
+            {
+                return Problems.Invalid(IdempotencyKey, "must be 1-128 characters");
+            }
+
+            alert = alert with { Signal = alert.Signal with { AlertId = keyText } };
+        }
+
+        if (await runtime.BotIdForPathAsync(path, cancellationToken) is not { } botId)
         {
             return Results.Problem($"no bot listens on webhook path '{path}'", statusCode: StatusCodes.Status404NotFound);
         }
@@ -65,7 +78,19 @@ internal static class WebhookApi
         }
 
         var started = Stopwatch.GetTimestamp();
-        var reply = await runtime.Regions.Bots.Ask<object>(new BotProtocol.AcceptSignal(botId, alert.Secret, alert.Signal), TimeSpan.FromSeconds(2.5), cancellationToken);
+        object reply;
+        try
+        {
+            reply = await runtime.Regions.Bots.Ask<object>(new BotProtocol.AcceptSignal(botId, alert.Secret, alert.Signal), TimeSpan.FromSeconds(2.5), cancellationToken);
+        }
+        catch (AskTimeoutException)
+        {
+            // Not known to be durable, nor known not to be: the write may still complete. A retry with the same alert id (or
+            // Idempotency-Key) is answered with that signal if it was stored, and trades once.
+            return Problems.Unavailable("the signal was not confirmed durable in time; it may or may not have been stored. Retry with the same "
+                + "alert_id (or Idempotency-Key header): a signal that was stored is answered as a duplicate and traded once");
+        }
+
         if (reply is BotProtocol.Rejected rejected)
         {
             return Problems.From(rejected);
