@@ -85,13 +85,6 @@ public sealed class ClaimEntity : ReceivePersistentActor
     public static IActorRef StartRegion(ActorSystem system, TradingSettings? settings = null)
     {
         settings ??= new TradingSettings();
-        return ClusterSharding.Get(system).Start(
-            "claim",
-            key => BackoffSupervisor.Props(
-                BackoffOptions.OnStop(Props.Create(() => new ClaimEntity(key)), "claim", settings.MinBackoff, settings.MaxBackoff, randomFactor: 0.2)
-                    with { FinalStopMessage = message => message is TradingRegions.StopEntity }),
-            new ClusterShardingSettings { PassivateIdleEntityAfter = settings.PassivateIdleEntityAfter },
-            new ClaimMessageExtractor(settings.NumberOfShards),
-            TradingRegions.StopEntity.Instance);
+        return TradingRegions.StartRegion(system, "claim", key => Props.Create(() => new ClaimEntity(key)), new ClaimMessageExtractor(settings.NumberOfShards), settings);
     }
 }

@@ -68,46 +68,39 @@ public sealed record TradingRegions(IActorRef Bots, IActorRef Subscriptions)
                 $"SignalReceiptTimeout must be longer than SignalResendInterval ({settings.SignalResendInterval})");
         }
 
-        var sharding = ClusterSharding.Get(system);
-        var shardingSettings = new ClusterShardingSettings { PassivateIdleEntityAfter = settings.PassivateIdleEntityAfter };
         IActorRef? bots = null;
         IActorRef? subscriptions = null;
-
-        Props Supervised(Props entity, string name) => BackoffSupervisor.Props(
-            BackoffOptions.OnStop(entity, name, settings.MinBackoff, settings.MaxBackoff, randomFactor: 0.2)
-                with { FinalStopMessage = message => message is StopEntity });
 
         Props SubscriptionProps(string id) => SubscriptionEntity.Props(id, gateways, bots!) is var props && settings.SubscriptionDispatcher is { } dispatcher
             ? props.WithDispatcher(dispatcher)
             : props;
 
         // The factories run when an entity starts, after both regions exist.
-        subscriptions = sharding.Start(
-            "subscription",
-            id => Supervised(subscriptionProps?.Invoke(id, bots!) ?? SubscriptionProps(id), "subscription"),
-            shardingSettings,
-            new SubscriptionMessageExtractor(settings.NumberOfShards),
-            StopEntity.Instance);
-        bots = sharding.Start(
-            "bot",
-            id => Supervised(BotEntity.Props(id, subscriptions, bots!, settings.SignalResendInterval, settings.SignalReceiptTimeout), "bot"),
-            shardingSettings,
-            new BotMessageExtractor(settings.NumberOfShards),
-            StopEntity.Instance);
+        subscriptions = StartRegion(system, "subscription", id => subscriptionProps?.Invoke(id, bots!) ?? SubscriptionProps(id),
+            new SubscriptionMessageExtractor(settings.NumberOfShards), settings);
+        bots = StartRegion(system, "bot", id => BotEntity.Props(id, subscriptions, bots!, settings.SignalResendInterval, settings.SignalReceiptTimeout),
+            new BotMessageExtractor(settings.NumberOfShards), settings);
         return new TradingRegions(bots, subscriptions);
     }
+
+    /// <summary>
+    /// Starts the region of one entity type, every entity under a backoff supervisor that restarts it when it stops or fails
+    /// (a persist failure, a bug), and passivated when idle; <see cref="StopEntity"/> stops it for good.
+    /// </summary>
+    public static IActorRef StartRegion(ActorSystem system, string typeName, Func<string, Props> entityProps, IMessageExtractor extractor, TradingSettings settings) =>
+        ClusterSharding.Get(system).Start(
+            typeName,
+            id => BackoffSupervisor.Props(
+                BackoffOptions.OnStop(entityProps(id), typeName, settings.MinBackoff, settings.MaxBackoff, randomFactor: 0.2)
+                    with { FinalStopMessage = message => message is StopEntity }),
+            new ClusterShardingSettings { PassivateIdleEntityAfter = settings.PassivateIdleEntityAfter },
+            extractor,
+            StopEntity.Instance);
 
     /// <summary>Starts the exchange account region (before the others: their gateways read credentials from it).</summary>
     public static IActorRef StartAccounts(ActorSystem system, SecretProtector protector, TradingSettings? settings = null)
     {
         settings ??= new TradingSettings();
-        return ClusterSharding.Get(system).Start(
-            "account",
-            id => BackoffSupervisor.Props(
-                BackoffOptions.OnStop(ExchangeAccountEntity.Props(id, protector), "account", settings.MinBackoff, settings.MaxBackoff, randomFactor: 0.2)
-                    with { FinalStopMessage = message => message is StopEntity }),
-            new ClusterShardingSettings { PassivateIdleEntityAfter = settings.PassivateIdleEntityAfter },
-            new AccountMessageExtractor(settings.NumberOfShards),
-            StopEntity.Instance);
+        return StartRegion(system, "account", id => ExchangeAccountEntity.Props(id, protector), new AccountMessageExtractor(settings.NumberOfShards), settings);
     }
 }

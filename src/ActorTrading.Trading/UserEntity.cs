@@ -70,14 +70,7 @@ public sealed class UserEntity : ReceivePersistentActor
     public static IActorRef StartRegion(ActorSystem system, TradingSettings? settings = null)
     {
         settings ??= new TradingSettings();
-        return ClusterSharding.Get(system).Start(
-            "user",
-            id => BackoffSupervisor.Props(
-                BackoffOptions.OnStop(Props.Create(() => new UserEntity(id)), "user", settings.MinBackoff, settings.MaxBackoff, randomFactor: 0.2)
-                    with { FinalStopMessage = message => message is TradingRegions.StopEntity }),
-            new ClusterShardingSettings { PassivateIdleEntityAfter = settings.PassivateIdleEntityAfter },
-            new UserMessageExtractor(settings.NumberOfShards),
-            TradingRegions.StopEntity.Instance);
+        return TradingRegions.StartRegion(system, "user", id => Props.Create(() => new UserEntity(id)), new UserMessageExtractor(settings.NumberOfShards), settings);
     }
 
     private sealed class UserMessageExtractor(int shards) : HashCodeMessageExtractor(shards)
