@@ -81,7 +81,7 @@ public sealed class PaperExchange(IPriceSource prices, PaperExchangeSettings? se
     }
 
     internal decimal MarkPrice(string symbol) =>
-        Prices.PriceOf(symbol) ?? throw new ExchangeException(ExchangeName.Paper, ExchangeErrorKind.Rejected, "invalid-symbol", $"symbol {symbol} is not traded here");
+        Prices.PriceOf(symbol) ?? throw new ExchangeException(ExchangeName.Paper, ExchangeErrorKind.Rejected, ExchangeErrorCodes.UnknownSymbol, $"symbol {symbol} is not traded here");
 
     internal static SymbolFilters FiltersOf(string symbol) =>
         PaperSymbols.Filters.TryGetValue(symbol, out var filters) ? filters : throw NotTraded(symbol);
@@ -94,7 +94,7 @@ public sealed class PaperExchange(IPriceSource prices, PaperExchangeSettings? se
         s_filterTasks.TryGetValue(symbol, out var filters) ? filters : throw NotTraded(symbol);
 
     private static ExchangeException NotTraded(string symbol) =>
-        new(ExchangeName.Paper, ExchangeErrorKind.Rejected, "invalid-symbol", $"symbol {symbol} is not traded here");
+        new(ExchangeName.Paper, ExchangeErrorKind.Rejected, ExchangeErrorCodes.UnknownSymbol, $"symbol {symbol} is not traded here");
 
     private static PaperExchangeSettings Validated(PaperExchangeSettings settings)
     {

@@ -32,6 +32,24 @@ public static class ExchangeErrorCodes
 
     /// <summary>The account is stopped after a ban (Binance HTTP 418, Bybit HTTP 403) until the time in the message.</summary>
     public const string Banned = "banned";
+
+    /// <summary>The venue does not trade the symbol.</summary>
+    public const string UnknownSymbol = "unknown-symbol";
+
+    /// <summary>The venue's answer could not be read (unknown value, malformed JSON): whether it acted is not known.</summary>
+    public const string UnreadableResponse = "unreadable-response";
+
+    /// <summary>The venue answered with no body, or no result in its envelope: whether it acted is not known.</summary>
+    public const string EmptyResponse = "empty-response";
+
+    /// <summary>No connection could be made; nothing was sent.</summary>
+    public const string ConnectFailed = "connect";
+
+    /// <summary>Our own rate limit would have to wait longer than allowed; nothing was sent.</summary>
+    public const string RateLimited = "rate-limited";
+
+    /// <summary>An HTTP error with no venue code (an HTML error page, an empty body): the status follows, e.g. <c>http-502</c>.</summary>
+    public static string Http(int status) => "http-" + status.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>An exchange error, classified once per venue.</summary>

@@ -92,7 +92,7 @@ public sealed class PaperExchangeSpecs
         (await Should.ThrowAsync<ExchangeException>(() => Market(OrderSide.Buy, 0.001m, "notional"))).VenueMessage.ShouldContain("notional");
         (await Should.ThrowAsync<ExchangeException>(() => Market(OrderSide.Sell, 0.01m, "reduce", reduceOnly: true))).Code.ShouldBe("reduce-only-rejected");
         (await Should.ThrowAsync<ExchangeException>(() => Market(OrderSide.Buy, 10m, "margin"))).Code.ShouldBe("insufficient-margin");
-        (await Should.ThrowAsync<ExchangeException>(() => _account.GetMarkPriceAsync("NOPEUSDT"))).Code.ShouldBe("invalid-symbol");
+        (await Should.ThrowAsync<ExchangeException>(() => _account.GetMarkPriceAsync("NOPEUSDT"))).Code.ShouldBe(ExchangeErrorCodes.UnknownSymbol);
 
         await Market(OrderSide.Buy, 0.01m, "dup");
         var duplicate = await Should.ThrowAsync<ExchangeException>(() => Market(OrderSide.Buy, 0.01m, "dup"));

@@ -88,7 +88,7 @@ public sealed class BinanceClient : IExchangeAccount
                     await Trade.CancelOrderAsync(symbol, clientOrderId, ct);
                     return true;
                 }
-                catch (ExchangeException e) when (e.Code is "-2011" or "-2013")
+                catch (ExchangeException e) when (BinanceErrors.Is(e, BinanceErrors.CancelRejected) || BinanceErrors.Is(e, BinanceErrors.OrderDoesNotExist))
                 {
                     // Not a plain order (or already gone): it may be a stop-loss / take-profit on the algo endpoint.
                 }
@@ -97,7 +97,7 @@ public sealed class BinanceClient : IExchangeAccount
                 {
                     await Trade.CancelAlgoOrderAsync(clientOrderId, ct);
                 }
-                catch (ExchangeException e) when (e.Code is "-2011" or "-2013")
+                catch (ExchangeException e) when (BinanceErrors.Is(e, BinanceErrors.CancelRejected) || BinanceErrors.Is(e, BinanceErrors.OrderDoesNotExist))
                 {
                     // Already gone: not an error.
                 }
@@ -139,7 +139,7 @@ public sealed class BinanceClient : IExchangeAccount
         {
             return BinanceMapper.ToOrder(await Trade.QueryOrderAsync(symbol, clientOrderId, ct));
         }
-        catch (ExchangeException e) when (e.Code == "-2013")
+        catch (ExchangeException e) when (BinanceErrors.Is(e, BinanceErrors.OrderDoesNotExist))
         {
             // Not a plain order: stop-losses and take-profits live on the algo endpoint.
         }
@@ -148,7 +148,7 @@ public sealed class BinanceClient : IExchangeAccount
         {
             return BinanceMapper.ToOrder(await Trade.QueryAlgoOrderAsync(clientOrderId, ct));
         }
-        catch (ExchangeException e) when (e.Code == "-2013")
+        catch (ExchangeException e) when (BinanceErrors.Is(e, BinanceErrors.OrderDoesNotExist))
         {
             return null;
         }

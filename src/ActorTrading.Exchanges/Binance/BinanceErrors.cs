@@ -15,6 +15,10 @@ internal static class BinanceErrors
     public const int CancelRejected = -2011;
     public const int DuplicateClientOrderId = -4116;
 
+    /// <summary>Whether <paramref name="error"/> carries Binance's <paramref name="code"/>.</summary>
+    public static bool Is(ExchangeException error, int code) =>
+        error.Exchange == ExchangeName.Binance && error.Code == code.ToString(CultureInfo.InvariantCulture);
+
     public static ExchangeException Classify(HttpStatusCode status, int code, string message)
     {
         var text = code.ToString(CultureInfo.InvariantCulture);
@@ -50,7 +54,7 @@ internal static class BinanceErrors
         }
         else if (code == 0)
         {
-            text = "http-" + ((int)status).ToString(CultureInfo.InvariantCulture);
+            text = ExchangeErrorCodes.Http((int)status);
         }
 
         return new ExchangeException(ExchangeName.Binance, kind, text, message);

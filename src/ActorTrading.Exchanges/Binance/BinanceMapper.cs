@@ -138,5 +138,5 @@ internal static class BinanceMapper
         new(ExchangeName.Binance, ExchangeErrorKind.Rejected, ExchangeErrorCodes.UnsupportedRequest, "Binance USD-M cannot take " + what);
 
     private static ExchangeException Unreadable(string what) =>
-        new(ExchangeName.Binance, ExchangeErrorKind.OutcomeUnknown, "unreadable-response", "Binance answered with an unknown " + what);
+        new(ExchangeName.Binance, ExchangeErrorKind.OutcomeUnknown, ExchangeErrorCodes.UnreadableResponse, "Binance answered with an unknown " + what);
 }

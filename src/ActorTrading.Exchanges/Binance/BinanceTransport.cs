@@ -80,7 +80,7 @@ internal sealed class BinanceTransport
         {
             return await SendOnceAsync(method, path, parameters, signed: true, weight, isOrder, type, cancellationToken);
         }
-        catch (ExchangeException e) when (e.Code == "-1021")
+        catch (ExchangeException e) when (BinanceErrors.Is(e, BinanceErrors.TimestampOutsideWindow))
         {
             await Clock.EnsureFreshAsync(FetchServerTimeAsync, force: true, cancellationToken);
             return await SendOnceAsync(method, path, parameters, signed: true, weight, isOrder, type, cancellationToken);
@@ -123,7 +123,7 @@ internal sealed class BinanceTransport
         if ((int)response.Status is >= 200 and < 300)
         {
             return JsonSerializer.Deserialize(response.Body, type)
-                ?? throw new ExchangeException(ExchangeName.Binance, ExchangeErrorKind.OutcomeUnknown, "empty-body", $"{path} answered with an empty body");
+                ?? throw new ExchangeException(ExchangeName.Binance, ExchangeErrorKind.OutcomeUnknown, ExchangeErrorCodes.EmptyResponse, $"{path} answered with an empty body");
         }
 
         throw Fail(response);
@@ -196,7 +196,7 @@ internal sealed class BinanceTransport
         {
             if (delay > _settings.MaxRateLimitWait)
             {
-                throw new ExchangeException(ExchangeName.Binance, ExchangeErrorKind.Retryable, "-1003",
+                throw new ExchangeException(ExchangeName.Binance, ExchangeErrorKind.Retryable, ExchangeErrorCodes.RateLimited,
                     $"{window.Name} limit {window.Limit} reached; next capacity in {delay.TotalSeconds:0.#} s");
             }
 

@@ -48,7 +48,7 @@ public sealed class BybitClient : IExchangeAccount
         Retry(
             async ct =>
             {
-                var ticker = (await Market.TickerAsync(symbol, ct)).List is [var first, ..] ? first : throw new ExchangeException(ExchangeName.Bybit, ExchangeErrorKind.Rejected, "unknown-symbol", $"Bybit has no ticker for '{symbol}'");
+                var ticker = (await Market.TickerAsync(symbol, ct)).List is [var first, ..] ? first : throw new ExchangeException(ExchangeName.Bybit, ExchangeErrorKind.Rejected, ExchangeErrorCodes.UnknownSymbol, $"Bybit has no ticker for '{symbol}'");
                 return WireFormat.ParseDecimal(ticker.MarkPrice);
             },
             cancellationToken);
@@ -66,7 +66,7 @@ public sealed class BybitClient : IExchangeAccount
                 {
                     await Position.SetLeverageAsync(symbol, leverage, ct);
                 }
-                catch (ExchangeException e) when (e.Code == "110043")
+                catch (ExchangeException e) when (BybitErrors.Is(e, BybitErrors.LeverageNotModified))
                 {
                     // "Set leverage not modified": already at this leverage.
                 }
@@ -119,7 +119,7 @@ public sealed class BybitClient : IExchangeAccount
                 {
                     await Trade.CancelOrderAsync(symbol, clientOrderId, ct);
                 }
-                catch (ExchangeException e) when (e.Code == "110001")
+                catch (ExchangeException e) when (BybitErrors.Is(e, BybitErrors.OrderDoesNotExist))
                 {
                     // Already filled, cancelled or never there: not an error.
                 }

@@ -16,6 +16,10 @@ internal static class BybitErrors
     public const int LeverageNotModified = 110043;
     public const int DuplicateOrderLinkId = 110072;
 
+    /// <summary>Whether <paramref name="error"/> carries Bybit's <paramref name="retCode"/>.</summary>
+    public static bool Is(ExchangeException error, int retCode) =>
+        error.Exchange == ExchangeName.Bybit && error.Code == retCode.ToString(CultureInfo.InvariantCulture);
+
     public static ExchangeException Classify(HttpStatusCode status, int retCode, string message)
     {
         var kind = retCode switch

@@ -150,5 +150,5 @@ internal static class BybitMapper
         new(ExchangeName.Bybit, ExchangeErrorKind.Rejected, ExchangeErrorCodes.UnsupportedRequest, "Bybit V5 linear cannot take " + what);
 
     private static ExchangeException Unreadable(string what) =>
-        new(ExchangeName.Bybit, ExchangeErrorKind.OutcomeUnknown, "unreadable-response", "Bybit answered with an unknown " + what);
+        new(ExchangeName.Bybit, ExchangeErrorKind.OutcomeUnknown, ExchangeErrorCodes.UnreadableResponse, "Bybit answered with an unknown " + what);
 }

@@ -65,7 +65,7 @@ internal sealed class BybitTransport
         {
             return await SendOnceAsync(method, path, payload, signed: true, type, cancellationToken);
         }
-        catch (ExchangeException e) when (e.Code == "10002")
+        catch (ExchangeException e) when (BybitErrors.Is(e, BybitErrors.TimestampOutsideWindow))
         {
             await Clock.EnsureFreshAsync(FetchServerTimeAsync, force: true, cancellationToken);
             return await SendOnceAsync(method, path, payload, signed: true, type, cancellationToken);
@@ -120,12 +120,12 @@ internal sealed class BybitTransport
         }
         catch (JsonException e)
         {
-            throw new ExchangeException(ExchangeName.Bybit, ExchangeErrorKind.OutcomeUnknown, "unreadable-response", $"{path} answered with unreadable JSON: {e.Message}", e);
+            throw new ExchangeException(ExchangeName.Bybit, ExchangeErrorKind.OutcomeUnknown, ExchangeErrorCodes.UnreadableResponse, $"{path} answered with unreadable JSON: {e.Message}", e);
         }
 
         if (envelope is null)
         {
-            throw new ExchangeException(ExchangeName.Bybit, ExchangeErrorKind.OutcomeUnknown, "empty-body", $"{path} answered with an empty body");
+            throw new ExchangeException(ExchangeName.Bybit, ExchangeErrorKind.OutcomeUnknown, ExchangeErrorCodes.EmptyResponse, $"{path} answered with an empty body");
         }
 
         if (envelope.RetCode != 0)
@@ -138,7 +138,7 @@ internal sealed class BybitTransport
             throw BybitErrors.Classify(response.Status, envelope.RetCode, envelope.RetMsg ?? string.Empty);
         }
 
-        return envelope.Result ?? throw new ExchangeException(ExchangeName.Bybit, ExchangeErrorKind.OutcomeUnknown, "empty-result", $"{path} answered without a result");
+        return envelope.Result ?? throw new ExchangeException(ExchangeName.Bybit, ExchangeErrorKind.OutcomeUnknown, ExchangeErrorCodes.EmptyResponse, $"{path} answered without a result");
     }
 
     private ExchangeException FailByStatus(RawResponse response)
@@ -201,7 +201,7 @@ internal sealed class BybitTransport
         {
             if (delay > _settings.MaxRateLimitWait)
             {
-                throw new ExchangeException(ExchangeName.Bybit, ExchangeErrorKind.Retryable, "10006",
+                throw new ExchangeException(ExchangeName.Bybit, ExchangeErrorKind.Retryable, ExchangeErrorCodes.RateLimited,
                     $"{window.Name} limit {window.Limit} reached; next capacity in {delay.TotalSeconds:0.#} s");
             }
 

@@ -31,7 +31,7 @@ internal static class HttpAttempt
         }
         catch (HttpRequestException e) when (IsConnectFailure(e))
         {
-            throw new ExchangeException(exchange, ExchangeErrorKind.Retryable, "connect",
+            throw new ExchangeException(exchange, ExchangeErrorKind.Retryable, ExchangeErrorCodes.ConnectFailed,
                 $"could not connect to {request.RequestUri?.Authority}: {e.Message}", e);
         }
         catch (HttpRequestException e)

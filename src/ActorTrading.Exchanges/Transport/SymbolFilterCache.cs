@@ -46,7 +46,7 @@ internal sealed class SymbolFilterCache(
 
         return TryFresh(symbol, out cached)
             ? cached
-            : throw new ExchangeException(exchange, ExchangeErrorKind.Rejected, "unknown-symbol", $"{exchange} lists no symbol '{symbol}'");
+            : throw new ExchangeException(exchange, ExchangeErrorKind.Rejected, ExchangeErrorCodes.UnknownSymbol, $"{exchange} lists no symbol '{symbol}'");
     }
 
     private bool TryFresh(string symbol, out SymbolFilters filters)
