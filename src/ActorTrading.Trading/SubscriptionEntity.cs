@@ -709,7 +709,7 @@ public sealed class SubscriptionEntity : PersistentActor
         WithGateway((request, leverage), static (gateway, order) => gateway.PlaceMarketOrderAsync(order.request, order.leverage));
 
     private Task<MarketState> ReadMarketAsync(string symbol) =>
-        WithGateway(symbol, static (gateway, symbol) => gateway.ReadMarketAsync(symbol));
+        WithGateway((symbol, pnl: _state.Limits.MaxDailyLossUsd is not null), static (gateway, read) => gateway.ReadMarketAsync(read.symbol, read.pnl));
 
     // Once the account's gateway exists (after its first call) it is used directly; the uses are static lambdas given their
     // argument, so reaching the gateway allocates nothing.

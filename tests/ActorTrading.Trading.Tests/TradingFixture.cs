@@ -33,6 +33,9 @@ internal sealed class LosingResponses(IExchangeAccountFactory inner) : IExchange
     /// <summary>Leverage changes the exchange refuses before it takes them again.</summary>
     public int RefuseLeverage;
 
+    /// <summary>Reads of the realized profit and loss (Binance's costliest read).</summary>
+    public int PnlReads;
+
     /// <summary>Market orders sent, by client order id (whatever the exchange answered).</summary>
     public ConcurrentDictionary<string, int> Sent { get; } = new();
 
@@ -82,7 +85,11 @@ internal sealed class LosingResponses(IExchangeAccountFactory inner) : IExchange
 
         public Task<Balance> GetBalanceAsync(CancellationToken cancellationToken = default) => inner.GetBalanceAsync(cancellationToken);
 
-        public Task<decimal> GetRealizedPnlAsync(DateTimeOffset since, CancellationToken cancellationToken = default) => inner.GetRealizedPnlAsync(since, cancellationToken);
+        public Task<decimal> GetRealizedPnlAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref owner.PnlReads);
+            return inner.GetRealizedPnlAsync(since, cancellationToken);
+        }
     }
 }
 

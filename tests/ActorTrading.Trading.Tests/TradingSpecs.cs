@@ -179,6 +179,25 @@ public sealed class TradingSpecs : TestKitBase
     }
 
     [Fact]
+    public async Task Only_a_subscription_with_a_daily_loss_limit_reads_the_realized_profit_and_loss()
+    {
+        // Issue 16: on Binance that read weighs 30 of the IP's 2,400 a minute; 100 subscriptions reading it at every order
+        // ran the IP out of weight at the first signal.
+        StartRegions();
+        await CreateBotAsync("bot-pnl");
+        await SubscribeAsync("unlimited", "bot-pnl");
+        var first = await SignalAsync("bot-pnl", SignalAction.Buy);
+        (await OutcomeAsync("unlimited", first.SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
+        Volatile.Read(ref _exchanges.PnlReads).ShouldBe(0);
+
+        await SubscribeAsync("limited-loss", "bot-pnl", limits: new RiskLimits(MaxDailyLossUsd: 50m, null));
+        var second = await SignalAsync("bot-pnl", SignalAction.Close);
+        (await OutcomeAsync("limited-loss", second.SignalId)).Status.ShouldNotBe(ExecutionStatus.Failed);
+        (await OutcomeAsync("unlimited", second.SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
+        Volatile.Read(ref _exchanges.PnlReads).ShouldBe(1);
+    }
+
+    [Fact]
     public async Task A_stale_signal_is_not_traded()
     {
         StartRegions();
