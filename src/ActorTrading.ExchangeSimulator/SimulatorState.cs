@@ -73,6 +73,7 @@ public sealed class SimulatorState
     private readonly ConcurrentDictionary<(Venue, string), SimAccount> _accounts = new();
     private readonly Dictionary<string, decimal> _prices = new(StringComparer.Ordinal);
     private readonly List<SimOrder> _log = [];
+    private readonly ConcurrentDictionary<string, int> _requests = new(StringComparer.Ordinal);
     private long _nextOrderId = 4_000_000_000;
     private FaultSettings _faults = new();
     private static readonly FaultSettings NoFaults = new();
@@ -118,6 +119,11 @@ public sealed class SimulatorState
             }
         }
     }
+
+    /// <summary>How many requests reached <paramref name="path"/> (for example <c>/fapi/v1/exchangeInfo</c>).</summary>
+    public int RequestCount(string path) => _requests.GetValueOrDefault(path);
+
+    internal void CountRequest(string path) => _requests.AddOrUpdate(path, 1, static (_, n) => n + 1);
 
     /// <summary>Registers (or replaces) an API key pair on both venues with a USDT balance.</summary>
     public void RegisterAccount(string apiKey, string apiSecret, decimal balance = 10_000m)

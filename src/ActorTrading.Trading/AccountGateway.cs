@@ -16,20 +16,16 @@ public sealed record AccountGatewaySettings
 {
     /// <summary>Longest an exchange call may take; after it the outcome is unknown. Default 10 s.</summary>
     public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>How long symbol filters are cached. Default 1 hour (venues change them rarely).</summary>
-    public TimeSpan FiltersTimeToLive { get; init; } = TimeSpan.FromHours(1);
 }
 
 /// <summary>
 /// The one door to one exchange account: calls are serialized (two subscriptions on one account never race
-/// each other's orders), each has a time limit after which its outcome counts as unknown, symbol filters
-/// are cached, and it remembers the leverage it last set per symbol: the account's, whichever subscription set it.
+/// each other's orders), each has a time limit after which its outcome counts as unknown (the clients cache the symbol
+/// filters, per venue host), and it remembers the leverage it last set per symbol: the account's, whichever subscription set it.
 /// </summary>
 public sealed class AccountGateway(IExchangeAccount account, AccountGatewaySettings settings, TimeProvider time) : IDisposable
 {
     private readonly SemaphoreSlim _turn = new(1, 1);
-    private readonly ConcurrentDictionary<string, (SymbolFilters Filters, DateTimeOffset At)> _filters = new(StringComparer.Ordinal);
 
     // Written within a turn; concurrent because a call the time limit gave up on may still be running.
     private readonly ConcurrentDictionary<string, int> _leverage = new(StringComparer.Ordinal);
@@ -91,7 +87,7 @@ public sealed class AccountGateway(IExchangeAccount account, AccountGatewaySetti
     public Task<MarketState> ReadMarketAsync(string symbol, bool withRealizedPnl, CancellationToken cancellationToken = default) =>
         RunAsync(async (exchange, token) =>
         {
-            var filters = await FiltersAsync(exchange, symbol, token);
+            var filters = await exchange.GetSymbolFiltersAsync(symbol, token);
             var price = await exchange.GetMarkPriceAsync(symbol, token);
             var positions = await exchange.GetPositionsAsync(token);
             var now = time.GetUtcNow();
@@ -139,18 +135,6 @@ public sealed class AccountGateway(IExchangeAccount account, AccountGatewaySetti
 
             return new PlacedOrder(await exchange.PlaceMarketOrderAsync(request, token), set);
         }, cancellationToken);
-
-    private async Task<SymbolFilters> FiltersAsync(IExchangeAccount exchange, string symbol, CancellationToken cancellationToken)
-    {
-        if (_filters.TryGetValue(symbol, out var cached) && time.GetUtcNow() - cached.At < settings.FiltersTimeToLive)
-        {
-            return cached.Filters;
-        }
-
-        var filters = await exchange.GetSymbolFiltersAsync(symbol, cancellationToken);
-        _filters[symbol] = (filters, time.GetUtcNow());
-        return filters;
-    }
 }
 
 /// <summary>A market order the exchange confirmed, and whether its leverage was set for it.</summary>

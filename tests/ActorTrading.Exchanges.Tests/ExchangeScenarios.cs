@@ -16,11 +16,27 @@ public abstract class ExchangeScenarios : IAsyncLifetime
     /// <summary>The venue's order-placing path (where a lost response is provoked).</summary>
     protected abstract string OrderPath { get; }
 
+    /// <summary>Where the venue lists symbol filters, and where it tells its time.</summary>
+    protected abstract (string Filters, string Time) SharedPaths { get; }
+
     protected SimulatorHost Simulator => _simulator!;
 
     public async Task InitializeAsync() => _simulator = await SimulatorHost.StartAsync();
 
     public async Task DisposeAsync() => await _simulator!.DisposeAsync();
+
+    [Fact]
+    public async Task Accounts_on_one_host_share_its_symbol_filters_and_server_time()
+    {
+        // Issue 16: every account fetched exchangeInfo and /time on first use, 100 accounts 100 times each.
+        foreach (var account in new[] { Client(out _), Client(out _), Client(out _) })
+        {
+            (await account.GetSymbolFiltersAsync("BTCUSDT")).StepSize.ShouldBeGreaterThan(0m);
+            await account.GetPositionsAsync();
+        }
+
+        (Simulator.State.RequestCount(SharedPaths.Filters), Simulator.State.RequestCount(SharedPaths.Time)).ShouldBe((1, 1));
+    }
 
     [Fact]
     public async Task Opens_a_long_from_flat_at_the_scripted_price()
@@ -235,6 +251,8 @@ public sealed class BinanceScenarios : ExchangeScenarios
     protected override ExchangeName Exchange => ExchangeName.Binance;
 
     protected override string OrderPath => "/fapi/v1/order";
+
+    protected override (string Filters, string Time) SharedPaths => ("/fapi/v1/exchangeInfo", "/fapi/v1/time");
 }
 
 public sealed class BybitScenarios : ExchangeScenarios
@@ -242,4 +260,6 @@ public sealed class BybitScenarios : ExchangeScenarios
     protected override ExchangeName Exchange => ExchangeName.Bybit;
 
     protected override string OrderPath => "/v5/order/create";
+
+    protected override (string Filters, string Time) SharedPaths => ("/v5/market/instruments-info", "/v5/market/time");
 }

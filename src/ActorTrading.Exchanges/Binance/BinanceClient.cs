@@ -26,7 +26,10 @@ public sealed class BinanceClient : IExchangeAccount
         Trade = new BinanceTradeEndpoints(Transport);
         Account = new BinanceAccountEndpoints(Transport);
         _retry = Resilience.Pipeline(settings, time);
-        _filters = new SymbolFilterCache(ExchangeName.Binance, settings.FilterRefreshInterval, time, LoadFiltersAsync);
+        // With the host's pooled client, the filters are the host's: one exchangeInfo for every account on it, not one each.
+        _filters = http is null
+            ? HttpHandlerPool.HostShared(baseUrl, "binance-filters", () => new SymbolFilterCache(ExchangeName.Binance, settings.FilterRefreshInterval, time, LoadFiltersAsync))
+            : new SymbolFilterCache(ExchangeName.Binance, settings.FilterRefreshInterval, time, LoadFiltersAsync);
     }
 
     /// <inheritdoc/>

@@ -36,7 +36,10 @@ internal sealed class BinanceTransport
         _signer = new HmacSigner(credentials.ApiSecret);
         _settings = settings;
         _recvWindow = settings.ReceiveWindowMs.ToString(CultureInfo.InvariantCulture);
-        Clock = new ServerClock(time, settings.ClockResyncInterval);
+        // The server's clock offset is the host's, not the account's: one /time for every account on the pooled client.
+        Clock = http is null
+            ? HttpHandlerPool.HostShared(baseUrl, "binance-clock", () => new ServerClock(time, settings.ClockResyncInterval))
+            : new ServerClock(time, settings.ClockResyncInterval);
         _ipWeight = HttpHandlerPool.HostShared(baseUrl, "binance-weight", () => new RateWindow("REQUEST_WEIGHT 1m", 2400, TimeSpan.FromMinutes(1), settings.RateLimitHeadroom, time));
         _ban = HttpHandlerPool.HostShared(baseUrl, "binance-ban", () => new BanState());
         _orders10s = new RateWindow("ORDERS 10s", 300, TimeSpan.FromSeconds(10), settings.RateLimitHeadroom, time);

@@ -27,7 +27,10 @@ public sealed class BybitClient : IExchangeAccount
         Position = new BybitPositionEndpoints(Transport);
         Account = new BybitAccountEndpoints(Transport);
         _retry = Resilience.Pipeline(settings, time);
-        _filters = new SymbolFilterCache(ExchangeName.Bybit, settings.FilterRefreshInterval, time, LoadFiltersAsync);
+        // With the host's pooled client, the filters are the host's: one instruments-info per symbol for every account on it.
+        _filters = http is null
+            ? HttpHandlerPool.HostShared(baseUrl, "bybit-filters", () => new SymbolFilterCache(ExchangeName.Bybit, settings.FilterRefreshInterval, time, LoadFiltersAsync))
+            : new SymbolFilterCache(ExchangeName.Bybit, settings.FilterRefreshInterval, time, LoadFiltersAsync);
     }
 
     /// <inheritdoc/>

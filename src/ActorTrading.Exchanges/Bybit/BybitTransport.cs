@@ -38,7 +38,10 @@ internal sealed class BybitTransport
         _signer = new HmacSigner(credentials.ApiSecret);
         _settings = settings;
         _recvWindow = settings.ReceiveWindowMs.ToString(CultureInfo.InvariantCulture);
-        Clock = new ServerClock(time, settings.ClockResyncInterval);
+        // The server's clock offset is the host's, not the account's: one /v5/market/time for every account on the pooled client.
+        Clock = http is null
+            ? HttpHandlerPool.HostShared(baseUrl, "bybit-clock", () => new ServerClock(time, settings.ClockResyncInterval))
+            : new ServerClock(time, settings.ClockResyncInterval);
         _ip = HttpHandlerPool.HostShared(baseUrl, "bybit-ip", () => new RateWindow("IP 5s", settings.BybitIpRequestsPer5Seconds, TimeSpan.FromSeconds(5), settings.RateLimitHeadroom, time));
         _ban = HttpHandlerPool.HostShared(baseUrl, "bybit-ban", () => new BanState());
     }

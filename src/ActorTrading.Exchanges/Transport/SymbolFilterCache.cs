@@ -3,7 +3,8 @@ using System.Collections.Concurrent;
 namespace ActorTrading.Exchanges.Transport;
 
 /// <summary>
-/// Symbol filters of one account's venue, each kept for a refresh interval. The loader answers for the symbol
+/// Symbol filters of one venue host, each kept for a refresh interval: the one cache of them (clients on the host's pooled
+/// connection share it; the account gateway keeps none of its own). The loader answers for the symbol
 /// asked (Binance returns every symbol from one exchangeInfo call, Bybit the one instrument); a symbol still
 /// unknown after a fresh load is reported as such.
 /// </summary>
