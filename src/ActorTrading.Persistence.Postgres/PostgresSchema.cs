@@ -5,8 +5,8 @@ namespace ActorTrading.Persistence.Postgres;
 /// <summary>
 /// The schema, created and migrated at start-up by versioned, idempotent migrations. Nodes that start
 /// together take an advisory lock, so one migrates and the others then find the work done. The journal
-/// already carries the columns the cluster's fencing needs (see CLUSTER.md); they stay empty until the
-/// cluster fills them.
+/// carries the writer's lease (shard, incarnation, epoch) on every row, and a statement trigger (the fence, CLUSTER.md)
+/// refuses rows whose lease is not the shard's current one in <c>shard_lease</c>.
 /// </summary>
 internal static class PostgresSchema
 {
@@ -59,6 +59,46 @@ internal static class PostgresSchema
                 last_ordering   bigint      NOT NULL,
                 updated_at      timestamptz NOT NULL DEFAULT now()
             );
+            """),
+
+        // The fence (CLUSTER.md). Today the one node grants itself every lease it writes under (PostgresJournal.AcquireAsync),
+        // each start a new incarnation from node_incarnation; the cluster's membership table takes that sequence's place and
+        // adds the foreign keys. Rows without a shard (writes under no lease, and rows from before) are not fenced.
+        (2, """
+            CREATE SEQUENCE node_incarnation;
+
+            CREATE TABLE shard_lease (
+                type_name          text        NOT NULL,
+                shard_id           integer     NOT NULL,
+                owner_incarnation  bigint,
+                epoch              bigint      NOT NULL DEFAULT 0,
+                state              text        NOT NULL DEFAULT 'unallocated'
+                                   CHECK (state IN ('unallocated','active','handing_off')),
+                target_incarnation bigint,
+                changed_at         timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (type_name, shard_id)
+            );
+            CREATE INDEX shard_lease_by_owner ON shard_lease (owner_incarnation);
+
+            CREATE FUNCTION event_journal_fence() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              -- lock the lease rows this statement writes under; a takeover UPDATE now waits for our COMMIT
+              PERFORM 1 FROM shard_lease l
+                JOIN (SELECT DISTINCT shard_type, shard_id FROM new_rows WHERE shard_type IS NOT NULL) n
+                  ON l.type_name = n.shard_type AND l.shard_id = n.shard_id
+               ORDER BY l.type_name, l.shard_id
+                 FOR SHARE OF l;
+              IF EXISTS (SELECT 1 FROM new_rows n
+                           LEFT JOIN shard_lease l ON l.type_name = n.shard_type AND l.shard_id = n.shard_id
+                          WHERE n.shard_type IS NOT NULL
+                            AND (l.epoch IS DISTINCT FROM n.writer_epoch
+                                 OR l.owner_incarnation IS DISTINCT FROM n.writer_incarnation)) THEN
+                RAISE EXCEPTION USING ERRCODE = 'AT001', MESSAGE = 'fenced: stale shard lease epoch';
+              END IF;
+              RETURN NULL;
+            END $$;
+            CREATE TRIGGER event_journal_fence AFTER INSERT ON event_journal
+              REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION event_journal_fence();
             """),
     ];
 

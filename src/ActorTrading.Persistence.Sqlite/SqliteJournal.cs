@@ -14,10 +14,6 @@ namespace ActorTrading.Persistence.Sqlite;
 /// </summary>
 public sealed class SqliteJournal : IJournal, IAsyncDisposable
 {
-    // SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY: the unique (persistence_id, sequence_nr) key.
-    private const int ConstraintUnique = 2067;
-    private const int ConstraintPrimaryKey = 1555;
-
     private readonly SqliteDatabase _database;
     private readonly EventSerializer _serializer;
     private readonly GroupCommit _groupCommit;
@@ -128,9 +124,9 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
         var results = new Exception?[serialized.Count];
         using (await _database.EnterWriteAsync(cancellationToken))
         {
-            _writer ??= await _database.OpenWriterAsync(cancellationToken);
             try
             {
+                _writer ??= await _database.OpenWriterAsync(cancellationToken);
                 // Fast path: the whole batch in one transaction. A taken sequence number (two incarnations, rare)
                 // rolls it back; then each write goes in a savepoint of its own, so that one fails alone.
                 var committed = TryWriteWithoutSavepoints(_writer, serialized, results, _serializer)
@@ -139,12 +135,16 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
                 // Before the gate opens: the next batch's events can only follow these.
                 _recent.Add(committed);
             }
-            catch
+            catch (Exception exception)
             {
                 // The connection's state is unknown after a failed commit: start afresh next time.
-                await _writer.DisposeAsync();
-                _writer = null;
-                throw;
+                if (_writer is not null)
+                {
+                    await _writer.DisposeAsync();
+                    _writer = null;
+                }
+
+                throw SqliteErrors.Classify(exception);
             }
         }
 
@@ -173,7 +173,7 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
                     statements.Insert(writes[i]);
                 }
             }
-            catch (SqliteException exception) when (exception.SqliteExtendedErrorCode is ConstraintUnique or ConstraintPrimaryKey)
+            catch (SqliteException exception) when (SqliteErrors.IsUniqueViolation(exception))
             {
                 transaction.Rollback();
                 Array.Clear(results);
@@ -208,12 +208,12 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
                 statements.Insert(write);
                 transaction.Release("write");
             }
-            catch (SqliteException exception) when (exception.SqliteExtendedErrorCode is ConstraintUnique or ConstraintPrimaryKey && statements.Current is { } current)
+            catch (SqliteException exception) when (SqliteErrors.IsUniqueViolation(exception) && statements.Current is { } current)
             {
                 transaction.Rollback("write");
                 transaction.Release("write");
                 statements.Inserted.RemoveRange(insertedBefore, statements.Inserted.Count - insertedBefore);
-                results[i] = new SequenceNumberConflictException(current.PersistenceId, current.SequenceNr);
+                results[i] = new SequenceNumberConflictException(current.PersistenceId, current.SequenceNr, exception);
             }
         }
 
@@ -244,8 +244,9 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
             _connection = connection;
             _serializer = serializer;
             SqliteStatement.Check(connection, raw.sqlite3_prepare_v2(connection.Handle, """
-                INSERT INTO event_journal (persistence_id, sequence_nr, created_at, manifest, payload, writer_uuid)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                INSERT INTO event_journal (persistence_id, sequence_nr, created_at, manifest, payload, writer_uuid,
+                                           shard_type, shard_id, writer_incarnation, writer_epoch)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                 """, out _insert));
             _insertTag = connection.CreateCommand();
             _insertTag.Transaction = transaction;
@@ -264,6 +265,23 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
 
         public void Insert(SerializedWrite write)
         {
+            // The writer's lease, as the cluster's fence will read it (SQLite has no fence: one node per file).
+            var lease = write.Write.Lease;
+            if (lease.IsNone)
+            {
+                Check(raw.sqlite3_bind_null(_insert, 7));
+                Check(raw.sqlite3_bind_null(_insert, 8));
+                Check(raw.sqlite3_bind_null(_insert, 9));
+                Check(raw.sqlite3_bind_null(_insert, 10));
+            }
+            else
+            {
+                Check(SqliteStatement.BindText(_insert, 7, lease.ShardType));
+                Check(raw.sqlite3_bind_int64(_insert, 8, lease.ShardId));
+                Check(raw.sqlite3_bind_int64(_insert, 9, lease.Incarnation));
+                Check(raw.sqlite3_bind_int64(_insert, 10, lease.Epoch));
+            }
+
             for (var e = 0; e < write.Write.Events.Count; e++)
             {
                 var current = Current = write.Write.Events[e];

@@ -76,7 +76,7 @@ public sealed class PostgresOutageSpecs(ITestOutputHelper output)
 
             failures.Where(e => !IsConnectionError(e.Exception)).Select(e => $"{e.Message}: {e.Exception}").ShouldBeEmpty(
                 "while the database is down, writes and recoveries fail with a connection error");
-            failures.Any(e => e.Exception is NpgsqlException { InnerException: SocketException { SocketErrorCode: SocketError.ConnectionRefused } })
+            failures.Any(e => e.Exception is JournalUnavailableException { InnerException: NpgsqlException { InnerException: SocketException { SocketErrorCode: SocketError.ConnectionRefused } } })
                 .ShouldBeTrue("a connection attempt to the stopped server is refused");
             ids.Where(id => !Logged(logs, BackoffRestart).Any(e => e.Message.Contains($"/{id}:", StringComparison.Ordinal) && !e.Message.EndsWith("(attempt 1)", StringComparison.Ordinal)))
                 .ShouldBeEmpty("each entity's supervisor backs off again and again while the database is down");
@@ -115,10 +115,10 @@ public sealed class PostgresOutageSpecs(ITestOutputHelper output)
     private static IEnumerable<LogEvent> Logged(ConcurrentQueue<LogEvent> logs, int eventId, string? persistenceId = null) =>
         logs.Where(e => e.EventId.Id == eventId && (persistenceId is null || e.Message.Contains($" of {persistenceId} failed", StringComparison.Ordinal)));
 
-    /// <summary>What a client sees of a server that went away: Npgsql's own exception (PostgresException for
-    /// "terminating connection due to administrator command" or "the database system is shutting down",
-    /// NpgsqlException over a socket or stream error for a refused or broken connection).</summary>
-    private static bool IsConnectionError(Exception? exception) => exception is NpgsqlException;
+    /// <summary>What a client sees of a server that went away: the journal's <see cref="JournalUnavailableException"/> over
+    /// Npgsql's own exception (PostgresException for "terminating connection due to administrator command" or "the database
+    /// system is shutting down", NpgsqlException over a socket or stream error for a refused or broken connection).</summary>
+    private static bool IsConnectionError(Exception? exception) => exception is JournalUnavailableException { InnerException: NpgsqlException };
 
     private sealed class RecordingAcks : IAckSink
     {

@@ -12,6 +12,9 @@ public sealed record Persistent(object Payload, string PersistenceId, long Seque
 /// <summary>Events of one persist call, stored all or none.</summary>
 public sealed record AtomicWrite(IReadOnlyList<Persistent> Events)
 {
+    /// <summary>The lease the writer writes under (its shard's); <see cref="WriterLease.None"/> outside shards.</summary>
+    public WriterLease Lease { get; init; } = WriterLease.None;
+
     /// <summary>The entity.</summary>
     public string PersistenceId => Events[0].PersistenceId;
 
@@ -26,18 +29,6 @@ public sealed record AtomicWrite(IReadOnlyList<Persistent> Events)
 /// serialized). The entity goes on; nothing of that write is stored.</summary>
 public sealed class JournalWriteRejectedException(string message, Exception? inner = null) : Exception(message, inner);
 
-/// <summary>A write named a sequence number that its persistence id already has: another incarnation of the
-/// entity is (or was) writing. A failure, not a rejection: the writer must stop.</summary>
-public sealed class SequenceNumberConflictException(string persistenceId, long sequenceNr)
-    : Exception($"sequence number {sequenceNr} of '{persistenceId}' already exists: another writer is alive, this one must stop")
-{
-    /// <summary>The entity.</summary>
-    public string PersistenceId { get; } = persistenceId;
-
-    /// <summary>The taken sequence number.</summary>
-    public long SequenceNr { get; } = sequenceNr;
-}
-
 /// <summary>
 /// The event journal. Its contract, which every store keeps and the shared contract suite checks:
 /// <list type="bullet">
@@ -47,6 +38,10 @@ public sealed class SequenceNumberConflictException(string persistenceId, long s
 ///   write (never a silent overwrite or skip): it is the last guard against two live incarnations.</item>
 /// <item>A task that completes successfully means durable. Anything uncertain (a lost connection, a
 ///   timeout, a commit whose answer never came) is reported as failure, never as success.</item>
+/// <item>A write carries its writer's <see cref="AtomicWrite.Lease"/>; a store that fences refuses one whose lease is
+///   not its shard's current one with <see cref="JournalFencedException"/>.</item>
+/// <item>Failures are typed (<see cref="JournalException"/>): a taken sequence number is a
+///   <see cref="JournalWriteConflictException"/>, an unreachable or failing store a <see cref="JournalUnavailableException"/>.</item>
 /// <item>Writes of different persistence ids in one call are independent: one's rejection or failure
 ///   does not fail the others (so stores may group-commit many entities in one transaction only if
 ///   they can tell the outcomes apart).</item>

@@ -8,6 +8,7 @@ public sealed class Persistence
 {
     private IJournal _journal = new InMemoryJournal();
     private ISnapshotStore _snapshotStore = new InMemorySnapshotStore();
+    private IWriterLeaseSource _leases = new LocalWriterLeaseSource();
     private int _inUse;
 
     private Persistence()
@@ -34,12 +35,16 @@ public sealed class Persistence
         }
     }
 
+    /// <summary>Where shards get the leases their entities write under.</summary>
+    public IWriterLeaseSource Leases => Volatile.Read(ref _leases);
+
     /// <summary>The system's persistence.</summary>
     public static Persistence Get(ActorSystem system) => system.GetExtension(static _ => new Persistence());
 
-    /// <summary>Sets the stores. Refused once a persistent actor has used the previous ones, since two
-    /// journals for one entity would split its history.</summary>
-    public Persistence Use(IJournal journal, ISnapshotStore snapshotStore)
+    /// <summary>Sets the stores, and the lease source: <paramref name="leases"/>, else the journal's own when it grants
+    /// the leases it fences by (PostgreSQL's), else a <see cref="LocalWriterLeaseSource"/>. Refused once a persistent
+    /// actor has used the previous ones, since two journals for one entity would split its history.</summary>
+    public Persistence Use(IJournal journal, ISnapshotStore snapshotStore, IWriterLeaseSource? leases = null)
     {
         if (Volatile.Read(ref _inUse) == 1)
         {
@@ -48,6 +53,7 @@ public sealed class Persistence
 
         _journal = journal;
         _snapshotStore = snapshotStore;
+        Volatile.Write(ref _leases, leases ?? journal as IWriterLeaseSource ?? new LocalWriterLeaseSource());
         return this;
     }
 }

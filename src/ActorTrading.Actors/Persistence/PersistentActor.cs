@@ -31,6 +31,8 @@ public abstract class PersistentActor : ActorBase
     private long _assignedSequenceNr;
     private int _pendingStashingPersists;
     private bool _writeInFlight;
+    private ShardWriterLease? _shardLease;
+    private bool _shardLeaseLooked;
 
     private enum Phase
     {
@@ -203,7 +205,10 @@ public abstract class PersistentActor : ActorBase
         Task<IReadOnlyList<Exception?>> writing;
         try
         {
-            writing = Journal.WriteMessagesAsync([write]);
+            var lease = ShardLease()?.Current;
+            writing = lease is null ? Journal.WriteMessagesAsync([write])
+                : lease.IsCompletedSuccessfully ? Journal.WriteMessagesAsync([write with { Lease = lease.Result }])
+                : WriteWhenLeasedAsync(Journal, write, lease);
         }
         catch (Exception exception)
         {
@@ -215,6 +220,30 @@ public abstract class PersistentActor : ActorBase
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
+    }
+
+    private static async Task<IReadOnlyList<Exception?>> WriteWhenLeasedAsync(IJournal journal, AtomicWrite write, Task<WriterLease> lease) =>
+        await journal.WriteMessagesAsync([write with { Lease = await lease }]);
+
+    // The shard this entity lives in is its parent, or its parent's parent under a backoff supervisor; actors under no
+    // shard write with no lease.
+    private ShardWriterLease? ShardLease()
+    {
+        if (!_shardLeaseLooked)
+        {
+            _shardLeaseLooked = true;
+            IInternalActorRef? parent = Cell.Parent;
+            for (var depth = 0; depth < 4 && parent is LocalActorRef local; depth++, parent = local.Cell.Parent)
+            {
+                if (local.Cell.Actor is Sharding.Shard shard)
+                {
+                    _shardLease = shard.WriterLease;
+                    break;
+                }
+            }
+        }
+
+        return _shardLease;
     }
 
     private void HandleInternal(PersistenceProtocol.Internal message)
@@ -371,6 +400,7 @@ public abstract class PersistentActor : ActorBase
                 OnPersistFailure(error, first.Event, first.SequenceNr);
             }
 
+            FailWaitingAsks(error);
             _pendingInvocations.Clear();
             _batch.Clear();
             Context.Stop(Self);
@@ -393,6 +423,21 @@ public abstract class PersistentActor : ActorBase
         if (_pendingStashingPersists == 0)
         {
             _internalStash?.UnstashAll();
+        }
+    }
+
+    // Whoever asked for what was being persisted learns why it failed at once (a typed journal exception it can answer
+    // from, e.g. "try again later"), instead of waiting for its ask to time out on an entity that has stopped.
+    private void FailWaitingAsks(Exception error)
+    {
+        PromiseActorRef? last = null;
+        foreach (var invocation in _pendingInvocations)
+        {
+            if (invocation.Sender is PromiseActorRef promise && !ReferenceEquals(promise, last) && !promise.IsTerminated)
+            {
+                promise.Tell(new Status.Failure(error), Self);
+                last = promise;
+            }
         }
     }
 

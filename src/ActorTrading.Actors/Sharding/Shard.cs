@@ -26,6 +26,7 @@ internal sealed class Shard : ActorBase
     private readonly Dictionary<string, long> _lastActivity = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<(object Message, IActorRef Sender)>> _heldForPassivating = new(StringComparer.Ordinal);
     private IActorRef? _handOffRequester;
+    private Persistence.ShardWriterLease? _writerLease;
 
     public Shard(string typeName, string shardId, Func<string, Props> entityProps, ClusterShardingSettings settings, IMessageExtractor extractor, object handOffStopMessage)
     {
@@ -37,12 +38,17 @@ internal sealed class Shard : ActorBase
         _handOffStopMessage = handOffStopMessage;
     }
 
+    /// <summary>The lease this shard's entities write under (read by them, on their threads, before each write).</summary>
+    internal Persistence.ShardWriterLease? WriterLease => Volatile.Read(ref _writerLease);
+
     internal sealed record GetShardState;
 
     private sealed record PassivateIdleTick;
 
     protected override void PreStart()
     {
+        Volatile.Write(ref _writerLease, new Persistence.ShardWriterLease(
+            Persistence.Persistence.Get(Context.System).Leases, _typeName, Persistence.WriterLease.ShardNumber(_shardId)));
         if (_settings.PassivateIdleEntityAfter is { } idle)
         {
             var interval = idle / 2 > TimeSpan.FromMilliseconds(10) ? idle / 2 : TimeSpan.FromMilliseconds(10);
