@@ -55,9 +55,12 @@ public sealed class CapacitySpecs : InProcessNodeSpecs
             subscriptions.Add(subscriptionId);
         }
 
-        var alert = $$"""{"secret":"{{bot.GetProperty("master_secret").GetString()}}","ticker":"BINANCE:BTCUSDT.P","action":"buy"}""";
-        var signalId = (await Json(await Http.PostAsync("/api/v1/bots/webhook/master/many", new StringContent(alert, Encoding.UTF8, "text/plain")), HttpStatusCode.Accepted))
-            .GetProperty("signal_id").GetString() ?? "";
+        // As a sender should: the same alert id again after a 503 (a slow machine), until it is acknowledged.
+        var alert = $$"""{"secret":"{{bot.GetProperty("master_secret").GetString()}}","ticker":"BINANCE:BTCUSDT.P","action":"buy","alert_id":"many-1"}""";
+        HttpResponseMessage? answer = null;
+        await Eventually.HoldsAsync(async () => (answer = await Http.PostAsync("/api/v1/bots/webhook/master/many", new StringContent(alert, Encoding.UTF8, "text/plain")))
+            .StatusCode != HttpStatusCode.ServiceUnavailable, "the signal to be acknowledged", Timeout);
+        var signalId = (await Json(answer ?? throw new InvalidOperationException("no answer"), HttpStatusCode.Accepted)).GetProperty("signal_id").GetString() ?? "";
 
         JsonElement signal = default;
         await Eventually.HoldsAsync(async () =>

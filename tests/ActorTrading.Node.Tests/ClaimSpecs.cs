@@ -72,9 +72,9 @@ public sealed class ClaimSpecs : InProcessNodeSpecs
         await Json(await Http.DeleteAsync($"/api/v1/bot-subscriptions/{first.GetProperty("id").GetString()}"), HttpStatusCode.NoContent);
         var third = await PostAsync("/api/v1/bot-subscriptions", request);
 
-        var rows = await ReadSubscriptionsAsync();
-        rows.Count(r => r.GetProperty("status").GetString() != "cancelled").ShouldBe(1);
         third.GetProperty("id").GetString().ShouldNotBe(first.GetProperty("id").GetString());
+        await Eventually.HoldsAsync(async () => (await ReadSubscriptionsAsync()).Select(r => r.GetProperty("status").GetString()).Order().SequenceEqual(["active", "cancelled"]),
+            "the read table to have the cancelled subscription and the one active", Timeout);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using ActorTrading.Actors;
+using ActorTrading.Actors.Persistence;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace ActorTrading.Node.Api;
@@ -23,9 +24,13 @@ internal sealed partial class UnavailableHandler(ILogger<UnavailableHandler> log
         return true;
     }
 
+    /// <summary>Whether <paramref name="exception"/> means "not confirmed, try again later": an answer that did not come in time,
+    /// a store that cannot be reached, or a write refused because another writer holds the entity (a restart in progress, or
+    /// a second node: the single-writer guard, the fence).</summary>
     internal static bool IsOutage(Exception exception) => exception switch
     {
         AskTimeoutException or TimeoutException => true,
+        JournalException => true,
         DbException db => db.IsTransient,
         AggregateException aggregate => aggregate.InnerExceptions.All(IsOutage),
         _ => exception.InnerException is { } inner && IsOutage(inner),

@@ -83,7 +83,7 @@ internal static class WebhookApi
         {
             reply = await runtime.Regions.Bots.Ask<object>(new BotProtocol.AcceptSignal(botId, alert.Secret, alert.Signal), TimeSpan.FromSeconds(2.5), cancellationToken);
         }
-        catch (AskTimeoutException)
+        catch (Exception error) when (UnavailableHandler.IsOutage(error))
         {
             // Not known to be durable, nor known not to be: the write may still complete. A retry with the same alert id (or
             // Idempotency-Key) is answered with that signal if it was stored, and trades once.
