@@ -142,13 +142,34 @@ public static class AlertParser
             return null;
         }
 
-        if (value.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(value.GetString()))
+        if (value.ValueKind != JsonValueKind.String)
         {
             errors.Add(new FieldError(field, "must be a non-empty string"));
             return null;
         }
 
-        return value.GetString();
+        var text = Text(value, field, errors);
+        if (text is not null && string.IsNullOrWhiteSpace(text))
+        {
+            errors.Add(new FieldError(field, "must be a non-empty string"));
+            return null;
+        }
+
+        return text;
+    }
+
+    // A JSON string may escape a lone surrogate ("\ud800"): valid JSON, but no text, and GetString throws on it.
+    private static string? Text(JsonElement value, string field, List<FieldError> errors)
+    {
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            errors.Add(new FieldError(field, "is not valid text (it escapes an unpaired UTF-16 surrogate)"));
+            return null;
+        }
     }
 
     private static string? OptionalString(JsonElement root, string field, List<FieldError> errors)
@@ -169,7 +190,7 @@ public static class AlertParser
             return null;
         }
 
-        return value.GetString() is { Length: > 0 } text ? text : null;
+        return Text(value, field, errors) is { Length: > 0 } text ? text : null;
     }
 
     private static decimal? OptionalDecimal(JsonElement root, string field, List<FieldError> errors)
@@ -179,12 +200,14 @@ public static class AlertParser
             return null;
         }
 
-        var text = value.ValueKind switch
+        string? text = null;
+        if (value.ValueKind == JsonValueKind.String && (text = Text(value, field, errors)) is null)
         {
-            JsonValueKind.Number => value.GetRawText(),
-            JsonValueKind.String => value.GetString(),
-            _ => null,
-        };
+            return null;
+        }
+
+        text ??= value.ValueKind == JsonValueKind.Number ? value.GetRawText() : null;
+
         if (text is not null && decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && number > 0)
         {
             return number;

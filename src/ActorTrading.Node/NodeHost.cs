@@ -24,6 +24,9 @@ public static class NodeHost
         });
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<UnavailableHandler>();
+        builder.Services.AddExceptionHandler<BadRequestHandler>();
+        // A body or parameter that cannot be read throws, so that BadRequestHandler names the field (else a bare 400).
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         builder.Services.AddHealthChecks();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
 
@@ -33,6 +36,7 @@ public static class NodeHost
 
         var app = builder.Build();
         app.UseExceptionHandler();
+        app.UseStatusCodePages(); // an empty 4xx (no route: 404, wrong method: 405) gets problem details too
         var admin = new TokenAuthentication(runtime, adminOnly: true);
         var anyCaller = new TokenAuthentication(runtime, adminOnly: false);
         app.MapWebhookApi();

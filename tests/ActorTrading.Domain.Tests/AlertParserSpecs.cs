@@ -51,6 +51,14 @@ public sealed class AlertParserSpecs
     [InlineData("""{"secret":"s","ticker":"BTCUSDT","action":"buy","market_position":"sideways"}""", "market_position")]
     [InlineData("""{"secret":"s","ticker":"BTCUSDT","action":"buy","time":"yesterday"}""", "time")]
     [InlineData("""{"secret":42,"ticker":"BTCUSDT","action":"buy"}""", "secret")]
+    // Issue 16: a JSON-escaped lone surrogate is valid JSON but no text; it threw (a 500) before.
+    [InlineData("""{"secret":"\ud800","ticker":"BTCUSDT","action":"buy"}""", "secret")]
+    [InlineData("""{"secret":"s","ticker":"\udc00","action":"buy"}""", "ticker")]
+    [InlineData("""{"secret":"s","ticker":"BTCUSDT","action":"b\ud800uy"}""", "action")]
+    [InlineData("""{"secret":"s","ticker":"BTCUSDT","action":"buy","price":"\ud800"}""", "price")]
+    [InlineData("""{"secret":"s","ticker":"BTCUSDT","action":"buy","alert_id":"\ud800"}""", "alert_id")]
+    [InlineData("""{"secret":"s","ticker":"BTCUSDT","action":"buy","market_position":"\ud800"}""", "market_position")]
+    [InlineData("""{"secret":"s","ticker":"BTCUSDT","action":"buy","time":"\ud800"}""", "time")]
     public void A_bad_alert_is_refused_with_the_field_named(string body, string field)
     {
         var (alert, errors) = AlertParser.Parse(body);

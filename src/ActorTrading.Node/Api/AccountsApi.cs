@@ -25,9 +25,18 @@ internal static class AccountsApi
     private static async Task<IResult> CreateAsync(CreateAccountRequest request, HttpContext http, NodeRuntime runtime, CancellationToken cancellationToken)
     {
         var errors = new List<FieldError>();
-        if (!Enum.TryParse<ExchangeName>(request.Exchange, ignoreCase: true, out var exchange) || !Enum.IsDefined(exchange))
+        // By name only: Enum.TryParse also takes numbers ("2") and flag lists ("Paper,Binance"), each some venue.
+        ExchangeName? parsed = request.Exchange?.Trim().ToLowerInvariant() switch
         {
-            errors.Add(new FieldError("exchange", "must be paper, binance or bybit"));
+            "paper" => ExchangeName.Paper,
+            "binance" => ExchangeName.Binance,
+            "bybit" => ExchangeName.Bybit,
+            _ => null,
+        };
+        if (parsed is not { } exchange)
+        {
+            errors.Add(new FieldError("exchange", $"must be paper, binance or bybit, got '{request.Exchange}'"));
+            exchange = default;
         }
 
         if (string.IsNullOrWhiteSpace(request.ApiKey) || request.ApiKey.Length > 256)
