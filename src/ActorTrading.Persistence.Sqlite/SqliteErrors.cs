@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 namespace ActorTrading.Persistence.Sqlite;
 
 /// <summary>SQLite's errors as the journal's typed exceptions, told apart by result code (never by message text).</summary>
-internal static class SqliteErrors
+public static class SqliteErrors
 {
     // https://www.sqlite.org/rescode.html
     private const int Busy = 5;
