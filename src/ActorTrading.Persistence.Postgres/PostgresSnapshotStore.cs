@@ -33,14 +33,22 @@ public sealed class PostgresSnapshotStore : ISnapshotStore, IAsyncDisposable
              ORDER BY sequence_nr DESC LIMIT 1
             """);
         AddCriteria(command, persistenceId, criteria);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
+        try
         {
-            return null;
-        }
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return null;
+            }
 
-        var metadata = new SnapshotMetadata(persistenceId, reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1));
-        return new SelectedSnapshot(metadata, _serializer.Deserialize(reader.GetString(2), reader.GetFieldValue<byte[]>(3)));
+            var metadata = new SnapshotMetadata(persistenceId, reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1));
+            return new SelectedSnapshot(metadata, _serializer.Deserialize(reader.GetString(2), reader.GetFieldValue<byte[]>(3)));
+        }
+        catch (Exception exception) when (PostgresErrors.Classify(exception) is JournalException classified)
+        {
+            // A recovery that meets an outage must read as one (its supervisor backs off), not as a bug.
+            throw classified;
+        }
     }
 
     /// <inheritdoc/>
@@ -58,7 +66,7 @@ public sealed class PostgresSnapshotStore : ISnapshotStore, IAsyncDisposable
         command.Parameters.AddWithValue("at", metadata.Timestamp.ToUniversalTime());
         command.Parameters.AddWithValue("manifest", serialized.Manifest);
         command.Parameters.AddWithValue("payload", serialized.Payload);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await ExecuteAsync(command, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -67,11 +75,23 @@ public sealed class PostgresSnapshotStore : ISnapshotStore, IAsyncDisposable
         await using var command = _dataSource.CreateCommand(
             "DELETE FROM snapshot_store WHERE persistence_id = @pid AND sequence_nr BETWEEN @min AND @max AND created_at <= @maxAt");
         AddCriteria(command, persistenceId, criteria);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await ExecuteAsync(command, cancellationToken);
     }
 
     /// <inheritdoc/>
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    private static async Task ExecuteAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (Exception exception) when (PostgresErrors.Classify(exception) is JournalException classified)
+        {
+            throw classified;
+        }
+    }
 
     private static void AddCriteria(NpgsqlCommand command, string persistenceId, SnapshotSelectionCriteria criteria)
     {
