@@ -4,36 +4,6 @@ using ActorTrading.Actors.Sharding;
 
 namespace ActorTrading.Trading;
 
-/// <summary>What a user entity stores: only the SHA-256 of the API token, which is shown once.</summary>
-public static class UserEvents
-{
-    /// <summary>A user was created.</summary>
-    public sealed record UserCreated(string UserId, string Name, string ApiTokenSha256, DateTimeOffset At);
-}
-
-/// <summary>The user entity's protocol.</summary>
-public static class UserProtocol
-{
-    /// <summary>Messages for a user entity carry its id.</summary>
-    public interface IWithUserId
-    {
-        /// <summary>The user.</summary>
-        string UserId { get; }
-    }
-
-    /// <summary>Creates the user with the hash of its API token.</summary>
-    public sealed record CreateUser(string UserId, string Name, string ApiTokenSha256) : IWithUserId;
-
-    /// <summary>Asks for the user; answered with <see cref="CurrentUser"/> or <see cref="BotProtocol.Rejected"/>.</summary>
-    public sealed record GetUser(string UserId) : IWithUserId;
-
-    /// <summary>The user (never the token).</summary>
-    public sealed record CurrentUser(string UserId, string Name, DateTimeOffset CreatedAt);
-
-    /// <summary>Done.</summary>
-    public sealed record Ok(string UserId);
-}
-
 /// <summary>A user of the API: traders own exchange accounts and subscriptions.</summary>
 public sealed class UserEntity : ReceivePersistentActor
 {
