@@ -7,6 +7,7 @@ using ActorTrading.Exchanges.Paper;
 using ActorTrading.Exchanges.Transport;
 using ActorTrading.Persistence.Hosting;
 using ActorTrading.Persistence.Projections;
+using ActorTrading.Persistence.Sqlite;
 using ActorTrading.Trading;
 using ActorTrading.Trading.ReadModel;
 
@@ -81,14 +82,15 @@ public sealed class NodeRuntime : IAsyncDisposable
     public static async Task<NodeRuntime> StartAsync(NodeOptions options, ILoggerFactory loggerFactory, Action<string> announce, IPriceSource? prices = null, ExchangeClientSettings? exchanges = null)
     {
         options.Validate();
-        Directory.CreateDirectory(options.DataDirectory);
-        var adminTokenSha256 = AdminToken(options, announce);
-        var protector = SecretKey(options, announce);
+        OwnerOnlyFiles.CreateDirectory(options.DataDirectory);
 
+        // First, so that a second node on the store is refused before it writes anything (a generated token, a key).
         var stores = await DurableStores.OpenAsync(
             new DurableStoreOptions { DataDirectory = options.DataDirectory, PostgresConnectionString = options.Postgres },
             TradingSerializer.Create());
         announce($"durable store: {stores.Description}");
+        var adminTokenSha256 = AdminToken(options, announce);
+        var protector = SecretKey(options, announce);
         var system = ActorSystem.Create("actortrading", new ActorSystemSettings
         {
             LoggerFactory = loggerFactory,
@@ -287,11 +289,9 @@ public sealed class NodeRuntime : IAsyncDisposable
 
     private static void WritePrivate(string file, string content)
     {
+        // Created 0600 before the secret is in it.
+        OwnerOnlyFiles.CreateFile(file);
         File.WriteAllText(file, content);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
     }
 
     internal static string Sha256(string value) => Convert.ToHexStringLower(SHA256.HashData(global::System.Text.Encoding.UTF8.GetBytes(value)));

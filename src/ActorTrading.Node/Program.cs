@@ -1,4 +1,15 @@
 using ActorTrading.Node;
+using ActorTrading.Persistence.Hosting;
 
-var app = await NodeHost.BuildAsync(args);
-await app.RunAsync();
+try
+{
+    var app = await NodeHost.BuildAsync(args);
+    await app.RunAsync();
+    return 0;
+}
+catch (StoreInUseException refused)
+{
+    // An operator's mistake, not a crash: one line that names the store, no stack trace.
+    Console.Error.WriteLine($"actortrading: {refused.Message}");
+    return 1;
+}

@@ -32,8 +32,23 @@ public sealed class DurableStores : IAsyncDisposable
     /// <summary>Which store, for the start-up log: never a password.</summary>
     public string Description { get; }
 
-    /// <summary>Opens (creating or migrating the schema) the store the options select.</summary>
+    /// <summary>Opens (creating or migrating the schema) the store the options select, first taking its
+    /// <see cref="SingleNodeLock"/> (<see cref="StoreInUseException"/> when another node holds it).</summary>
     public static async Task<DurableStores> OpenAsync(DurableStoreOptions options, EventSerializer serializer, CancellationToken cancellationToken = default)
+    {
+        var held = await SingleNodeLock.AcquireAsync(options, cancellationToken);
+        try
+        {
+            return await OpenLockedAsync(options, serializer, held, cancellationToken);
+        }
+        catch
+        {
+            await held.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task<DurableStores> OpenLockedAsync(DurableStoreOptions options, EventSerializer serializer, SingleNodeLock held, CancellationToken cancellationToken)
     {
         if (options.UsesPostgres)
         {
@@ -46,7 +61,7 @@ public sealed class DurableStores : IAsyncDisposable
             var journal = await PostgresJournal.OpenAsync(settings, serializer, cancellationToken);
             var snapshots = await PostgresSnapshotStore.OpenAsync(settings, serializer, cancellationToken);
             var projections = new PostgresProjectionStore(settings, serializer, journal);
-            return new DurableStores(journal, snapshots, projections, DescribePostgres(settings.ConnectionString), projections, snapshots, journal);
+            return new DurableStores(journal, snapshots, projections, DescribePostgres(settings.ConnectionString), projections, snapshots, journal, held);
         }
 
         var sqlite = new SqliteStoreSettings { DatabasePath = options.SqlitePath, MaxEventsPerBatch = options.MaxEventsPerBatch };
@@ -54,7 +69,7 @@ public sealed class DurableStores : IAsyncDisposable
         var sqliteSnapshots = await SqliteSnapshotStore.OpenAsync(sqlite, serializer, cancellationToken);
         var sqliteProjections = await SqliteProjectionStore.OpenAsync(sqliteJournal, cancellationToken);
         return new DurableStores(sqliteJournal, sqliteSnapshots, sqliteProjections,
-            $"SQLite {Path.GetFullPath(sqlite.DatabasePath)} (read tables: {Path.GetFullPath(sqliteProjections.ReadModelPath)})", sqliteProjections, sqliteJournal);
+            $"SQLite {Path.GetFullPath(sqlite.DatabasePath)} (read tables: {Path.GetFullPath(sqliteProjections.ReadModelPath)})", sqliteProjections, sqliteJournal, held);
     }
 
     /// <inheritdoc/>

@@ -138,9 +138,10 @@ internal sealed class SqliteDatabase(SqliteStoreSettings settings, bool checkpoi
         var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path));
         if (!string.IsNullOrEmpty(directory))
         {
-            Directory.CreateDirectory(directory);
+            OwnerOnlyFiles.CreateDirectory(directory);
         }
 
+        OwnerOnlyFiles.CreateFile(Path);
         await using var connection = await OpenAsync(cancellationToken);
         await using (var wal = connection.CreateCommand())
         {

@@ -1,9 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 using ActorTrading.Domain;
 using ActorTrading.ExchangeSimulator;
@@ -18,7 +12,6 @@ namespace ActorTrading.Node.Tests;
 /// </summary>
 public sealed class NodeCrashSpecs : IAsyncLifetime
 {
-    private const string AdminToken = "crash-admin-token-0123456789";
     private const int Subscribers = 12;
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "actortrading-crash-" + Guid.NewGuid().ToString("N"));
     private SimulatorHost _simulator = null!;
@@ -92,139 +85,6 @@ public sealed class NodeCrashSpecs : IAsyncLifetime
             var open = orders.Single(o => o.ClientOrderId == ClientOrderIds.For(subscriptionId, signalId, ClientOrderIds.Legs.Open));
             executions.Single(e => e.GetProperty("subscription_id").GetString() == subscriptionId).GetProperty("exchange_order_id").GetString()
                 .ShouldBe(open.OrderId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
-    }
-
-    /// <summary>The node as its own process (<c>dotnet actortrading-node.dll</c>, copied here by the project reference).</summary>
-    private sealed class NodeProcess : IAsyncDisposable
-    {
-        private readonly Process _process;
-        private readonly StringBuilder _output = new();
-        private readonly HttpClient _http;
-        private bool _disposed;
-
-        private NodeProcess(Process process, Uri address)
-        {
-            _process = process;
-            _process.OutputDataReceived += (_, e) => Append(e.Data);
-            _process.ErrorDataReceived += (_, e) => Append(e.Data);
-            _process.BeginOutputReadLine();
-            _process.BeginErrorReadLine();
-            _http = new HttpClient { BaseAddress = address };
-            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
-        }
-
-        public static async Task<NodeProcess> StartAsync(string dataDirectory, Uri simulator)
-        {
-            var address = new Uri($"http://127.0.0.1:{FreePort()}");
-            var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "actortrading-node.dll"), "--urls", address.ToString(),
-                         "--ActorTrading:DataDirectory", dataDirectory, "--ActorTrading:AdminToken", AdminToken, "--Logging:LogLevel:Default", "Warning" })
-            {
-                info.ArgumentList.Add(argument);
-            }
-
-            info.Environment["ACTORTRADING_BINANCE_URL"] = simulator.ToString();
-            var node = new NodeProcess(Process.Start(info) ?? throw new InvalidOperationException("could not start the node"), address);
-            try
-            {
-                await node.WaitUntilReadyAsync();
-            }
-            catch
-            {
-                await node.DisposeAsync();
-                throw;
-            }
-
-            return node;
-        }
-
-        private Task WaitUntilReadyAsync() =>
-            Eventually.HoldsAsync(async () =>
-            {
-                if (_process.HasExited)
-                {
-                    throw new InvalidOperationException($"the node exited with {_process.ExitCode}: {Output}");
-                }
-
-                try
-                {
-                    return (await _http.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK;
-                }
-                catch (HttpRequestException)
-                {
-                    return false;
-                }
-            }, "the node ready", TimeSpan.FromSeconds(60));
-
-        public string Output
-        {
-            get
-            {
-                lock (_output)
-                {
-                    return _output.ToString();
-                }
-            }
-        }
-
-        public async Task<JsonElement> PostAsync(string path, object body) => await ReadAsync(await _http.PostAsJsonAsync(path, body));
-
-        public async Task<JsonElement> PostAlertAsync(string path, string alert)
-        {
-            var response = await _http.PostAsync(path, new StringContent(alert, Encoding.UTF8, "text/plain"));
-            response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
-            return await ReadAsync(response);
-        }
-
-        public async Task<JsonElement> GetAsync(string path) => await ReadAsync(await _http.GetAsync(path));
-
-        private async Task KillAsync()
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
-            _http.Dispose();
-            if (!_process.HasExited)
-            {
-                await KillAsync();
-            }
-
-            _process.Dispose();
-        }
-
-        private static async Task<JsonElement> ReadAsync(HttpResponseMessage response)
-        {
-            var text = await response.Content.ReadAsStringAsync();
-            response.IsSuccessStatusCode.ShouldBeTrue(text);
-            return JsonDocument.Parse(text).RootElement.Clone();
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-
-        private void Append(string? line)
-        {
-            if (line is not null)
-            {
-                lock (_output)
-                {
-                    _output.AppendLine(line);
-                }
-            }
         }
     }
 }
