@@ -87,7 +87,7 @@ public sealed class NodeRuntime : IAsyncDisposable
 
         var stores = await DurableStores.OpenAsync(
             new DurableStoreOptions { DataDirectory = options.DataDirectory, PostgresConnectionString = options.Postgres },
-            TradingSerializer.Create());
+            TradingSerializer.Create(JournalPaperAccountStore.Register(ActorTrading.Persistence.EventSerializer.Create())));
         announce($"durable store: {stores.Description}");
         var system = ActorSystem.Create("actortrading", new ActorSystemSettings
         {
@@ -96,7 +96,8 @@ public sealed class NodeRuntime : IAsyncDisposable
         });
         ActorTrading.Actors.Persistence.Persistence.Get(system).Use(stores.Journal, stores.SnapshotStore);
 
-        var paper = new PaperExchange(prices ?? (options.PaperPrices == NodeOptions.FixedPaperPrices ? new FixedPrices() : new RandomWalkPrices()), new PaperExchangeSettings());
+        var paper = await PaperExchange.OpenAsync(prices ?? (options.PaperPrices == NodeOptions.FixedPaperPrices ? new FixedPrices() : new RandomWalkPrices()),
+            new JournalPaperAccountStore(stores.Journal), new PaperExchangeSettings());
         var factory = new ExchangeAccountFactory(exchanges ?? ExchangeClientSettings.FromEnvironment(), credentials => paper.Account(credentials.ApiKey));
         var accounts = TradingRegions.StartAccounts(system, protector);
         var gateways = new AccountGateways(new EntityAccountDirectory(accounts, protector, TimeSpan.FromSeconds(10)), factory, new AccountGatewaySettings(), TimeProvider.System);
@@ -110,7 +111,7 @@ public sealed class NodeRuntime : IAsyncDisposable
         // subscriptions would otherwise copy 20,000 events into it).
         var operationLog = await ProjectionRunner.StartAsync(
             new OperationLogProjection(manifest => manifest != TradingSerializer.SignalOutcome && !TradingSerializer.SignalSteps.Contains(manifest)
-                && !TradingSerializer.Claims.Contains(manifest)),
+                && !TradingSerializer.Claims.Contains(manifest) && !JournalPaperAccountStore.IsPaper(manifest)),
             stores.ProjectionStore, new ProjectionSettings(), projectionLogger);
         var runtime = new NodeRuntime(options, system, stores, regions, accounts, users, claims, readModel, operationLog, paper, adminTokenSha256);
         await readModel.WaitUntilCaughtUpAsync(TimeSpan.FromMinutes(5));
@@ -175,7 +176,7 @@ public sealed class NodeRuntime : IAsyncDisposable
                 try
                 {
                     prices.Step();
-                    Paper.CheckTriggers();
+                    await Paper.CheckTriggersAsync();
                 }
                 catch (Exception error)
                 {
