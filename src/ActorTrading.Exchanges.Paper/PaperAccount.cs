@@ -3,8 +3,11 @@ namespace ActorTrading.Exchanges.Paper;
 /// <summary>
 /// One paper account: one-way positions, leverage per symbol, isolated-margin checks, fills at the
 /// mark price with slippage and a taker fee, and the realized profit and loss that feeds the daily loss limit.
-/// All state changes under one lock; calls complete synchronously.
+/// All state changes under one lock. With a store (<see cref="IPaperAccountStore"/>) every change is saved before the call
+/// that made it answers (a failed save answers "outcome unknown", as a venue whose answer was lost: the change stands, and the
+/// next save carries it); without one, calls complete synchronously.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "SemaphoreSlim without a wait handle holds nothing to dispose.")]
 public sealed class PaperAccount : IExchangeAccount
 {
     private const int DefaultLeverage = 20;
@@ -20,11 +23,48 @@ public sealed class PaperAccount : IExchangeAccount
     private long _nextOrderId = 1;
     private decimal _wallet;
 
+    // Saves one at a time, each of the newest state: a change counter tells whether there is anything left to save.
+    private readonly SemaphoreSlim _saving = new(1, 1);
+    private long _changes;
+    private long _savedChanges;
+    private long _version;
+
     internal PaperAccount(PaperExchange exchange, string apiKey)
     {
         _exchange = exchange;
         ApiKey = apiKey;
         _wallet = exchange.Settings.StartingBalance;
+    }
+
+    internal PaperAccount(PaperExchange exchange, PaperAccountState state)
+        : this(exchange, state.ApiKey)
+    {
+        _version = state.Version;
+        _wallet = state.Wallet;
+        _nextOrderId = state.NextOrderId;
+        foreach (var position in state.Positions)
+        {
+            _positions[position.Symbol] = (position.Quantity, position.EntryPrice);
+        }
+
+        foreach (var leverage in state.Leverage)
+        {
+            _leverage[leverage.Symbol] = leverage.Leverage;
+        }
+
+        foreach (var order in state.Orders)
+        {
+            _ordersById[order.ClientOrderId] = order;
+            _orderIds.Add(order.ClientOrderId);
+        }
+
+        foreach (var trigger in state.OpenProtectiveOrders)
+        {
+            _triggers[trigger.ClientOrderId] = trigger;
+        }
+
+        _realized.AddRange(state.Realized.Select(r => (r.At, r.Amount)));
+        _realizedKeptSince = state.RealizedKeptSince;
     }
 
     /// <summary>The account's key.</summary>
@@ -74,9 +114,10 @@ public sealed class PaperAccount : IExchangeAccount
         lock (_lock)
         {
             _leverage[symbol] = leverage;
+            _changes++;
         }
 
-        return Task.CompletedTask;
+        return SavedAsync();
     }
 
     /// <inheritdoc/>
@@ -119,7 +160,7 @@ public sealed class PaperAccount : IExchangeAccount
             }
 
             Fill(order.Symbol, signed, price);
-            return Task.FromResult(Record(new ExchangeOrder(order.Symbol, order.ClientOrderId, NextOrderId(), order.Side, OrderStatus.Filled, order.Quantity, quantity, price, order.ReduceOnly)));
+            return SavedAsync(Record(new ExchangeOrder(order.Symbol, order.ClientOrderId, NextOrderId(), order.Side, OrderStatus.Filled, order.Quantity, quantity, price, order.ReduceOnly)));
         }
     }
 
@@ -144,7 +185,7 @@ public sealed class PaperAccount : IExchangeAccount
             }
 
             _triggers[order.ClientOrderId] = order;
-            return Task.FromResult(Record(new ExchangeOrder(order.Symbol, order.ClientOrderId, NextOrderId(), order.Side, OrderStatus.New, 0, 0, 0, ReduceOnly: true)));
+            return SavedAsync(Record(new ExchangeOrder(order.Symbol, order.ClientOrderId, NextOrderId(), order.Side, OrderStatus.New, 0, 0, 0, ReduceOnly: true)));
         }
     }
 
@@ -162,13 +203,16 @@ public sealed class PaperAccount : IExchangeAccount
     {
         lock (_lock)
         {
-            if (_triggers.Remove(clientOrderId))
+            if (!_triggers.Remove(clientOrderId))
             {
-                _ordersById[clientOrderId] = _ordersById[clientOrderId] with { Status = OrderStatus.Canceled };
+                return Task.CompletedTask;
             }
+
+            _ordersById[clientOrderId] = _ordersById[clientOrderId] with { Status = OrderStatus.Canceled };
+            _changes++;
         }
 
-        return Task.CompletedTask;
+        return SavedAsync();
     }
 
     /// <inheritdoc/>
@@ -222,15 +266,18 @@ public sealed class PaperAccount : IExchangeAccount
         }
     }
 
-    internal void CheckTriggers()
+    /// <summary>Fires what the prices cross; true when anything changed (then the account has a change to save).</summary>
+    internal bool CheckTriggers()
     {
         lock (_lock)
         {
             // Most accounts have none: no copy of an empty set on every tick.
             if (_triggers.Count == 0)
             {
-                return;
+                return false;
             }
+
+            var changes = _changes;
 
             foreach (var (clientOrderId, trigger) in _triggers.ToList())
             {
@@ -247,6 +294,7 @@ public sealed class PaperAccount : IExchangeAccount
                 }
 
                 _triggers.Remove(clientOrderId);
+                _changes++;
                 var closes = position.Quantity != 0 && (position.Quantity > 0) == (trigger.Side == OrderSide.Sell);
                 if (!closes)
                 {
@@ -267,6 +315,84 @@ public sealed class PaperAccount : IExchangeAccount
                     _ordersById[sibling] = _ordersById[sibling] with { Status = OrderStatus.Canceled };
                 }
             }
+
+            return _changes != changes;
+        }
+    }
+
+    /// <summary>Saves the account's changes not saved yet (none without a store); a failure leaves them to the next save.</summary>
+    internal async Task SaveAsync()
+    {
+        if (_exchange.Store is not { } store)
+        {
+            return;
+        }
+
+        await _saving.WaitAsync();
+        try
+        {
+            PaperAccountState state;
+            long changes;
+            lock (_lock)
+            {
+                if (_changes == _savedChanges)
+                {
+                    // A save that waited its turn found its change saved by the one before it.
+                    return;
+                }
+
+                changes = _changes;
+                state = StateUnlocked(_version + 1);
+            }
+
+            // Not the caller's token: a save cut short could be stored or not, and the versions would no longer follow.
+            await store.SaveAsync(state, CancellationToken.None);
+            _version = state.Version;
+            _savedChanges = changes;
+        }
+        finally
+        {
+            _saving.Release();
+        }
+    }
+
+    private PaperAccountState StateUnlocked(long version) => new(
+        ApiKey,
+        version,
+        _wallet,
+        _nextOrderId,
+        [.. _positions.Select(p => new PaperPosition(p.Key, p.Value.Quantity, p.Value.EntryPrice))],
+        [.. _leverage.Select(l => new PaperLeverage(l.Key, l.Value))],
+        [.. _orderIds.Select(id => _ordersById[id])],
+        [.. _triggers.Values],
+        [.. _realized.Select(r => new PaperRealizedPnl(r.At, r.Amount))],
+        _realizedKeptSince);
+
+    private Task<int> SavedAsync() => SavedAsync(0);
+
+    // Answers once the change is saved; at once without a store (the result is already there: no state machine).
+    private Task<T> SavedAsync<T>(T result)
+    {
+        if (_exchange.Store is null)
+        {
+            return Task.FromResult(result);
+        }
+
+        return SaveThenAnswerAsync(result);
+
+        async Task<T> SaveThenAnswerAsync(T answer)
+        {
+            try
+            {
+                await SaveAsync();
+            }
+            catch (Exception error)
+            {
+                throw new ExchangeException(ExchangeName.Paper, ExchangeErrorKind.OutcomeUnknown, "not-saved",
+                    $"the paper account's change was made but could not be saved: {error.Message}");
+            }
+
+            return answer;
         }
     }
 
@@ -325,6 +451,7 @@ public sealed class PaperAccount : IExchangeAccount
 
     private ExchangeOrder Record(ExchangeOrder order)
     {
+        _changes++;
         _ordersById[order.ClientOrderId] = order;
         _orderIds.Add(order.ClientOrderId);
         ForgetOldFinishedOrders();

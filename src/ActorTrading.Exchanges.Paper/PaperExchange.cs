@@ -33,11 +33,28 @@ public sealed record PaperExchangeSettings
 /// <summary>
 /// The paper venue: one market (a price source) shared by many accounts, each keyed by its API key.
 /// Prices move when the source moves; <see cref="CheckTriggers"/> then fires the stop-losses and
-/// take-profits that the new prices cross.
+/// take-profits that the new prices cross. Made with a constructor its accounts live in memory; opened on a store
+/// (<see cref="OpenAsync"/>) they are kept there and a restart finds them as they were.
 /// </summary>
 public sealed class PaperExchange(IPriceSource prices, PaperExchangeSettings? settings = null) : IExchangeAccountFactory
 {
     private readonly ConcurrentDictionary<string, PaperAccount> _accounts = new(StringComparer.Ordinal);
+
+    /// <summary>Opens the paper exchange on <paramref name="store"/>: every account saved there is back as it was saved
+    /// (its stop-losses and take-profits fire at the next <see cref="CheckTriggersAsync"/>), and every change is saved.</summary>
+    public static async Task<PaperExchange> OpenAsync(IPriceSource prices, IPaperAccountStore store, PaperExchangeSettings? settings = null, CancellationToken cancellationToken = default)
+    {
+        var exchange = new PaperExchange(prices, settings) { Store = store };
+        foreach (var state in await store.LoadAllAsync(cancellationToken))
+        {
+            exchange._accounts[state.ApiKey] = new PaperAccount(exchange, state);
+        }
+
+        return exchange;
+    }
+
+    /// <summary>Where the accounts are kept; null: in memory only.</summary>
+    public IPaperAccountStore? Store { get; private init; }
 
     /// <summary>The settings.</summary>
     public PaperExchangeSettings Settings { get; } = Validated(settings ?? new PaperExchangeSettings());
@@ -77,6 +94,34 @@ public sealed class PaperExchange(IPriceSource prices, PaperExchangeSettings? se
         if (failures is not null)
         {
             throw new AggregateException("some paper accounts' stop-losses and take-profits could not be checked", failures);
+        }
+    }
+
+    /// <summary>Fires every stop-loss and take-profit that the current prices cross (<see cref="CheckTriggers"/>), then
+    /// saves the accounts it changed.</summary>
+    /// <exception cref="AggregateException">Some accounts could not be checked or saved (a save left undone is made with the
+    /// account's next change or check); every other one was.</exception>
+    public async Task CheckTriggersAsync()
+    {
+        List<Exception>? failures = null;
+        foreach (var account in _accounts.Values)
+        {
+            try
+            {
+                if (account.CheckTriggers())
+                {
+                    await account.SaveAsync();
+                }
+            }
+            catch (Exception error) when (error is not OperationCanceledException)
+            {
+                (failures ??= []).Add(error);
+            }
+        }
+
+        if (failures is not null)
+        {
+            throw new AggregateException("some paper accounts' stop-losses and take-profits could not be checked or saved", failures);
         }
     }
 

@@ -87,7 +87,7 @@ public sealed class NodeRuntime : IAsyncDisposable
         // First, so that a second node on the store is refused before it writes anything (a generated token, a key).
         var stores = await DurableStores.OpenAsync(
             new DurableStoreOptions { DataDirectory = options.DataDirectory, PostgresConnectionString = options.Postgres },
-            TradingSerializer.Create());
+            TradingSerializer.Create(JournalPaperAccountStore.Register(ActorTrading.Persistence.EventSerializer.Create())));
         announce($"durable store: {stores.Description}");
         var adminTokenSha256 = AdminToken(options, announce);
         var protector = SecretKey(options, announce);
@@ -98,7 +98,8 @@ public sealed class NodeRuntime : IAsyncDisposable
         });
         ActorTrading.Actors.Persistence.Persistence.Get(system).Use(stores.Journal, stores.SnapshotStore);
 
-        var paper = new PaperExchange(prices ?? (options.PaperPrices == NodeOptions.FixedPaperPrices ? new FixedPrices() : new RandomWalkPrices()), new PaperExchangeSettings());
+        var paper = await PaperExchange.OpenAsync(prices ?? (options.PaperPrices == NodeOptions.FixedPaperPrices ? new FixedPrices() : new RandomWalkPrices()),
+            new JournalPaperAccountStore(stores.Journal), new PaperExchangeSettings());
         var factory = new ExchangeAccountFactory(exchanges ?? ExchangeClientSettings.FromEnvironment(), credentials => paper.Account(credentials.ApiKey));
         var accounts = TradingRegions.StartAccounts(system, protector);
         var gateways = new AccountGateways(new EntityAccountDirectory(accounts, protector, TimeSpan.FromSeconds(10)), factory, new AccountGatewaySettings(), TimeProvider.System);
@@ -112,7 +113,7 @@ public sealed class NodeRuntime : IAsyncDisposable
         // subscriptions would otherwise copy 20,000 events into it).
         var operationLog = await ProjectionRunner.StartAsync(
             new OperationLogProjection(manifest => manifest != TradingSerializer.SignalOutcome && !TradingSerializer.SignalSteps.Contains(manifest)
-                && !TradingSerializer.Claims.Contains(manifest)),
+                && !TradingSerializer.Claims.Contains(manifest) && !JournalPaperAccountStore.IsPaper(manifest)),
             stores.ProjectionStore, new ProjectionSettings(), projectionLogger);
         var runtime = new NodeRuntime(options, system, stores, regions, accounts, users, claims, readModel, operationLog, paper, adminTokenSha256);
         await readModel.WaitUntilCaughtUpAsync(TimeSpan.FromMinutes(5));
@@ -177,7 +178,7 @@ public sealed class NodeRuntime : IAsyncDisposable
                 try
                 {
                     prices.Step();
-                    Paper.CheckTriggers();
+                    await Paper.CheckTriggersAsync();
                 }
                 catch (Exception error)
                 {

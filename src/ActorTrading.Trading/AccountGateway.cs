@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ActorTrading.Actors;
 using ActorTrading.Domain;
 using ActorTrading.Exchanges;
 
@@ -16,64 +17,40 @@ public sealed record AccountGatewaySettings
 {
     /// <summary>Longest an exchange call may take; after it the outcome is unknown. Default 10 s.</summary>
     public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Longest a caller waits for its call's turn and answer, calls of the account's other subscriptions ahead of
+    /// it included; after it the outcome is unknown (the call may still run). Default 5 minutes: a bound for a gateway that
+    /// cannot answer at all, not a time limit of calls (that is <see cref="CallTimeout"/>).</summary>
+    public TimeSpan AnswerTimeout { get; init; } = TimeSpan.FromMinutes(5);
 }
 
 /// <summary>
-/// The one door to one exchange account: calls are serialized (two subscriptions on one account never race
-/// each other's orders), each has a time limit after which its outcome counts as unknown (the clients cache the symbol
-/// filters, per venue host), and it remembers the leverage it last set per symbol: the account's, whichever subscription set it.
+/// A caller's handle on the one door to one exchange account: the account's <see cref="AccountGatewayEntity"/>, wherever
+/// it runs. Calls are serialized there (two subscriptions on one account never race each other's orders), each has a time
+/// limit after which its outcome counts as unknown (the clients cache the symbol filters, per venue host), and it
+/// remembers the leverage it last set per symbol: the account's, whichever subscription set it. The handle itself holds
+/// nothing but the address.
 /// </summary>
-public sealed class AccountGateway(IExchangeAccount account, AccountGatewaySettings settings, TimeProvider time) : IDisposable
+public sealed class AccountGateway
 {
-    private readonly SemaphoreSlim _turn = new(1, 1);
+    private readonly IActorRef _region;
+    private readonly AccountGatewaySettings _settings;
 
-    // Written within a turn; concurrent because a call the time limit gave up on may still be running.
-    private readonly ConcurrentDictionary<string, int> _leverage = new(StringComparer.Ordinal);
+    internal AccountGateway(string accountId, IActorRef region, AccountGatewaySettings settings)
+    {
+        AccountId = accountId;
+        _region = region;
+        _settings = settings;
+    }
 
-    // Calls run one at a time, so one time limit serves them all: it is reset after each call (no timer and no token
-    // source per call), and replaced only after it fired.
-    private CancellationTokenSource _timeout = new();
-
-    /// <summary>The account's venue.</summary>
-    public ExchangeName Exchange => account.Exchange;
+    /// <summary>The account.</summary>
+    public string AccountId { get; }
 
     /// <summary>Runs one call on the account, alone and within the time limit.</summary>
-    public async Task<T> RunAsync<T>(Func<IExchangeAccount, CancellationToken, Task<T>> call, CancellationToken cancellationToken = default)
-    {
-        await _turn.WaitAsync(cancellationToken);
-        var timeout = _timeout;
-        var stop = cancellationToken.CanBeCanceled ? cancellationToken.Register(static source => ((CancellationTokenSource)source!).Cancel(), timeout) : default;
-        try
-        {
-            timeout.CancelAfter(settings.CallTimeout);
-            var running = call(account, timeout.Token);
-            return running.IsCompleted ? await running : await running.WaitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-        {
-            throw new ExchangeException(account.Exchange, ExchangeErrorKind.OutcomeUnknown, ExchangeErrorCodes.Timeout,
-                $"no answer within {settings.CallTimeout.TotalSeconds:0.#} s");
-        }
-        finally
-        {
-            // Unhooked before the next call can take the source: a late cancellation of this caller cannot reach it.
-            stop.Dispose();
-            if (!timeout.TryReset())
-            {
-                timeout.Dispose();
-                _timeout = new CancellationTokenSource();
-            }
-
-            _turn.Release();
-        }
-    }
-
-    /// <inheritdoc/>
-    public void Dispose()
-    {
-        _turn.Dispose();
-        _timeout.Dispose();
-    }
+    public async Task<T> RunAsync<T>(Func<IExchangeAccount, CancellationToken, Task<T>> call, CancellationToken cancellationToken = default) =>
+        await AskAsync(new AccountGatewayProtocol.Run(AccountId, async (account, token) => new Answer<T>(await call(account, token))), cancellationToken) is Answer<T> answer
+            ? answer.Value
+            : throw new InvalidOperationException($"the gateway of account {AccountId} answered a call with something else");
 
     /// <summary>Everything the planner needs about the account and the symbol, read in one turn.</summary>
     public Task<MarketState> ReadMarketAsync(string symbol, CancellationToken cancellationToken = default) =>
@@ -84,57 +61,36 @@ public sealed class AccountGateway(IExchangeAccount account, AccountGatewaySetti
     /// only <paramref name="withRealizedPnl"/> (a daily-loss limit needs it; nothing else does, and on Binance it is the
     /// costliest read: weight 30 of the IP's 2,400 a minute). Without it <see cref="MarketState.RealizedPnlToday"/> is 0.
     /// </summary>
-    public Task<MarketState> ReadMarketAsync(string symbol, bool withRealizedPnl, CancellationToken cancellationToken = default) =>
-        RunAsync(async (exchange, token) =>
-        {
-            var filters = await exchange.GetSymbolFiltersAsync(symbol, token);
-            var price = await exchange.GetMarkPriceAsync(symbol, token);
-            var positions = await exchange.GetPositionsAsync(token);
-            var now = time.GetUtcNow();
-            var pnl = withRealizedPnl ? await exchange.GetRealizedPnlAsync(new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero), token) : 0m;
-            // A loop, not LINQ: every subscription reads its account at every signal.
-            Position? position = null;
-            var open = 0;
-            foreach (var held in positions)
-            {
-                position ??= held.Symbol == symbol ? held : null;
-                open += held.Quantity != 0 ? 1 : 0;
-            }
-
-            return new MarketState(position?.Quantity ?? 0, open, pnl, price, filters);
-        }, cancellationToken);
+    public async Task<MarketState> ReadMarketAsync(string symbol, bool withRealizedPnl, CancellationToken cancellationToken = default) =>
+        await AskAsync(new AccountGatewayProtocol.ReadMarket(AccountId, symbol, withRealizedPnl), cancellationToken) as MarketState
+            ?? throw new InvalidOperationException($"the gateway of account {AccountId} answered a market read with something else");
 
     /// <summary>
     /// Places a market order, in the same turn setting the symbol's leverage first when <paramref name="leverage"/> is given and
-    /// differs from what this account last set (through this gateway: the first order after a start sets it). In one turn,
-    /// another subscription on the account cannot change the leverage between the two. A set that fails throws
+    /// differs from what this account last set (through its gateway: the first order after the gateway starts sets it). In one
+    /// turn, another subscription on the account cannot change the leverage between the two. A set that fails throws
     /// <see cref="LeverageNotSetException"/>, and nothing is placed.
     /// </summary>
-    public Task<PlacedOrder> PlaceMarketOrderAsync(MarketOrderRequest request, int? leverage, CancellationToken cancellationToken = default) =>
-        RunAsync(async (exchange, token) =>
+    public async Task<PlacedOrder> PlaceMarketOrderAsync(MarketOrderRequest request, int? leverage, CancellationToken cancellationToken = default) =>
+        await AskAsync(new AccountGatewayProtocol.PlaceMarketOrder(AccountId, request, leverage), cancellationToken) as PlacedOrder
+            ?? throw new InvalidOperationException($"the gateway of account {AccountId} answered an order with something else");
+
+    private async Task<object?> AskAsync(object command, CancellationToken cancellationToken)
+    {
+        try
         {
-            var set = false;
-            if (leverage is { } wanted && (!_leverage.TryGetValue(request.Symbol, out var current) || current != wanted))
-            {
-                // Unknown from here until the venue confirms: a set that failed or timed out may have happened.
-                _leverage.TryRemove(request.Symbol, out _);
-                try
-                {
-                    await exchange.SetLeverageAsync(request.Symbol, wanted, token);
-                }
-                catch (Exception error) when (error is not OperationCanceledException)
-                {
-                    throw new LeverageNotSetException(request.Symbol, wanted, error);
-                }
+            return (await _region.Ask<Status.Success>(command, _settings.AnswerTimeout, cancellationToken)).Status;
+        }
+        catch (AskTimeoutException timeout)
+        {
+            // The call may have run, or may still: its outcome is unknown (what a subscription makes of any error that is not
+            // the venue's), never "not placed".
+            throw new TimeoutException($"outcome unknown: the gateway of account {AccountId} gave no answer within {_settings.AnswerTimeout.TotalSeconds:0.#} s", timeout);
+        }
+    }
 
-                // Past the time limit the turn is over and another may have begun: neither remember nor place anything.
-                token.ThrowIfCancellationRequested();
-                _leverage[request.Symbol] = wanted;
-                set = true;
-            }
-
-            return new PlacedOrder(await exchange.PlaceMarketOrderAsync(request, token), set);
-        }, cancellationToken);
+    // A call's result, null or not, as one non-null answer.
+    private sealed record Answer<T>(T Value);
 }
 
 /// <summary>A market order the exchange confirmed, and whether its leverage was set for it.</summary>
@@ -151,40 +107,37 @@ public sealed class LeverageNotSetException(string symbol, int leverage, Excepti
     public int Leverage { get; } = leverage;
 }
 
-/// <summary>The gateways of all accounts, created on first use from the account directory.</summary>
+/// <summary>
+/// The account gateways: how their entities read credentials and open clients, and, once <see cref="TradingRegions.Start"/>
+/// has started their region (<c>account-gateway</c>), the handle of each account's.
+/// </summary>
 public sealed class AccountGateways(IAccountDirectory directory, IExchangeAccountFactory factory, AccountGatewaySettings settings, TimeProvider time)
 {
-    private readonly ConcurrentDictionary<string, Lazy<Task<AccountGateway>>> _gateways = new(StringComparer.Ordinal);
+    // Handles only (an address each): the facts live in the entities.
+    private readonly ConcurrentDictionary<string, Task<AccountGateway>> _handles = new(StringComparer.Ordinal);
+    private IActorRef? _region;
 
-    /// <summary>The gateway of <paramref name="accountId"/>.</summary>
+    /// <summary>The gateway region (after <see cref="TradingRegions.Start"/>).</summary>
+    public IActorRef Region => _region ?? throw new InvalidOperationException("the account gateway region is not started: start the trading regions first");
+
+    /// <summary>The gateway of <paramref name="accountId"/>; completed at once (the entity reads the account at its first call).</summary>
     public Task<AccountGateway> ForAsync(string accountId, CancellationToken cancellationToken = default)
     {
-        var gateway = _gateways.GetOrAdd(accountId, id => new Lazy<Task<AccountGateway>>(async () =>
-        {
-            var (exchange, credentials) = await directory.GetAsync(id, cancellationToken);
-            return new AccountGateway(factory.Create(exchange, credentials), settings, time);
-        }));
-        if (gateway.Value.IsCompletedSuccessfully)
-        {
-            return gateway.Value;
-        }
-
-        return gateway.Value.ContinueWith(
-            task =>
-            {
-                if (!task.IsCompletedSuccessfully)
-                {
-                    // A failed lookup is not cached: the account may be fixed or created meanwhile.
-                    _gateways.TryRemove(accountId, out _);
-                }
-
-                return task;
-            },
-            cancellationToken,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default).Unwrap();
+        var region = Region;
+        return _handles.GetOrAdd(accountId, static (id, state) => Task.FromResult(new AccountGateway(id, state.region, state.settings)), (region, settings));
     }
 
-    /// <summary>Forgets the gateway (credentials changed or the account was deleted).</summary>
-    public void Forget(string accountId) => _gateways.TryRemove(accountId, out _);
+    /// <summary>Makes the gateway forget the account's client (credentials changed or the account was deleted).</summary>
+    public void Forget(string accountId) => Region.Tell(new AccountGatewayProtocol.Forget(accountId), null);
+
+    internal void StartRegion(ActorSystem system, TradingSettings tradingSettings)
+    {
+        if (_region is not null)
+        {
+            throw new InvalidOperationException("the account gateway region is already started");
+        }
+
+        _region = TradingRegions.StartRegion(system, "account-gateway", id => AccountGatewayEntity.Props(id, directory, factory, settings, time),
+            new AccountMessageExtractor(tradingSettings.NumberOfShards), tradingSettings);
+    }
 }

@@ -46,7 +46,7 @@ public sealed record TradingRegions(IActorRef Bots, IActorRef Subscriptions)
     }
 
     /// <summary>
-    /// Starts both regions. Each entity runs under a backoff supervisor that restarts it when it stops or
+    /// Starts both regions, and the account gateway region of <paramref name="gateways"/> (one door per account). Each entity runs under a backoff supervisor that restarts it when it stops or
     /// fails (a persist failure, a bug), so one entity's crash never touches another (invariant I4).
     /// <paramref name="subscriptionProps"/> can replace how a subscription entity is made (tests).
     /// </summary>
@@ -68,6 +68,8 @@ public sealed record TradingRegions(IActorRef Bots, IActorRef Subscriptions)
                 $"SignalReceiptTimeout must be longer than SignalResendInterval ({settings.SignalResendInterval})");
         }
 
+        // First: subscriptions call their accounts through it from their first signal on.
+        gateways.StartRegion(system, settings);
         IActorRef? bots = null;
         IActorRef? subscriptions = null;
 

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using ActorTrading.Exchanges;
 using ActorTrading.Exchanges.Paper;
+using ActorTrading.TestSupport;
 
 namespace ActorTrading.Node.Tests;
 
@@ -41,6 +42,33 @@ public sealed class PaperMarketSpecs : InProcessNodeSpecs
         filled[1].AveragePrice.ShouldBeLessThan(62_720m);
         paper.Orders.Count(o => o.Status == OrderStatus.Canceled).ShouldBe(1);
         _prices.Steps.ShouldBeGreaterThan(0);
+    }
+
+    [Fact]
+    public async Task A_paper_position_and_its_stop_loss_survive_a_node_restart_and_the_stop_loss_still_fires()
+    {
+        var bot = await PostAsync("/api/v1/bots", new { name = "Kept", master_webhook_path = "kept", default_leverage = 10, default_margin_usd = 100, default_stop_loss_pct = 2, default_take_profit_pct = 4 });
+        var account = await PostAsync("/api/v1/exchange-accounts", new { exchange = "paper", testnet = false, api_key = "kept-key", secret_key = "paper-secret" });
+        await PostAsync("/api/v1/bot-subscriptions", new { bot_id = bot.GetProperty("id").GetString(), exchange_account_id = account.GetProperty("id").GetString() });
+        var alert = $$"""{"secret":"{{bot.GetProperty("master_secret").GetString()}}","ticker":"BTCUSDT","action":"buy"}""";
+        var fired = await Http.PostAsync("/api/v1/bots/webhook/master/kept?wait=5000", new StringContent(alert, Encoding.UTF8, "text/plain"));
+        JsonDocument.Parse(await fired.Content.ReadAsStringAsync()).RootElement.GetProperty("broadcast_stats").GetProperty("successful_executions").GetInt32().ShouldBe(1);
+        var wallet = (await Runtime.Paper.Account("kept-key").GetBalanceAsync()).WalletBalance;
+
+        await StopNodeAsync();
+        await StartNodeAsync();
+
+        // The new node's paper exchange has the account as it was: the position, the wallet less the fee, both triggers open.
+        var paper = Runtime.Paper.Account("kept-key");
+        (await paper.GetPositionsAsync()).Single().Quantity.ShouldBe(0.015m);
+        (await paper.GetBalanceAsync()).WalletBalance.ShouldBe(wallet);
+        paper.Orders.Count(o => o.Status == OrderStatus.New).ShouldBe(2);
+
+        // Stop-loss 2 % under the 64,000 entry: 62,720. The market goes through it; the restarted node's market fires it.
+        _prices.Set("BTCUSDT", 62_500m);
+        await Eventually.HoldsAsync(async () => (await paper.GetPositionsAsync()).Count == 0, "the stop-loss to close the position after the restart", TimeSpan.FromSeconds(10));
+        paper.Orders.Where(o => o.Status == OrderStatus.Filled).Select(o => o.Side).ShouldBe([OrderSide.Buy, OrderSide.Sell]);
+        paper.Orders.Count(o => o.Status == OrderStatus.Canceled).ShouldBe(1);
     }
 
     /// <summary>A market that moves only when the test moves it, stepped by the node like any moving source.</summary>

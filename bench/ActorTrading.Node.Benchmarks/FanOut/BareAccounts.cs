@@ -16,7 +16,7 @@ public sealed class BareAccounts
     public const string Symbol = "BTCUSDT";
 
     private readonly PaperAccount[] _accounts;
-    private readonly AccountGateway[] _gateways;
+    private readonly OneAtATime[] _gateways;
     private int _round;
     private string? _protectedBy;
 
@@ -24,7 +24,7 @@ public sealed class BareAccounts
     {
         var exchange = new PaperExchange(prices, new PaperExchangeSettings());
         _accounts = [.. Enumerable.Range(0, count).Select(i => exchange.Account($"{prefix}-{i}"))];
-        _gateways = [.. _accounts.Select(account => new AccountGateway(account, new AccountGatewaySettings(), TimeProvider.System))];
+        _gateways = [.. _accounts.Select(account => new OneAtATime(account, new AccountGatewaySettings().CallTimeout))];
     }
 
     public int Count => _accounts.Length;
@@ -54,7 +54,7 @@ public sealed class BareAccounts
 
     /// <summary>
     /// A second, wider baseline: every exchange call a subscription makes for the signal, through an
-    /// <see cref="AccountGateway"/> per account as the node does (the account read: filters, mark price, positions,
+    /// one door per account as the node's <see cref="AccountGateway"/> (calls one at a time, each with the time limit; without its actor) (the account read: filters, mark price, positions,
     /// today's PnL; the market order; for an opening order the filters and a stop-loss and a take-profit).
     /// </summary>
     public Task<TimeSpan> SubscriptionCallsAsync(OrderSide side, decimal quantity, bool reduceOnly)
@@ -109,5 +109,38 @@ public sealed class BareAccounts
         {
             throw new InvalidOperationException($"bare order {order.ClientOrderId} is {order.Status}");
         }
+    }
+
+    /// <summary>The account gateway's door without its actor: one call at a time, each within the time limit.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "SemaphoreSlim without a wait handle holds nothing to dispose.")]
+    private sealed class OneAtATime(IExchangeAccount account, TimeSpan callTimeout)
+    {
+        private readonly SemaphoreSlim _turn = new(1, 1);
+
+        public async Task<T> RunAsync<T>(Func<IExchangeAccount, CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+        {
+            await _turn.WaitAsync(cancellationToken);
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(callTimeout);
+                return await call(account, timeout.Token).WaitAsync(timeout.Token);
+            }
+            finally
+            {
+                _turn.Release();
+            }
+        }
+
+        public Task<MarketState> ReadMarketAsync(string symbol, CancellationToken cancellationToken) =>
+            RunAsync(async (exchange, token) =>
+            {
+                var filters = await exchange.GetSymbolFiltersAsync(symbol, token);
+                var price = await exchange.GetMarkPriceAsync(symbol, token);
+                var positions = await exchange.GetPositionsAsync(token);
+                var pnl = await exchange.GetRealizedPnlAsync(new DateTimeOffset(DateTime.UtcNow.Date, TimeSpan.Zero), token);
+                var position = positions.FirstOrDefault(p => p.Symbol == symbol);
+                return new MarketState(position?.Quantity ?? 0, positions.Count(p => p.Quantity != 0), pnl, price, filters);
+            }, cancellationToken);
     }
 }
