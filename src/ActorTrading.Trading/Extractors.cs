@@ -52,6 +52,8 @@ public sealed class ClaimMessageExtractor(int shards = 100) : HashCodeMessageExt
     {
         ClaimProtocol.IWithClaimKey claim => claim.Key,
         ShardingEnvelope envelope => envelope.EntityId,
+        StartEntity start => start.EntityId,
+        GetEntityLocation location => location.EntityId,
         _ => null,
     };
 }

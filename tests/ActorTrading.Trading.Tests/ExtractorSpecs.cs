@@ -5,7 +5,7 @@ namespace ActorTrading.Trading.Tests;
 
 public sealed class ExtractorSpecs : TestKitBase
 {
-    public static TheoryData<string> Extractors => ["bot", "subscription", "account", "user"];
+    public static TheoryData<string> Extractors => ["bot", "subscription", "account", "user", "claim"];
 
     public ExtractorSpecs() => ActorTrading.Actors.Persistence.Persistence.Get(Sys).Use(new InMemoryJournal(), new InMemorySnapshotStore());
 
@@ -18,6 +18,7 @@ public sealed class ExtractorSpecs : TestKitBase
             "bot" => new BotMessageExtractor(),
             "subscription" => new SubscriptionMessageExtractor(),
             "account" => new AccountMessageExtractor(),
+            "claim" => new ClaimMessageExtractor(),
             _ => new UserEntity.UserMessageExtractor(),
         };
         extractor.EntityId(new StartEntity("e-1")).ShouldBe("e-1");
