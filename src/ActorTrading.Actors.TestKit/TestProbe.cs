@@ -158,7 +158,7 @@ public sealed class TestProbe
 
     private sealed class ProbeRef(TestProbe probe, ActorSystem system, string name) : IInternalActorRef
     {
-        public ActorPath Path { get; } = new(system.Name, ["testProbe", name], Random.Shared.NextInt64(1, long.MaxValue));
+        public ActorPath Path { get; } = system.Provider.RootPath.Child("testProbe").Child(name, Random.Shared.NextInt64(1, long.MaxValue));
 
         public ActorSystem System => system;
 

@@ -10,6 +10,8 @@ public sealed class BotMessageExtractor(int shards = 100) : HashCodeMessageExtra
     {
         IWithBotId bot => bot.BotId,
         ShardingEnvelope envelope => envelope.EntityId,
+        StartEntity start => start.EntityId,
+        GetEntityLocation location => location.EntityId,
         _ => null,
     };
 }
@@ -22,6 +24,8 @@ public sealed class SubscriptionMessageExtractor(int shards = 100) : HashCodeMes
     {
         IWithSubscriptionId subscription => subscription.SubscriptionId,
         ShardingEnvelope envelope => envelope.EntityId,
+        StartEntity start => start.EntityId,
+        GetEntityLocation location => location.EntityId,
         _ => null,
     };
 }
@@ -34,6 +38,8 @@ public sealed class AccountMessageExtractor(int shards = 100) : HashCodeMessageE
     {
         AccountProtocol.IWithAccountId account => account.AccountId,
         ShardingEnvelope envelope => envelope.EntityId,
+        StartEntity start => start.EntityId,
+        GetEntityLocation location => location.EntityId,
         _ => null,
     };
 }
@@ -46,6 +52,8 @@ public sealed class ClaimMessageExtractor(int shards = 100) : HashCodeMessageExt
     {
         ClaimProtocol.IWithClaimKey claim => claim.Key,
         ShardingEnvelope envelope => envelope.EntityId,
+        StartEntity start => start.EntityId,
+        GetEntityLocation location => location.EntityId,
         _ => null,
     };
 }

@@ -43,8 +43,17 @@ public sealed class UserEntity : ReceivePersistentActor
         return TradingRegions.StartRegion(system, "user", id => Props.Create(() => new UserEntity(id)), new UserMessageExtractor(settings.NumberOfShards), settings);
     }
 
-    private sealed class UserMessageExtractor(int shards) : HashCodeMessageExtractor(shards)
+    /// <summary>Routes user messages by user id (and the kernel's start and location queries, which Akka's rule
+    /// says every extractor understands).</summary>
+    public sealed class UserMessageExtractor(int shards = 100) : HashCodeMessageExtractor(shards)
     {
-        public override string? EntityId(object message) => (message as UserProtocol.IWithUserId)?.UserId;
+        /// <inheritdoc/>
+        public override string? EntityId(object message) => message switch
+        {
+            UserProtocol.IWithUserId user => user.UserId,
+            StartEntity start => start.EntityId,
+            GetEntityLocation location => location.EntityId,
+            _ => null,
+        };
     }
 }

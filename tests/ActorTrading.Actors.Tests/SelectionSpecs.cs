@@ -10,7 +10,7 @@ public sealed class SelectionSpecs : TestKitBase
 
         var one = await Sys.ActorSelection("/user/parent/one").ResolveOne(TimeSpan.FromSeconds(1));
         one.Path.ToStringWithoutAddress().ShouldBe("/user/parent/one");
-        (await Sys.ActorSelection($"actor://{Sys.Name}/user/parent/two").ResolveOne(TimeSpan.FromSeconds(1))).Path.Name.ShouldBe("two");
+        (await Sys.ActorSelection($"akka://{Sys.Name}/user/parent/two").ResolveOne(TimeSpan.FromSeconds(1))).Path.Name.ShouldBe("two");
 
         Sys.ActorSelection("/user/parent/*").Tell("hello", TestActor.Ref);
         (await TestActor.ReceiveNAsync<string>(2)).ShouldBe(["hello", "hello"]);

@@ -701,7 +701,7 @@ public sealed class TradingSpecs : TestKitBase
         await OutcomeAsync("counted", second.SignalId);
 
         _regions.Subscriptions.Tell(new Actors.Sharding.ShardingEnvelope("counted", TradingRegions.StopEntity.Instance), null);
-        await AwaitConditionAsync(() => _regions.Subscriptions.Ask<Actors.Sharding.EntityLocation>(new Actors.Sharding.GetEntityLocation("counted")).Result.Entity is null, "the entity to stop");
+        await AwaitConditionAsync(() => _regions.Subscriptions.Ask<Actors.Sharding.EntityLocation>(new Actors.Sharding.GetEntityLocation("counted")).Result.EntityRef is null, "the entity to stop");
         var state = (CurrentSubscription)await _regions.Subscriptions.Ask<object>(new GetSubscription("counted"));
         state.Statistics.ShouldSatisfyAllConditions(
             s => s.SignalsReceived.ShouldBe(2),

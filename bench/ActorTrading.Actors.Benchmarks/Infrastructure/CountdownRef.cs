@@ -14,7 +14,7 @@ public sealed class CountdownRef : IActorRef
 
     public CountdownRef(string systemName, int expected)
     {
-        Path = new ActorPath(systemName, ImmutableArray.Create("bench", "countdown"));
+        Path = new ActorPath(Address.Local(systemName), ImmutableArray.Create("bench", "countdown"));
         _pending = expected;
         if (expected == 0)
         {

@@ -56,13 +56,12 @@ public sealed class ActorSelection
             root = parent.Cell;
         }
 
-        var prefix = ActorPath.Scheme + "://";
-        if (path.StartsWith(prefix, StringComparison.Ordinal))
+        if (path.Contains("://", StringComparison.Ordinal))
         {
             var parsed = ActorPath.Parse(path);
-            return parsed.System == anchor.System.Name
+            return parsed.Address.Equals(anchor.System.Address) || parsed.Address.Equals(Address.Local(anchor.System.Name))
                 ? new ActorSelection(root, parsed.Elements)
-                : throw new ActorNotFoundException($"actor path [{path}] names another system than [{anchor.System.Name}]");
+                : throw new ActorNotFoundException($"actor path [{path}] names another system than [{anchor.System.Address}]");
         }
 
         var elements = path.Split('/', StringSplitOptions.RemoveEmptyEntries).ToImmutableArray();

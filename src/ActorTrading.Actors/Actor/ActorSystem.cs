@@ -21,6 +21,7 @@ public sealed class ActorSystem : IAsyncDisposable
     private readonly LocalActorRef _userGuardian;
     private readonly LocalActorRef _systemGuardian;
     private readonly Dictionary<string, DedicatedThreadDispatcher> _dispatchers;
+    private readonly LocalActorRefProvider _provider;
     private int _terminateRequested;
 
     private ActorSystem(string name, ActorSystemSettings settings)
@@ -29,6 +30,13 @@ public sealed class ActorSystem : IAsyncDisposable
         settings.Validate();
         Name = name;
         Settings = settings;
+        var address = settings.Address ?? Address.Local(name);
+        if (address.System != name)
+        {
+            throw new ArgumentException($"Address '{address}' names system '{address.System}', not this system '{name}'", nameof(settings));
+        }
+
+        _provider = new LocalActorRefProvider(this, address);
         EventStream = new EventStream();
         LoggerFactory = new EventStreamLoggerFactory(settings.LoggerFactory, EventStream, settings.EventStreamLogLevel, settings.TimeProvider);
         KernelLogger = LoggerFactory.CreateLogger("ActorTrading.Actors");
@@ -45,6 +53,12 @@ public sealed class ActorSystem : IAsyncDisposable
 
     /// <summary>The system's name, the first element of every path.</summary>
     public string Name { get; }
+
+    /// <summary>The system's address: local (<c>akka://name</c>) unless the settings give one.</summary>
+    public Address Address => _provider.Address;
+
+    /// <summary>Makes and resolves this system's refs.</summary>
+    public IActorRefProvider Provider => _provider;
 
     /// <summary>The settings it was created with.</summary>
     public ActorSystemSettings Settings { get; }
@@ -78,6 +92,8 @@ public sealed class ActorSystem : IAsyncDisposable
 
     internal LocalActorRef Root => _root;
 
+    internal LocalActorRefProvider LocalProvider => _provider;
+
     /// <summary>Creates a system.</summary>
     public static ActorSystem Create(string name, ActorSystemSettings? settings = null) => new(name, settings ?? new ActorSystemSettings());
 
@@ -87,7 +103,7 @@ public sealed class ActorSystem : IAsyncDisposable
     /// <summary>Creates a kernel actor under <c>/system</c>.</summary>
     internal IActorRef SystemActorOf(Props props, string? name = null) => _systemGuardian.Cell.ActorOf(props, name);
 
-    /// <summary>Looks up actors by absolute path (<c>/user/a/b</c> or <c>actor://name/user/a</c>).</summary>
+    /// <summary>Looks up actors by absolute path (<c>/user/a/b</c> or <c>akka://name/user/a</c>).</summary>
     public ActorSelection ActorSelection(string path) => Actors.ActorSelection.Parse(_root.Cell, path);
 
     /// <summary>Stops an actor (asynchronously).</summary>
@@ -117,15 +133,19 @@ public sealed class ActorSystem : IAsyncDisposable
 
     internal LocalActorRef CreateLocalActor(Props props, IInternalActorRef parent, string name, bool isRoot = false)
     {
-        var uid = isRoot ? 0 : NewUid();
-        var path = isRoot ? new ActorPath(Name, []) : parent.Path.Child(name, uid);
+        var path = isRoot ? _provider.RootPath : parent.Path.Child(name, NewUid());
+        return _provider.CreateLocal(props, parent, path);
+    }
+
+    internal DedicatedThreadDispatcher? DispatcherOf(Props props)
+    {
         DedicatedThreadDispatcher? dispatcher = null;
         if (props.Dispatcher is { } named && !_dispatchers.TryGetValue(named, out dispatcher))
         {
             throw new ArgumentException($"no dispatcher '{named}' in this system's settings (it has: {string.Join(", ", _dispatchers.Keys.DefaultIfEmpty("none"))})", nameof(props));
         }
 
-        return new LocalActorRef(this, path, props, parent, props.Throughput ?? Settings.Throughput, dispatcher);
+        return dispatcher;
     }
 
     internal void OnActorTerminated(ActorCell cell)
@@ -163,7 +183,7 @@ public sealed class ActorSystem : IAsyncDisposable
     /// <summary>The parent of the root guardian: it ends the system when the root fails or stops.</summary>
     private sealed class RootParent(ActorSystem system) : IInternalActorRef
     {
-        public ActorPath Path { get; } = new(system.Name, ["bubble-walker"]);
+        public ActorPath Path { get; } = system.Provider.RootPath.Child("bubble-walker");
 
         public ActorSystem System => system;
 

@@ -30,6 +30,10 @@ public sealed record ActorSystemSettings
     /// so that they queue behind each other and not ahead of everything else. Default: none (all on the thread pool).</summary>
     public IReadOnlyDictionary<string, int> Dispatchers { get; init; } = new Dictionary<string, int>();
 
+    /// <summary>The system's address, the first part of every path it makes (its system must be the system's name). Default:
+    /// local, <c>akka://name</c>; a node other nodes reach gives <c>akka.tcp://name@host:port</c>.</summary>
+    public Address? Address { get; init; }
+
     /// <summary>Timeout of each coordinated shutdown phase. Default 10 s.</summary>
     public TimeSpan ShutdownPhaseTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -8,7 +8,7 @@ internal sealed class DeadLetterActorRef(ActorSystem system) : IInternalActorRef
 {
     private long _count;
 
-    public ActorPath Path { get; } = new(system.Name, ["deadLetters"]);
+    public ActorPath Path { get; } = system.Provider.RootPath.Child("deadLetters");
 
     public ActorSystem System => system;
 

@@ -25,7 +25,7 @@ public static class ActorRefs
 
     private sealed class NobodyActorRef : IActorRef
     {
-        public ActorPath Path { get; } = ActorPath.Parse("actor://nobody/");
+        public ActorPath Path { get; } = ActorPath.Parse("akka://nobody/");
 
         public void Tell(object message, IActorRef? sender)
         {

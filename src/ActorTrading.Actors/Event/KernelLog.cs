@@ -34,4 +34,7 @@ internal static partial class KernelLog
 
     [LoggerMessage(EventId = 1010, Level = LogLevel.Error, Message = "Backoff supervisor {ActorPath}: child failed {Attempts} times; giving up")]
     public static partial void BackoffGaveUp(ILogger logger, string actorPath, int attempts);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Error, Message = "Shard region {TypeName}: shard {ShardId} is allocated to {Address}, not to this node, which cannot reach it; {Count} messages become dead letters")]
+    public static partial void ShardNotAllocatedHere(ILogger logger, string typeName, string shardId, string address, int count, Exception? cause);
 }

@@ -13,7 +13,9 @@ internal sealed class PromiseActorRef : IInternalActorRef
     public PromiseActorRef(ActorSystem system, TimeSpan timeout, string description)
     {
         System = system;
-        Path = new ActorPath(system.Name, ["temp", "$" + Interlocked.Increment(ref s_counter).ToString("x", global::System.Globalization.CultureInfo.InvariantCulture)]);
+        Path = system.Provider.RootPath.Child("temp").Child("$" + Interlocked.Increment(ref s_counter).ToString("x", global::System.Globalization.CultureInfo.InvariantCulture));
+        // Registered so that the path, serialized as a reply address, resolves back to this ref until the ask ends.
+        system.LocalProvider.RegisterTemp(this);
         if (timeout != Timeout.InfiniteTimeSpan)
         {
             _timer = system.TimeProvider.CreateTimer(
@@ -21,6 +23,7 @@ internal sealed class PromiseActorRef : IInternalActorRef
                 {
                     var (self, text, after) = ((PromiseActorRef, string, TimeSpan))state!;
                     self._promise.TrySetException(new AskTimeoutException($"{text}: no answer within {after.TotalMilliseconds:0} ms"));
+                    self.System.LocalProvider.UnregisterTemp(self);
                 },
                 (this, description, timeout),
                 timeout,
@@ -44,6 +47,7 @@ internal sealed class PromiseActorRef : IInternalActorRef
         if (accepted)
         {
             _timer?.Dispose();
+            System.LocalProvider.UnregisterTemp(this);
         }
         else
         {

@@ -24,9 +24,10 @@ public sealed class ClusterSharding
     /// <summary>
     /// Starts the region of <paramref name="typeName"/>. <paramref name="entityProps"/> makes an entity's props
     /// from its id (wrap entities in a <see cref="BackoffSupervisor"/> whose final stop message is
-    /// <paramref name="handOffStopMessage"/>, so that passivation and hand-off stop them for good).
+    /// <paramref name="handOffStopMessage"/>, so that passivation and hand-off stop them for good). <paramref name="allocator"/>
+    /// says where each shard lives; default <see cref="LocalShardAllocator"/> (here).
     /// </summary>
-    public IActorRef Start(string typeName, Func<string, Props> entityProps, ClusterShardingSettings settings, IMessageExtractor extractor, object? handOffStopMessage = null)
+    public IActorRef Start(string typeName, Func<string, Props> entityProps, ClusterShardingSettings settings, IMessageExtractor extractor, object? handOffStopMessage = null, IShardAllocator? allocator = null)
     {
         ActorNames.Validate(typeName);
         settings.Validate();
@@ -38,8 +39,9 @@ public sealed class ClusterSharding
             }
 
             var stop = handOffStopMessage ?? PoisonPill.Instance;
+            var shardAllocator = allocator ?? new LocalShardAllocator(_system.Address);
             var region = _guardian.Value.Cell.ActorOf(
-                Props.Create(() => new ShardRegion(typeName, entityProps, settings, extractor, stop)), typeName);
+                Props.Create(() => new ShardRegion(typeName, entityProps, settings, extractor, stop, shardAllocator)), typeName);
             _regions[typeName] = region;
             CoordinatedShutdown.Get(_system).AddTask(
                 CoordinatedShutdown.PhaseClusterShardingShutdownRegion,

@@ -11,8 +11,13 @@ public interface IMessageExtractor
     /// <summary>What the entity receives (for example the payload of an envelope).</summary>
     object EntityMessage(object message);
 
-    /// <summary>The shard of the message's entity; must be a pure function of the entity id.</summary>
+    /// <summary>The shard of the message's entity; must be a pure function of the entity id (the same as
+    /// <see cref="ShardId(string)"/> of it). Must understand <see cref="StartEntity"/> and <see cref="GetEntityLocation"/>.</summary>
     string ShardId(object message);
+
+    /// <summary>The shard of <paramref name="entityId"/>: how a region places an entity it is asked to start or locate
+    /// without a message for it.</summary>
+    string ShardId(string entityId);
 }
 
 /// <summary>A message addressed to an entity by id, for messages that carry no id of their own.</summary>
@@ -43,10 +48,18 @@ public abstract class HashCodeMessageExtractor : IMessageExtractor
     public virtual object EntityMessage(object message) => message is ShardingEnvelope envelope ? envelope.Message : message;
 
     /// <inheritdoc/>
-    public virtual string ShardId(object message) =>
-        EntityId(message) is { } entityId
-            ? ShardIdOf(entityId, MaxNumberOfShards)
-            : throw new ArgumentException($"message {message.GetType().Name} names no entity", nameof(message));
+    public virtual string ShardId(object message) => message switch
+    {
+        // Akka's rule: the kernel's own entity messages are understood whatever the subclass extracts.
+        StartEntity start => ShardId(start.EntityId),
+        GetEntityLocation location => ShardId(location.EntityId),
+        _ => EntityId(message) is { } entityId
+            ? ShardId(entityId)
+            : throw new ArgumentException($"message {message.GetType().Name} names no entity", nameof(message)),
+    };
+
+    /// <inheritdoc/>
+    public virtual string ShardId(string entityId) => ShardIdOf(entityId, MaxNumberOfShards);
 
     /// <summary>The shard of <paramref name="entityId"/> among <paramref name="maxNumberOfShards"/>.</summary>
     public static string ShardIdOf(string entityId, int maxNumberOfShards) =>

@@ -2,9 +2,9 @@ namespace ActorTrading.Actors.Sharding;
 
 /// <summary>
 /// The entry point of one entity type: routes each message to its entity's shard, creating shards on
-/// demand. Today every shard lives in this process; the cluster replaces "create the shard here" with
-/// "ask who owns the shard, create it here or forward to that node", and uses <see cref="HandOff"/> to
-/// move a shard.
+/// demand where the <see cref="IShardAllocator"/> says they live. Today that is always this process (a shard
+/// allocated elsewhere cannot be reached: its messages become dead letters); the cluster forwards them to that
+/// node, and uses <see cref="HandOff"/> to move a shard.
 /// </summary>
 /// <remarks>
 /// <code>
@@ -19,14 +19,18 @@ internal sealed class ShardRegion : ActorBase
     private readonly ClusterShardingSettings _settings;
     private readonly IMessageExtractor _extractor;
     private readonly object _handOffStopMessage;
+    private readonly IShardAllocator _allocator;
+    private readonly Dictionary<string, Address> _allocations = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<(object Message, IActorRef Sender)>> _heldForAllocation = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IActorRef> _shards = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, string> _shardIdsByRef = [];
     private readonly Dictionary<string, List<(object Message, IActorRef Sender)>> _heldForHandOff = new(StringComparer.Ordinal);
     private readonly List<IActorRef> _shutdownRequesters = [];
     private bool _shuttingDown;
 
-    public ShardRegion(string typeName, Func<string, Props> entityProps, ClusterShardingSettings settings, IMessageExtractor extractor, object handOffStopMessage)
+    public ShardRegion(string typeName, Func<string, Props> entityProps, ClusterShardingSettings settings, IMessageExtractor extractor, object handOffStopMessage, IShardAllocator allocator)
     {
+        _allocator = allocator;
         _typeName = typeName;
         _entityProps = entityProps;
         _settings = settings;
@@ -53,19 +57,23 @@ internal sealed class ShardRegion : ActorBase
                 ReplyWithState(Sender);
                 return true;
             case GetEntityLocation location:
-                var shardId = _extractor.ShardId(new ShardingEnvelope(location.EntityId, location));
+                var shardId = _extractor.ShardId(location.EntityId);
                 if (_shards.TryGetValue(shardId, out var shard) && !_heldForHandOff.ContainsKey(shardId))
                 {
                     shard.Forward(location);
                 }
                 else
                 {
-                    Sender.Tell(new EntityLocation(location.EntityId, shardId, Self, null), Self);
+                    var regionAddress = _allocations.GetValueOrDefault(shardId) ?? Context.System.Address;
+                    Sender.Tell(new EntityLocation(location.EntityId, shardId, regionAddress, null), Self);
                 }
 
                 return true;
             case StartEntity start:
-                Route(start, _extractor.ShardId(new ShardingEnvelope(start.EntityId, start)));
+                Route(start, _extractor.ShardId(start.EntityId), Sender);
+                return true;
+            case ShardAllocated allocated:
+                Allocated(allocated.ShardId, allocated.Address, allocated.Failure);
                 return true;
             default:
                 if (_extractor.EntityId(message) is null)
@@ -75,34 +83,99 @@ internal sealed class ShardRegion : ActorBase
                     return true;
                 }
 
-                Route(message, _extractor.ShardId(message));
+                Route(message, _extractor.ShardId(message), Sender);
                 return true;
         }
     }
 
-    private void Route(object message, string shardId)
+    private void Route(object message, string shardId, IActorRef sender)
     {
-        if (_heldForHandOff.TryGetValue(shardId, out var held))
+        if (_heldForHandOff.TryGetValue(shardId, out var held) || _heldForAllocation.TryGetValue(shardId, out held))
         {
-            if (held.Count < _settings.BufferSize)
-            {
-                held.Add((message, Sender));
-            }
-            else
-            {
-                Context.System.DeadLetters.Tell(new DeadLetter(message, Sender, Self), Sender);
-            }
-
+            Hold(held, message, sender);
             return;
         }
 
         if (_shuttingDown)
         {
-            Context.System.DeadLetters.Tell(new DeadLetter(message, Sender, Self), Sender);
+            Context.System.DeadLetters.Tell(new DeadLetter(message, sender, Self), sender);
             return;
         }
 
-        ShardFor(shardId).Forward(message);
+        if (_shards.TryGetValue(shardId, out var shard))
+        {
+            shard.Tell(message, sender);
+            return;
+        }
+
+        Allocate(shardId, message, sender);
+    }
+
+    private void Hold(List<(object Message, IActorRef Sender)> held, object message, IActorRef sender)
+    {
+        if (held.Count < _settings.BufferSize)
+        {
+            held.Add((message, sender));
+        }
+        else
+        {
+            Context.System.DeadLetters.Tell(new DeadLetter(message, sender, Self), sender);
+        }
+    }
+
+    private void Allocate(string shardId, object message, IActorRef sender)
+    {
+        Task<Address> answer;
+        try
+        {
+            // Once per shard, so the Task a ValueTask becomes costs nothing that matters.
+            answer = _allocator.AllocateShard(shardId, _allocations).AsTask();
+        }
+        catch (Exception exception)
+        {
+            answer = Task.FromException<Address>(exception);
+        }
+
+        _heldForAllocation[shardId] = [(message, sender)];
+        if (answer.IsCompleted)
+        {
+            // The local allocator answers at once: no turn goes by, so nothing is reordered.
+            Allocated(shardId, answer.IsCompletedSuccessfully ? answer.Result : null, answer.Exception);
+            return;
+        }
+
+        var self = Self;
+        answer.ContinueWith(
+            task => self.Tell(new ShardAllocated(shardId, task.IsCompletedSuccessfully ? task.Result : null, task.Exception), self),
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    private void Allocated(string shardId, Address? address, Exception? failure)
+    {
+        if (!_heldForAllocation.Remove(shardId, out var held))
+        {
+            return;
+        }
+
+        if (address is not null && address.Equals(Context.System.Address) && !_shuttingDown)
+        {
+            var shard = ShardFor(shardId);
+            foreach (var (message, sender) in held)
+            {
+                shard.Tell(message, sender);
+            }
+
+            return;
+        }
+
+        // Without remoting a shard elsewhere cannot be reached; the cluster forwards to the region at that address.
+        KernelLog.ShardNotAllocatedHere(Context.System.KernelLogger, _typeName, shardId, address?.ToString() ?? "(none)", held.Count, failure);
+        foreach (var (message, sender) in held)
+        {
+            Context.System.DeadLetters.Tell(new DeadLetter(message, sender, Self), sender);
+        }
     }
 
     private IActorRef ShardFor(string shardId)
@@ -117,6 +190,7 @@ internal sealed class ShardRegion : ActorBase
             Uri.EscapeDataString(shardId)));
         _shards[shardId] = shard;
         _shardIdsByRef[shard] = shardId;
+        _allocations[shardId] = Context.System.Address;
         return shard;
     }
 
@@ -164,6 +238,7 @@ internal sealed class ShardRegion : ActorBase
         }
 
         _shards.Remove(shardId);
+        _allocations.Remove(shardId);
         if (_shuttingDown)
         {
             foreach (var (message, sender) in _heldForHandOff.GetValueOrDefault(shardId) ?? [])
@@ -180,13 +255,12 @@ internal sealed class ShardRegion : ActorBase
             return;
         }
 
-        // A local hand-off (or a shard that stopped): start the shard again for what arrived meanwhile.
-        if (_heldForHandOff.Remove(shardId, out var held) && held.Count > 0)
+        // A local hand-off (or a shard that stopped): what arrived meanwhile goes where the allocator now says.
+        if (_heldForHandOff.Remove(shardId, out var held))
         {
-            var restarted = ShardFor(shardId);
             foreach (var (message, sender) in held)
             {
-                restarted.Tell(message, sender);
+                Route(message, shardId, sender);
             }
         }
     }
@@ -197,6 +271,9 @@ internal sealed class ShardRegion : ActorBase
         Task.WhenAll(shards.Select(s => s.Ask<ShardState>(new Shard.GetShardState(), _settings.HandOffTimeout)))
             .PipeTo(replyTo, Self, states => new CurrentShardRegionState(states), failure => new Status.Failure(failure));
     }
+
+    /// <summary>The allocator's answer for a shard, when it did not answer at once.</summary>
+    private sealed record ShardAllocated(string ShardId, Address? Address, Exception? Failure);
 
     protected override void PostStop()
     {

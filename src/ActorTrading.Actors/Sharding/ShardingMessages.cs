@@ -26,8 +26,8 @@ public sealed record CurrentShardRegionState(IReadOnlyList<ShardState> Shards);
 /// <summary>Asks where an entity is; answered with <see cref="EntityLocation"/>.</summary>
 public sealed record GetEntityLocation(string EntityId);
 
-/// <summary>Where an entity is: its shard and, if it is running, its ref.</summary>
-public sealed record EntityLocation(string EntityId, string ShardId, IActorRef Region, IActorRef? Entity);
+/// <summary>Where an entity is: its shard, the address of the node whose region has the shard and, if it is running, its ref.</summary>
+public sealed record EntityLocation(string EntityId, string ShardId, Address RegionAddress, IActorRef? EntityRef);
 
 /// <summary>Stops a shard's entities (with the hand-off stop message) so that the shard can move; answered with
 /// <see cref="ShardStopped"/> once they have all stopped.</summary>
