@@ -46,7 +46,13 @@ public sealed class AccountGateway(IExchangeAccount account, AccountGatewaySetti
         try
         {
             timeout.CancelAfter(settings.CallTimeout);
-            var running = call(account, timeout.Token);
+            Task<T> running;
+            // The same limit as the token's, on its clock, for the client to fit its waits and retries in.
+            using (ExchangeDeadline.Begin(settings.CallTimeout))
+            {
+                running = call(account, timeout.Token);
+            }
+
             return running.IsCompleted ? await running : await running.WaitAsync(timeout.Token);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
