@@ -48,6 +48,11 @@ public static class ExchangeErrorCodes
     /// <summary>Our own rate limit would have to wait longer than allowed; nothing was sent.</summary>
     public const string RateLimited = "rate-limited";
 
+    /// <summary>The call's <see cref="ExchangeDeadline"/> ran out, or a rate-limit wait or retry delay would have ended after it
+    /// and was not started. The kind says whether an attempt may have reached the venue (<see cref="ExchangeErrorKind.OutcomeUnknown"/>)
+    /// or nothing was done (<see cref="ExchangeErrorKind.Retryable"/>).</summary>
+    public const string DeadlineExceeded = "deadline-exceeded";
+
     /// <summary>An HTTP error with no venue code (an HTML error page, an empty body): the status follows, e.g. <c>http-502</c>.</summary>
     public static string Http(int status) => "http-" + status.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

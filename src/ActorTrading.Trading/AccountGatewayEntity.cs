@@ -154,7 +154,13 @@ public sealed class AccountGatewayEntity : ActorBase
             timeout.CancelAfter(_settings.CallTimeout);
             try
             {
-                var running = CallAsync(turn, account, leverage, timeout.Token);
+                Task<object> running;
+                // The same limit as the token's, for the client to fit its waits and retries in.
+                using (ExchangeDeadline.Begin(_settings.CallTimeout))
+                {
+                    running = CallAsync(turn, account, leverage, timeout.Token);
+                }
+
                 var result = running.IsCompleted ? await running : await running.WaitAsync(timeout.Token);
                 return new TurnEnded(turn, loaded, result, null, turn.LeverageConfirmed);
             }

@@ -105,11 +105,11 @@ internal sealed class BinanceTransport
     private async Task<T> SendOnceAsync<T>(HttpMethod method, string path, string parameters, bool signed, int weight, bool isOrder, JsonTypeInfo<T> type, CancellationToken cancellationToken)
     {
         _ban.ThrowIfBanned(Clock.Time, ExchangeName.Binance);
-        await WaitForAsync(_ipWeight, weight, cancellationToken);
+        await _ipWeight.WaitAsync(weight, ExchangeName.Binance, _settings.MaxRateLimitWait, cancellationToken);
         if (isOrder)
         {
-            await WaitForAsync(_orders10s, 1, cancellationToken);
-            await WaitForAsync(_orders1m, 1, cancellationToken);
+            await _orders10s.WaitAsync(1, ExchangeName.Binance, _settings.MaxRateLimitWait, cancellationToken);
+            await _orders1m.WaitAsync(1, ExchangeName.Binance, _settings.MaxRateLimitWait, cancellationToken);
         }
 
         var pathAndQuery = signed
@@ -190,20 +190,6 @@ internal sealed class BinanceTransport
             {
                 _orders1m.ObserveUsed(used);
             }
-        }
-    }
-
-    private async Task WaitForAsync(RateWindow window, int cost, CancellationToken cancellationToken)
-    {
-        for (var delay = window.Reserve(cost); delay > TimeSpan.Zero; delay = window.Reserve(cost))
-        {
-            if (delay > _settings.MaxRateLimitWait)
-            {
-                throw new ExchangeException(ExchangeName.Binance, ExchangeErrorKind.Retryable, ExchangeErrorCodes.RateLimited,
-                    $"{window.Name} limit {window.Limit} reached; next capacity in {delay.TotalSeconds:0.#} s");
-            }
-
-            await Task.Delay(delay, Clock.Time, cancellationToken);
         }
     }
 

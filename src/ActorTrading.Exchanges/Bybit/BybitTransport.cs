@@ -84,11 +84,11 @@ internal sealed class BybitTransport
     private async Task<T> SendOnceAsync<T>(HttpMethod method, string path, string payload, bool signed, JsonTypeInfo<BybitResponse<T>> type, CancellationToken cancellationToken)
     {
         _ban.ThrowIfBanned(Clock.Time, ExchangeName.Bybit);
-        await WaitForAsync(_ip, cancellationToken);
+        await _ip.WaitAsync(1, ExchangeName.Bybit, _settings.MaxRateLimitWait, cancellationToken);
         var endpoint = signed ? _endpoints.GetOrAdd(path, NewEndpointWindow) : null;
         if (endpoint is not null)
         {
-            await WaitForAsync(endpoint, cancellationToken);
+            await endpoint.WaitAsync(1, ExchangeName.Bybit, _settings.MaxRateLimitWait, cancellationToken);
         }
 
         var isGet = method == HttpMethod.Get;
@@ -197,18 +197,4 @@ internal sealed class BybitTransport
         TimeSpan.FromSeconds(1),
         _settings.RateLimitHeadroom,
         Clock.Time);
-
-    private async Task WaitForAsync(RateWindow window, CancellationToken cancellationToken)
-    {
-        for (var delay = window.Reserve(1); delay > TimeSpan.Zero; delay = window.Reserve(1))
-        {
-            if (delay > _settings.MaxRateLimitWait)
-            {
-                throw new ExchangeException(ExchangeName.Bybit, ExchangeErrorKind.Retryable, ExchangeErrorCodes.RateLimited,
-                    $"{window.Name} limit {window.Limit} reached; next capacity in {delay.TotalSeconds:0.#} s");
-            }
-
-            await Task.Delay(delay, Clock.Time, cancellationToken);
-        }
-    }
 }

@@ -30,7 +30,7 @@ public sealed record ExchangeClientSettings
     /// <summary>When set, every Bybit account (production or testnet) talks to this base URL.</summary>
     public Uri? BybitBaseUrl { get; init; }
 
-    /// <summary>Time limit of one HTTP attempt; past it the outcome is unknown. Default 10 s.</summary>
+    /// <summary>Time limit of one HTTP attempt, cut to what is left of the call's <see cref="ExchangeDeadline"/>; past it the outcome is unknown. Default 10 s.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Binance <c>recvWindow</c> / Bybit <c>X-BAPI-RECV-WINDOW</c> in milliseconds. Default 5000 (both venues' default and Binance's recommended maximum).</summary>
@@ -48,8 +48,11 @@ public sealed record ExchangeClientSettings
     /// <summary>Symbol filters are fetched again after this long. Default 15 minutes.</summary>
     public TimeSpan FilterRefreshInterval { get; init; } = TimeSpan.FromMinutes(15);
 
-    /// <summary>A call that would have to wait longer than this for a rate limit fails as retryable instead. Default 30 s.</summary>
-    public TimeSpan MaxRateLimitWait { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// A call that would have to wait longer than this for a rate limit fails as retryable instead. Default 10 s, the account
+    /// gateway's call time limit; a call with an <see cref="ExchangeDeadline"/> never waits past it either.
+    /// </summary>
+    public TimeSpan MaxRateLimitWait { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Share of each rate limit the client uses before it starts pacing. Default 0.9.</summary>
     public double RateLimitHeadroom { get; init; } = 0.9;

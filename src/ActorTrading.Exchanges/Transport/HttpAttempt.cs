@@ -7,7 +7,8 @@ namespace ActorTrading.Exchanges.Transport;
 internal readonly record struct RawResponse(HttpStatusCode Status, System.Net.Http.Headers.HttpResponseHeaders Headers, string Body);
 
 /// <summary>
-/// One HTTP attempt with its own time limit. A timeout or a connection lost mid-way is
+/// One HTTP attempt with its own time limit, cut to what is left of the call's <see cref="ExchangeDeadline"/> (an attempt
+/// never outlives its caller; with nothing left it is not sent). A timeout or a connection lost mid-way is
 /// <see cref="ExchangeErrorKind.OutcomeUnknown"/> (the request may have been executed); a connection that
 /// could not be opened is <see cref="ExchangeErrorKind.Retryable"/> (nothing was sent).
 /// </summary>
@@ -16,6 +17,20 @@ internal static class HttpAttempt
     public static async Task<RawResponse> SendAsync(
         HttpClient client, HttpRequestMessage request, TimeSpan timeout, ExchangeName exchange, CancellationToken cancellationToken)
     {
+        var deadline = ExchangeDeadline.Current;
+        var cut = false;
+        if (deadline is not null)
+        {
+            var left = deadline.Remaining;
+            if (left <= TimeSpan.Zero)
+            {
+                throw new ExchangeException(exchange, ExchangeErrorKind.Retryable, ExchangeErrorCodes.DeadlineExceeded,
+                    $"{request.Method} {request.RequestUri?.AbsolutePath} not sent: the call's {deadline.Budget.TotalSeconds:0.#} s deadline ran out");
+            }
+
+            (timeout, cut) = left < timeout ? (left, true) : (timeout, false);
+        }
+
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(timeout);
         try
@@ -26,8 +41,9 @@ internal static class HttpAttempt
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new ExchangeException(exchange, ExchangeErrorKind.OutcomeUnknown, ExchangeErrorCodes.Timeout,
-                $"{request.Method} {request.RequestUri?.AbsolutePath} got no answer within {timeout.TotalMilliseconds:0} ms", e);
+            throw new ExchangeException(exchange, ExchangeErrorKind.OutcomeUnknown, cut ? ExchangeErrorCodes.DeadlineExceeded : ExchangeErrorCodes.Timeout,
+                $"{request.Method} {request.RequestUri?.AbsolutePath} got no answer within {timeout.TotalMilliseconds:0} ms"
+                + (cut ? $", the rest of the call's {deadline?.Budget.TotalSeconds:0.#} s deadline" : string.Empty), e);
         }
         catch (HttpRequestException e) when (IsConnectFailure(e))
         {

@@ -45,6 +45,32 @@ internal sealed class RateWindow(string name, int limit, TimeSpan window, double
         }
     }
 
+    /// <summary>
+    /// Waits until <paramref name="cost"/> units are reserved. A wait that would end after the call's
+    /// <see cref="ExchangeDeadline"/> is not started (<see cref="ExchangeErrorCodes.DeadlineExceeded"/>), nor one longer than
+    /// <paramref name="maxWait"/> (<see cref="ExchangeErrorCodes.RateLimited"/>); either way nothing was sent.
+    /// </summary>
+    public async Task WaitAsync(int cost, ExchangeName exchange, TimeSpan maxWait, CancellationToken cancellationToken)
+    {
+        for (var delay = Reserve(cost); delay > TimeSpan.Zero; delay = Reserve(cost))
+        {
+            if (ExchangeDeadline.Current is { } deadline && delay >= deadline.Remaining)
+            {
+                throw new ExchangeException(exchange, ExchangeErrorKind.Retryable, ExchangeErrorCodes.DeadlineExceeded,
+                    $"{name} limit {Limit} reached; next capacity in {delay.TotalSeconds:0.###} s, after the call's deadline "
+                    + $"({Math.Max(0, deadline.Remaining.TotalMilliseconds):0} ms left of {deadline.Budget.TotalSeconds:0.#} s); nothing sent");
+            }
+
+            if (delay > maxWait)
+            {
+                throw new ExchangeException(exchange, ExchangeErrorKind.Retryable, ExchangeErrorCodes.RateLimited,
+                    $"{name} limit {Limit} reached; next capacity in {delay.TotalSeconds:0.#} s");
+            }
+
+            await Task.Delay(delay, time, cancellationToken);
+        }
+    }
+
     /// <summary>The venue says <paramref name="used"/> units of this window are spent (it knows other clients on the same IP or key).</summary>
     public void ObserveUsed(int used)
     {

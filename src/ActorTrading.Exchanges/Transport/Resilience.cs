@@ -8,7 +8,10 @@ namespace ActorTrading.Exchanges.Transport;
 /// cancels are idempotent and retried on <see cref="ExchangeErrorKind.Retryable"/> and
 /// <see cref="ExchangeErrorKind.OutcomeUnknown"/> alike. Orders go through <see cref="PlaceOnceAsync"/>:
 /// after an unknown outcome the client order id is queried first, and the order is sent again only when the
-/// exchange has no such order. Every attempt is built and signed afresh by the callback.
+/// exchange has no such order. Every attempt is built and signed afresh by the callback. Retries stay inside the
+/// call's <see cref="ExchangeDeadline"/>: a retry whose delay would end after it is not started, and the call fails at
+/// once with <see cref="ExchangeErrorCodes.DeadlineExceeded"/>, of kind <see cref="ExchangeErrorKind.OutcomeUnknown"/> when
+/// the last attempt may have reached the venue, else <see cref="ExchangeErrorKind.Retryable"/>.
 /// </summary>
 internal static class Resilience
 {
@@ -26,6 +29,22 @@ internal static class Resilience
                 UseJitter = true,
                 Delay = settings.RetryBaseDelay,
                 MaxDelay = TimeSpan.FromSeconds(10),
+                OnRetry = static args =>
+                {
+                    // Thrown here, the error ends the pipeline instead of a delay the caller would give up during.
+                    if (ExchangeDeadline.Current is { } deadline && args.RetryDelay >= deadline.Remaining && args.Outcome.Exception is ExchangeException last)
+                    {
+                        throw new ExchangeException(
+                            last.Exchange,
+                            last.Kind == ExchangeErrorKind.OutcomeUnknown ? ExchangeErrorKind.OutcomeUnknown : ExchangeErrorKind.Retryable,
+                            ExchangeErrorCodes.DeadlineExceeded,
+                            $"attempt {args.AttemptNumber + 1} failed ({last.Code}: {last.VenueMessage}) and a retry in {args.RetryDelay.TotalMilliseconds:0} ms "
+                            + $"would start after the call's deadline ({Math.Max(0, deadline.Remaining.TotalMilliseconds):0} ms left of {deadline.Budget.TotalSeconds:0.#} s)",
+                            last);
+                    }
+
+                    return default;
+                },
             });
         }
 
