@@ -65,8 +65,8 @@ public sealed class CapacitySpecs : InProcessNodeSpecs
         JsonElement signal = default;
         await Eventually.HoldsAsync(async () =>
             {
-                signal = await Json(await Http.GetAsync($"/api/v1/signals/{signalId}"), HttpStatusCode.OK);
-                return signal.GetProperty("broadcast_stats").GetProperty("pending").GetInt32() == 0;
+                signal = await ProjectedSignalAsync(signalId) ?? default;
+                return signal.ValueKind == JsonValueKind.Object && signal.GetProperty("broadcast_stats").GetProperty("pending").GetInt32() == 0;
             }, "every subscription's outcome", TimeSpan.FromSeconds(120), () => signal.ToString());
 
         signal.GetProperty("executions").EnumerateArray().Where(e => e.GetProperty("status").GetString() != "executed")

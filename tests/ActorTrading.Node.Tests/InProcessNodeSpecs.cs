@@ -76,6 +76,14 @@ public abstract class InProcessNodeSpecs : IAsyncLifetime
         return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
     }
 
+    /// <summary>The signal as read back, or null while it is not yet projected (the webhook answers before the read
+    /// table has it).</summary>
+    protected async Task<JsonElement?> ProjectedSignalAsync(string signalId)
+    {
+        using var response = await Http.GetAsync($"/api/v1/signals/{signalId}");
+        return response.StatusCode == HttpStatusCode.NotFound ? null : await Json(response, HttpStatusCode.OK);
+    }
+
     /// <summary>POSTs <paramref name="body"/> as JSON with the admin token.</summary>
     protected async Task<JsonElement> PostAsync(string path, object body, HttpStatusCode expected = HttpStatusCode.Created) =>
         await Json(await Http.PostAsJsonAsync(path, body), expected);

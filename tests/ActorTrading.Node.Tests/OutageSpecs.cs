@@ -73,8 +73,8 @@ public sealed class OutageSpecs : InProcessNodeSpecs
         {
             await Eventually.HoldsAsync(async () =>
                 {
-                    var stats = (await Json(await Http.GetAsync($"/api/v1/signals/{signal}"), HttpStatusCode.OK)).GetProperty("broadcast_stats");
-                    return stats.GetProperty("pending").GetInt32() == 0;
+                    var projected = await ProjectedSignalAsync(signal);
+                    return projected?.GetProperty("broadcast_stats").GetProperty("pending").GetInt32() == 0;
                 }, $"signal {signal} to have both outcomes", TimeSpan.FromSeconds(60));
         }
 

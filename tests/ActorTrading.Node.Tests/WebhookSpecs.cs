@@ -5,6 +5,8 @@ using System.Text.Json;
 using ActorTrading.Exchanges;
 using ActorTrading.Exchanges.Paper;
 
+using ActorTrading.TestSupport;
+
 namespace ActorTrading.Node.Tests;
 
 /// <summary>The node end to end over HTTP on loopback (Kestrel, SQLite file, paper exchange).</summary>
@@ -164,16 +166,13 @@ public sealed class WebhookSpecs : InProcessNodeSpecs
             await ExecuteAsync(journal, "UPDATE event_journal SET payload = $payload WHERE rowid IN (SELECT rowid " + FirstEvent + ")", ("$id", broken), ("$payload", original));
             await Task.Delay(acceptedAt.AddSeconds(1.5) - DateTimeOffset.UtcNow is { Ticks: > 0 } left ? left : TimeSpan.Zero);
         });
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        JsonElement late;
-        do
-        {
-            DateTime.UtcNow.ShouldBeLessThan(deadline, "the repaired subscription's outcome");
-            await Task.Delay(50);
-            var signal = JsonDocument.Parse(await Http.GetStringAsync($"/api/v1/signals/{accepted.GetProperty("signal_id").GetString()}")).RootElement;
-            late = signal.GetProperty("executions").EnumerateArray().FirstOrDefault(e => e.GetProperty("subscription_id").GetString() == broken);
-        }
-        while (late.ValueKind == JsonValueKind.Undefined);
+        JsonElement late = default;
+        await Eventually.HoldsAsync(async () =>
+            {
+                var signal = JsonDocument.Parse(await Http.GetStringAsync($"/api/v1/signals/{accepted.GetProperty("signal_id").GetString()}")).RootElement;
+                late = signal.GetProperty("executions").EnumerateArray().FirstOrDefault(e => e.GetProperty("subscription_id").GetString() == broken);
+                return late.ValueKind != JsonValueKind.Undefined;
+            }, "the repaired subscription's outcome", TimeSpan.FromSeconds(15));
 
         late.GetProperty("status").GetString().ShouldBe("skipped");
         late.GetProperty("reason").GetString()!.ShouldStartWith("stale signal:");
