@@ -33,12 +33,15 @@ public static class NodeHost
         var runtime = await NodeRuntime.StartAsync(options, builder.Services.BuildServiceProvider().GetRequiredService<ILoggerFactory>(),
             line => Console.WriteLine($"actortrading: {line}"), prices, exchanges);
         builder.Services.AddSingleton(runtime);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton<FailedAttempts>();
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages(); // an empty 4xx (no route: 404, wrong method: 405) gets problem details too
-        var admin = new TokenAuthentication(runtime, adminOnly: true);
-        var anyCaller = new TokenAuthentication(runtime, adminOnly: false);
+        var attempts = app.Services.GetRequiredService<FailedAttempts>();
+        var admin = new TokenAuthentication(runtime, attempts, adminOnly: true);
+        var anyCaller = new TokenAuthentication(runtime, attempts, adminOnly: false);
         app.MapWebhookApi();
         app.MapSignalsApi(admin);
         app.MapBotsApi(admin, anyCaller);

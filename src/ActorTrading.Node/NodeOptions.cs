@@ -49,6 +49,13 @@ public sealed record NodeOptions
     /// <summary>How often the paper market moves and fires the stop-losses and take-profits its prices cross. Default 1 s.</summary>
     public TimeSpan PaperPriceStep { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How many wrong credentials (webhook secrets per path, unknown webhook paths, unknown API tokens) one client
+    /// may present within <see cref="FailedAttemptWindow"/> before its attempts of that kind are answered 429. Default 10.</summary>
+    public int FailedAttemptLimit { get; init; } = 10;
+
+    /// <summary>The window of <see cref="FailedAttemptLimit"/>. Default 1 minute.</summary>
+    public TimeSpan FailedAttemptWindow { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Throws naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -75,6 +82,16 @@ public sealed record NodeOptions
         if (PaperPriceStep < TimeSpan.FromMilliseconds(10))
         {
             throw new ArgumentException("ActorTrading:PaperPriceStep must be at least 00:00:00.010 (hh:mm:ss.fff)");
+        }
+
+        if (FailedAttemptLimit is < 1 or > 10_000)
+        {
+            throw new ArgumentException($"ActorTrading:FailedAttemptLimit must be between 1 and 10000, not {FailedAttemptLimit}");
+        }
+
+        if (FailedAttemptWindow < TimeSpan.FromSeconds(1) || FailedAttemptWindow > TimeSpan.FromHours(1))
+        {
+            throw new ArgumentException("ActorTrading:FailedAttemptWindow must be between 00:00:01 and 01:00:00 (hh:mm:ss)");
         }
 
         if (SignalReceiptTimeout < TimeSpan.FromMinutes(1))

@@ -24,6 +24,16 @@ public sealed class NodeOptionsSpecs
     }
 
     [Fact]
+    public void A_failed_attempt_limit_or_window_out_of_range_is_refused_naming_the_key()
+    {
+        Should.Throw<ArgumentException>(() => new NodeOptions { FailedAttemptLimit = 0 }.Validate())
+            .Message.ShouldBe("ActorTrading:FailedAttemptLimit must be between 1 and 10000, not 0");
+        Should.Throw<ArgumentException>(() => new NodeOptions { FailedAttemptWindow = TimeSpan.FromMilliseconds(500) }.Validate())
+            .Message.ShouldContain("ActorTrading:FailedAttemptWindow");
+        Should.NotThrow(() => new NodeOptions { FailedAttemptLimit = 1, FailedAttemptWindow = TimeSpan.FromSeconds(1) }.Validate());
+    }
+
+    [Fact]
     public void The_environment_outranks_the_config_file_and_the_command_line_outranks_both()
     {
         // Keys no node reads, so that the process-wide variables cannot touch the node specs running beside this one.

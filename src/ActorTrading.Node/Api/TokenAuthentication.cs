@@ -21,7 +21,7 @@ internal sealed record Caller(string? UserId)
 /// <c>Authorization: Bearer &lt;token&gt;</c>: the admin token (compared as hashes in constant time) or a user's
 /// token (looked up by its hash). <paramref name="adminOnly"/> endpoints refuse users with 403.
 /// </summary>
-internal sealed class TokenAuthentication(NodeRuntime runtime, bool adminOnly) : IEndpointFilter
+internal sealed class TokenAuthentication(NodeRuntime runtime, FailedAttempts attempts, bool adminOnly) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -30,6 +30,11 @@ internal sealed class TokenAuthentication(NodeRuntime runtime, bool adminOnly) :
         if (!header.StartsWith(scheme, StringComparison.Ordinal))
         {
             return Results.Problem("missing Authorization: Bearer <token>", statusCode: StatusCodes.Status401Unauthorized);
+        }
+
+        if (attempts.Refusal(context.HttpContext, FailedAttempts.Kind.Token) is { } refused)
+        {
+            return refused;
         }
 
         var presented = NodeRuntime.Sha256(header[scheme.Length..].Trim());
@@ -49,6 +54,7 @@ internal sealed class TokenAuthentication(NodeRuntime runtime, bool adminOnly) :
         }
         else
         {
+            attempts.Record(context.HttpContext, FailedAttempts.Kind.Token);
             return Results.Problem("unknown token", statusCode: StatusCodes.Status401Unauthorized);
         }
 

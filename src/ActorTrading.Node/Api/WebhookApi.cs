@@ -17,8 +17,13 @@ internal static class WebhookApi
     public static void MapWebhookApi(this IEndpointRouteBuilder app) =>
         app.MapPost("/api/v1/bots/webhook/master/{path}", ReceiveAlertAsync).WithName("ReceiveAlert");
 
-    private static async Task<IResult> ReceiveAlertAsync(string path, HttpRequest request, NodeRuntime runtime, CancellationToken cancellationToken)
+    private static async Task<IResult> ReceiveAlertAsync(string path, HttpRequest request, NodeRuntime runtime, FailedAttempts attempts, CancellationToken cancellationToken)
     {
+        if ((attempts.Refusal(request.HttpContext, FailedAttempts.Kind.WebhookPath) ?? attempts.Refusal(request.HttpContext, FailedAttempts.Kind.WebhookSecret, path)) is { } refused)
+        {
+            return refused;
+        }
+
         var limit = runtime.Options.MaxWebhookBodyBytes;
         if (request.ContentLength > limit)
         {
@@ -62,6 +67,7 @@ internal static class WebhookApi
 
         if (await runtime.BotIdForPathAsync(path, cancellationToken) is not { } botId)
         {
+            attempts.Record(request.HttpContext, FailedAttempts.Kind.WebhookPath);
             return Results.Problem($"no bot listens on webhook path '{path}'", statusCode: StatusCodes.Status404NotFound);
         }
 
@@ -93,6 +99,11 @@ internal static class WebhookApi
 
         if (reply is BotProtocol.Rejected rejected)
         {
+            if (rejected.Kind == RejectionKind.Unauthorized)
+            {
+                attempts.Record(request.HttpContext, FailedAttempts.Kind.WebhookSecret, path);
+            }
+
             return Problems.From(rejected);
         }
 
