@@ -348,7 +348,7 @@ public sealed class SubscriptionEntity : PersistentActor
             // The exchange could not say: ask again later, never trade meanwhile.
             if (++work.LookupAttempts >= MaxPlacementAttempts)
             {
-                Complete(ExecutionStatus.Failed, $"told again after a possible crash, and the exchange could not be asked for its orders ({work.LookupAttempts} tries): {Describe(error)}");
+                Complete(ExecutionStatus.Unknown, $"told again after a possible crash, and the exchange could not be asked for its orders ({work.LookupAttempts} tries): {Describe(error)}");
                 return;
             }
 
@@ -462,7 +462,7 @@ public sealed class SubscriptionEntity : PersistentActor
             work.Unverified.Add(result.Leg.Leg);
             if (++work.LookupAttempts >= MaxPlacementAttempts)
             {
-                FailLeg(result.Leg, $"it may have been placed, and the exchange could not be asked ({work.LookupAttempts} tries): {Describe(error)}");
+                FailLeg(result.Leg, $"it may have been placed, and the exchange could not be asked ({work.LookupAttempts} tries): {Describe(error)}", ExecutionStatus.Unknown);
                 return;
             }
 
@@ -497,11 +497,11 @@ public sealed class SubscriptionEntity : PersistentActor
             .PipeTo(Self, Self, order => new OrderResult(work, leg, order, null, true), e => new OrderResult(work, leg, null, e, true));
     }
 
-    private void FailLeg(PlannedLeg leg, string reason)
+    private void FailLeg(PlannedLeg leg, string reason, ExecutionStatus status = ExecutionStatus.Failed)
     {
         var done = _work!.Confirmed.Count;
         var prefix = done > 0 ? $"{done} of {_work.Plan!.Legs.Count} orders placed, then " : "";
-        Complete(ExecutionStatus.Failed, $"{prefix}{(leg.ReduceOnly ? "closing" : "opening")} order {leg.ClientOrderId} failed: {reason}");
+        Complete(status, $"{prefix}{(leg.ReduceOnly ? "closing" : "opening")} order {leg.ClientOrderId} failed: {reason}");
     }
 
     private bool HasProtectionBefore(SignalReceived received) =>

@@ -75,6 +75,15 @@ public enum ExecutionStatus
     /// <summary>Deliberately not traded, for a reason the subscriber can read (risk limit, stale, too small…).</summary>
     Skipped,
 
-    /// <summary>Tried and failed, for a reason; nothing more will be tried for this signal.</summary>
+    /// <summary>Tried and failed, for a reason; nothing more will be tried for this signal. Never used when an order may have
+    /// been placed: that is <see cref="Unknown"/>.</summary>
     Failed,
+
+    /// <summary>Whether an order was placed is not known (the exchange could not be asked); nothing more will be tried, and the
+    /// subscriber must check the account. Counted with the failures in the statistics.</summary>
+    Unknown,
+
+    /// <summary>The subscription did not answer within the bot's receipt timeout (written by the bot's fan-out, never by a
+    /// subscription): what it did is not known. Replaced by the subscription's own outcome when that comes.</summary>
+    Unanswered,
 }

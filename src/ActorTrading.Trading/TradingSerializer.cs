@@ -32,7 +32,7 @@ public static class TradingSerializer
     public static EventSerializer Create(EventSerializer.Builder? builder = null) => Register(builder ?? EventSerializer.Create()).Build();
 
     /// <summary>Registers the trading events.</summary>
-    public static EventSerializer.Builder Register(EventSerializer.Builder builder) => builder
+    public static EventSerializer.Builder Register(EventSerializer.Builder builder) => SubscriptionUpcasters.Register(builder
         .Add("bot.created", 1, TradingJsonContext.Default.BotCreated)
         .Add("bot.updated", 1, TradingJsonContext.Default.BotUpdated)
         .Add("bot.paused", 1, TradingJsonContext.Default.BotPaused)
@@ -49,18 +49,14 @@ public static class TradingSerializer
         .Add("subscription.paused", 1, TradingJsonContext.Default.SubscriptionPaused)
         .Add("subscription.resumed", 1, TradingJsonContext.Default.SubscriptionResumed)
         .Add("subscription.cancelled", 1, TradingJsonContext.Default.SubscriptionCancelled)
-        .Add("subscription.signal-received", 1, TradingJsonContext.Default.SignalReceived)
-        .Add("subscription.orders-planned", 1, TradingJsonContext.Default.OrdersPlanned)
-        .Add("subscription.order-confirmed", 1, TradingJsonContext.Default.OrderConfirmed)
         .Add("subscription.leverage-set", 1, TradingJsonContext.Default.LeverageSet)
-        .Add("subscription.signal-planned", 1, TradingJsonContext.Default.SignalPlanned)
         .Add("subscription.signal-completed", 1, TradingJsonContext.Default.SignalCompleted)
         .Add("account.registered", 1, TradingJsonContext.Default.AccountRegistered)
         .Add("account.credentials-changed", 1, TradingJsonContext.Default.AccountCredentialsChanged)
         .Add("account.deleted", 1, TradingJsonContext.Default.AccountDeleted)
         .Add("user.created", 1, TradingJsonContext.Default.UserCreated)
         .Add("claim.made", 1, TradingJsonContext.Default.ClaimMade)
-        .Add("claim.released", 1, TradingJsonContext.Default.ClaimReleased);
+        .Add("claim.released", 1, TradingJsonContext.Default.ClaimReleased));
 }
 
 /// <summary>Source-generated JSON for the trading events: snake_case names, enums as strings.</summary>

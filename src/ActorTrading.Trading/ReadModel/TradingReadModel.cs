@@ -11,7 +11,7 @@ namespace ActorTrading.Trading.ReadModel;
 /// written here: bots keep only a hash of their webhook secret, and it stays in the journal.
 /// </summary>
 /// <remarks>
-/// An execution's status is the subscription's (<c>executed</c>, <c>skipped</c>, <c>failed</c>) or, when it was silent past
+/// An execution's status is the subscription's (<c>executed</c>, <c>skipped</c>, <c>failed</c>, <c>unknown</c>: whether an order was placed is not known) or, when it was silent past
 /// the receipt timeout (<see cref="FanOutTimedOut"/>), <c>unanswered</c>: not counted in the subscription's statistics, and
 /// replaced by the subscription's own outcome when it records one.
 /// </remarks>
@@ -199,7 +199,7 @@ public sealed class TradingReadModel : IProjection
             """,
             [("ids", ids), ("at", at),
              ("executed", outcomes.Select(o => o.Completed.Status == ExecutionStatus.Executed ? 1 : 0).ToArray()),
-             ("failed", outcomes.Select(o => o.Completed.Status == ExecutionStatus.Failed ? 1 : 0).ToArray()),
+             ("failed", outcomes.Select(o => Failed(o.Completed.Status)).ToArray()),
              ("skipped", outcomes.Select(o => o.Completed.Status == ExecutionStatus.Skipped ? 1 : 0).ToArray())],
             cancellationToken);
         outcomes.Clear();
@@ -207,6 +207,9 @@ public sealed class TradingReadModel : IProjection
 
     /// <summary>The status recorded for a subscription silent past the receipt timeout.</summary>
     public const string Unanswered = "unanswered";
+
+    /// <summary>The status recorded when whether an order was placed is not known.</summary>
+    public const string Unknown = "unknown";
 
     // A subscription's outcome recorded after its receipt timed out is the truth, and replaces the unanswered row. The same
     // clause on both databases; a conflict with any other row changes nothing.
@@ -224,8 +227,13 @@ public sealed class TradingReadModel : IProjection
         ExecutionStatus.Executed => "executed",
         ExecutionStatus.Skipped => "skipped",
         ExecutionStatus.Failed => "failed",
+        ExecutionStatus.Unknown => Unknown,
+        ExecutionStatus.Unanswered => Unanswered,
         _ => status.ToString().ToLowerInvariant(),
     };
+
+    // Counted as the entity's statistics count them: an unknown outcome is not a trade, and needs the subscriber's look.
+    private static int Failed(ExecutionStatus status) => status is ExecutionStatus.Failed or ExecutionStatus.Unknown ? 1 : 0;
 
     private static string EntityId(ProjectedEvent @event) => @event.PersistenceId[(@event.PersistenceId.IndexOf('-', StringComparison.Ordinal) + 1)..];
 
@@ -254,7 +262,7 @@ public sealed class TradingReadModel : IProjection
                   WHERE subscription_id = @id
                  """,
                  [("id", entityId), ("at", completed.At),
-                  ("executed", completed.Status == ExecutionStatus.Executed ? 1 : 0), ("failed", completed.Status == ExecutionStatus.Failed ? 1 : 0),
+                  ("executed", completed.Status == ExecutionStatus.Executed ? 1 : 0), ("failed", Failed(completed.Status)),
                   ("skipped", completed.Status == ExecutionStatus.Skipped ? 1 : 0)]),
             ];
         }
@@ -269,7 +277,7 @@ public sealed class TradingReadModel : IProjection
                 ON CONFLICT (signal_id, subscription_id) DO NOTHING
                 """, new (string, object?)[]
                 {
-                    ("signal", timedOut.SignalId), ("id", subscriptionId), ("bot", entityId), ("status", Unanswered),
+                    ("signal", timedOut.SignalId), ("id", subscriptionId), ("bot", entityId), ("status", Status(ExecutionStatus.Unanswered)),
                     ("reason", UnansweredReason(timedOut.WaitedMs)), ("elapsed", timedOut.WaitedMs), ("at", timedOut.At),
                 }));
         }
