@@ -23,6 +23,7 @@ public static class AccountGatewayProtocol
     /// Runs any call on the account in its turn (answered with what the call returns). It carries code, so
     /// it never leaves the node it was made on: the typed commands above are the ones a remote caller sends.
     /// </summary>
+    [Actors.Serialization.NodeLocal("it carries a delegate over this node's exchange client")]
     public sealed record Run(string AccountId, Func<IExchangeAccount, CancellationToken, Task<object>> Call) : AccountProtocol.IWithAccountId
     {
         /// <inheritdoc/>

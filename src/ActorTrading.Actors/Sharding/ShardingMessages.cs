@@ -2,6 +2,7 @@ namespace ActorTrading.Actors.Sharding;
 
 /// <summary>Sent by an entity to its parent (the shard) to be stopped: the shard sends <see cref="StopMessage"/>
 /// back and holds new messages for the entity until it has stopped, then starts it again for them.</summary>
+[Serialization.NodeLocal("an entity sends it to its own shard, and its stop message is any local object")]
 public sealed record Passivate(object StopMessage);
 
 /// <summary>Starts an entity without a message for it; answered with <see cref="StartEntityAck"/>.</summary>
