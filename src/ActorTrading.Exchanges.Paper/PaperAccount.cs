@@ -29,6 +29,12 @@ public sealed class PaperAccount : IExchangeAccount
     private long _savedChanges;
     private long _version;
 
+    // What a save of changes carries beyond the small parts: the orders placed or changed and the fills since the last
+    // save. A whole save comes first, every WholeSaveEvery versions and after a failed save (whose changes may be lost).
+    private readonly List<string> _changedOrders = [];
+    private int _unsavedFills;
+    private bool _saveWhole = true;
+
     internal PaperAccount(PaperExchange exchange, string apiKey)
     {
         _exchange = exchange;
@@ -65,6 +71,10 @@ public sealed class PaperAccount : IExchangeAccount
 
         _realized.AddRange(state.Realized.Select(r => (r.At, r.Amount)));
         _realizedKeptSince = state.RealizedKeptSince;
+        _saveWhole = false;
+
+        // Saves of changes only add orders: the oldest finished ones are dropped here as they were in memory.
+        ForgetOldFinishedOrders();
     }
 
     /// <summary>The account's key.</summary>
@@ -208,7 +218,7 @@ public sealed class PaperAccount : IExchangeAccount
                 return Task.CompletedTask;
             }
 
-            _ordersById[clientOrderId] = _ordersById[clientOrderId] with { Status = OrderStatus.Canceled };
+            Update(_ordersById[clientOrderId] with { Status = OrderStatus.Canceled });
             _changes++;
         }
 
@@ -298,7 +308,7 @@ public sealed class PaperAccount : IExchangeAccount
                 var closes = position.Quantity != 0 && (position.Quantity > 0) == (trigger.Side == OrderSide.Sell);
                 if (!closes)
                 {
-                    _ordersById[clientOrderId] = _ordersById[clientOrderId] with { Status = OrderStatus.Expired };
+                    Update(_ordersById[clientOrderId] with { Status = OrderStatus.Expired });
                     continue;
                 }
 
@@ -306,13 +316,13 @@ public sealed class PaperAccount : IExchangeAccount
                 var price = filters.RoundPrice(trigger.Side == OrderSide.Buy ? mark * (1 + _exchange.Settings.Slippage) : mark * (1 - _exchange.Settings.Slippage));
                 var quantity = Math.Abs(position.Quantity);
                 Fill(trigger.Symbol, -position.Quantity, price);
-                _ordersById[clientOrderId] = _ordersById[clientOrderId] with { Status = OrderStatus.Filled, Quantity = quantity, ExecutedQuantity = quantity, AveragePrice = price };
+                Update(_ordersById[clientOrderId] with { Status = OrderStatus.Filled, Quantity = quantity, ExecutedQuantity = quantity, AveragePrice = price });
 
                 // The position is closed: its other protective orders have nothing left to protect.
                 foreach (var sibling in _triggers.Where(t => t.Value.Symbol == trigger.Symbol).Select(t => t.Key).ToList())
                 {
                     _triggers.Remove(sibling);
-                    _ordersById[sibling] = _ordersById[sibling] with { Status = OrderStatus.Canceled };
+                    Update(_ordersById[sibling] with { Status = OrderStatus.Canceled });
                 }
             }
 
@@ -331,8 +341,9 @@ public sealed class PaperAccount : IExchangeAccount
         await _saving.WaitAsync();
         try
         {
-            PaperAccountState state;
+            object save;
             long changes;
+            var version = _version + 1;
             lock (_lock)
             {
                 if (_changes == _savedChanges)
@@ -342,18 +353,65 @@ public sealed class PaperAccount : IExchangeAccount
                 }
 
                 changes = _changes;
-                state = StateUnlocked(_version + 1);
+                save = _saveWhole || version % PaperAccountChanges.WholeSaveEvery == 0 ? StateUnlocked(version) : ChangesUnlocked(version);
+                _changedOrders.Clear();
+                _unsavedFills = 0;
             }
 
-            // Not the caller's token: a save cut short could be stored or not, and the versions would no longer follow.
-            await store.SaveAsync(state, CancellationToken.None);
-            _version = state.Version;
+            try
+            {
+                // Not the caller's token: a save cut short could be stored or not, and the versions would no longer follow.
+                await (save is PaperAccountChanges changed
+                    ? store.SaveChangesAsync(changed, CancellationToken.None)
+                    : store.SaveAsync((PaperAccountState)save, CancellationToken.None));
+            }
+            catch
+            {
+                // Stored or not, its version is spent; and the changes it carried are known only to the next whole save.
+                _version = version;
+                _saveWhole = true;
+                throw;
+            }
+
+            _version = version;
+            _saveWhole = false;
             _savedChanges = changes;
         }
         finally
         {
             _saving.Release();
         }
+    }
+
+    private PaperAccountChanges ChangesUnlocked(long version)
+    {
+        var orders = new List<ExchangeOrder>(_changedOrders.Count);
+        foreach (var id in _changedOrders)
+        {
+            // An order dropped as finished since it changed needs no saving.
+            if (_ordersById.TryGetValue(id, out var order))
+            {
+                orders.Add(order);
+            }
+        }
+
+        var fills = new List<PaperRealizedPnl>(_unsavedFills);
+        for (var i = _realized.Count - _unsavedFills; i < _realized.Count; i++)
+        {
+            fills.Add(new PaperRealizedPnl(_realized[i].At, _realized[i].Amount));
+        }
+
+        return new PaperAccountChanges(
+            ApiKey,
+            version,
+            _wallet,
+            _nextOrderId,
+            [.. _positions.Select(p => new PaperPosition(p.Key, p.Value.Quantity, p.Value.EntryPrice))],
+            [.. _leverage.Select(l => new PaperLeverage(l.Key, l.Value))],
+            orders,
+            [.. _triggers.Values],
+            fills,
+            _realizedKeptSince);
     }
 
     private PaperAccountState StateUnlocked(long version) => new(
@@ -439,10 +497,12 @@ public sealed class PaperAccount : IExchangeAccount
         _wallet += realized;
         var now = _exchange.Settings.TimeProvider.GetUtcNow();
         _realized.Add((now, realized));
+        _unsavedFills = Math.Min(_unsavedFills + 1, _realized.Count);
         if (_realized[0].At < now - _exchange.Settings.RealizedPnlKept)
         {
             _realizedKeptSince = now - _exchange.Settings.RealizedPnlKept;
             _realized.RemoveAll(r => r.At < _realizedKeptSince);
+            _unsavedFills = Math.Min(_unsavedFills, _realized.Count);
         }
     }
 
@@ -454,8 +514,22 @@ public sealed class PaperAccount : IExchangeAccount
         _changes++;
         _ordersById[order.ClientOrderId] = order;
         _orderIds.Add(order.ClientOrderId);
+        if (_exchange.Store is not null)
+        {
+            _changedOrders.Add(order.ClientOrderId);
+        }
+
         ForgetOldFinishedOrders();
         return order;
+    }
+
+    private void Update(ExchangeOrder order)
+    {
+        _ordersById[order.ClientOrderId] = order;
+        if (_exchange.Store is not null && !_changedOrders.Contains(order.ClientOrderId))
+        {
+            _changedOrders.Add(order.ClientOrderId);
+        }
     }
 
     /// <summary>Drops the oldest finished orders beyond what is kept, once they are half as many again (so each order is

@@ -11,9 +11,14 @@ public interface IPaperAccountStore
     /// <summary>Every account saved so far, each as last saved.</summary>
     Task<IReadOnlyList<PaperAccountState>> LoadAllAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Saves <paramref name="state"/> (<see cref="PaperAccountState.Version"/> one above the last saved one of
-    /// the account; 1 for its first). Completes when it is durable; a failure means it may or may not be.</summary>
+    /// <summary>Saves the whole of <paramref name="state"/>: the account's first save, and now and then one in place of its
+    /// changes, after which the saves before it are no longer needed. Its <see cref="PaperAccountState.Version"/> is above
+    /// every earlier save's. Completes when it is durable; a failure means it may or may not be.</summary>
     Task SaveAsync(PaperAccountState state, CancellationToken cancellationToken = default);
+
+    /// <summary>Saves what changed since the account's last save (the one a version below; a failed save is followed by a
+    /// whole one, never by changes). Completes when it is durable; a failure means it may or may not be.</summary>
+    Task SaveChangesAsync(PaperAccountChanges changes, CancellationToken cancellationToken = default);
 }
 
 /// <summary>One paper account as kept: everything it needs to go on where it was.</summary>
@@ -38,6 +43,77 @@ public sealed record PaperAccountState(
     IReadOnlyList<ProtectiveOrderRequest> OpenProtectiveOrders,
     IReadOnlyList<PaperRealizedPnl> Realized,
     DateTimeOffset RealizedKeptSince);
+
+/// <summary>What changed in one paper account since its last save: the small parts whole, and of its orders and realized
+/// profit and loss only what is new or changed, so a save costs what changed rather than everything the account keeps.</summary>
+/// <param name="ApiKey">The account's key.</param>
+/// <param name="Version">One above the last save's.</param>
+/// <param name="Wallet">USDT in the wallet.</param>
+/// <param name="NextOrderId">The number of the next order.</param>
+/// <param name="Positions">Every position by symbol.</param>
+/// <param name="Leverage">Every leverage set.</param>
+/// <param name="Orders">The orders placed or changed since the last save, oldest first.</param>
+/// <param name="OpenProtectiveOrders">Every stop-loss and take-profit waiting for its trigger.</param>
+/// <param name="Realized">Realized profit and loss of the fills since the last save, oldest first.</param>
+/// <param name="RealizedKeptSince">Since when realized profit and loss is kept.</param>
+public sealed record PaperAccountChanges(
+    string ApiKey,
+    long Version,
+    decimal Wallet,
+    long NextOrderId,
+    IReadOnlyList<PaperPosition> Positions,
+    IReadOnlyList<PaperLeverage> Leverage,
+    IReadOnlyList<ExchangeOrder> Orders,
+    IReadOnlyList<ProtectiveOrderRequest> OpenProtectiveOrders,
+    IReadOnlyList<PaperRealizedPnl> Realized,
+    DateTimeOffset RealizedKeptSince)
+{
+    /// <summary>An account is saved whole at every multiple of this version (or, when that save fails, at the next
+    /// that succeeds), so its last whole save is at or after the highest version rounded down to a multiple.</summary>
+    public const long WholeSaveEvery = 100;
+
+    /// <summary>The account as last saved: <paramref name="state"/> (a whole save) with <paramref name="changes"/> (the
+    /// saves after it, in order) applied. Orders changed are replaced where they stand and new ones come last;
+    /// realized profit and loss older than what is kept is dropped. The account drops its oldest finished orders itself.</summary>
+    public static PaperAccountState Fold(PaperAccountState state, IReadOnlyList<PaperAccountChanges> changes)
+    {
+        if (changes.Count == 0)
+        {
+            return state;
+        }
+
+        var orders = new List<ExchangeOrder>(state.Orders);
+        var index = new Dictionary<string, int>(orders.Count, StringComparer.Ordinal);
+        for (var i = 0; i < orders.Count; i++)
+        {
+            index[orders[i].ClientOrderId] = i;
+        }
+
+        var realized = new List<PaperRealizedPnl>(state.Realized);
+        foreach (var change in changes)
+        {
+            foreach (var order in change.Orders)
+            {
+                if (index.TryGetValue(order.ClientOrderId, out var at))
+                {
+                    orders[at] = order;
+                }
+                else
+                {
+                    index[order.ClientOrderId] = orders.Count;
+                    orders.Add(order);
+                }
+            }
+
+            realized.AddRange(change.Realized);
+        }
+
+        var last = changes[^1];
+        realized.RemoveAll(r => r.At < last.RealizedKeptSince);
+        return new PaperAccountState(state.ApiKey, last.Version, last.Wallet, last.NextOrderId, last.Positions, last.Leverage,
+            orders, last.OpenProtectiveOrders, realized, last.RealizedKeptSince);
+    }
+}
 
 /// <summary>A position of a paper account: positive quantity long, negative short.</summary>
 public sealed record PaperPosition(string Symbol, decimal Quantity, decimal EntryPrice);

@@ -7,16 +7,15 @@ namespace ActorTrading.Node;
 
 /// <summary>
 /// Paper accounts kept in the node's journal (SQLite or PostgreSQL, whichever the node runs on), group-committed with
-/// every other write: each save is one event holding the account's whole state (<c>paper-account-{key}</c>, sequence
-/// number = version), and only the newest is read back; each new account is listed once in <c>paper-accounts</c>.
+/// every other write: each save is one event of <c>paper-account-{key}</c> (sequence number = version), a whole state now
+/// and then and the changes since the last save in between; a whole save deletes the ones before it, and an account is
+/// read back as its last whole save with the changes after it. Each new account is listed once in <c>paper-accounts</c>.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "SemaphoreSlim without a wait handle holds nothing to dispose.")]
 public sealed class JournalPaperAccountStore(IJournal journal) : IPaperAccountStore
 {
     private const string Accounts = "paper-accounts";
 
-    // Older saves are dropped now and then, not at every save: each is the whole state.
-    private const long DeleteEvery = 100;
     private readonly SemaphoreSlim _listing = new(1, 1);
     private readonly HashSet<string> _listed = new(StringComparer.Ordinal);
     private long _listedUpTo;
@@ -24,7 +23,8 @@ public sealed class JournalPaperAccountStore(IJournal journal) : IPaperAccountSt
     /// <summary>The stored names of what this store writes (none of it belongs in the operation log).</summary>
     public static EventSerializer.Builder Register(EventSerializer.Builder builder) => builder
         .Add("paper.account-opened", 1, PaperJsonContext.Default.PaperAccountOpened)
-        .Add("paper.account-saved", 1, PaperJsonContext.Default.PaperAccountState);
+        .Add("paper.account-saved", 1, PaperJsonContext.Default.PaperAccountState)
+        .Add("paper.account-changed", 1, PaperJsonContext.Default.PaperAccountChanges);
 
     /// <summary>Whether <paramref name="manifest"/> is one of this store's.</summary>
     public static bool IsPaper(string manifest) => manifest.StartsWith("paper.", StringComparison.Ordinal);
@@ -44,19 +44,40 @@ public sealed class JournalPaperAccountStore(IJournal journal) : IPaperAccountSt
         _listedUpTo = Math.Max(_listedUpTo, await journal.ReadHighestSequenceNrAsync(Accounts, cancellationToken));
 
         var states = new List<PaperAccountState>();
+        var changes = new List<PaperAccountChanges>();
         foreach (var key in keys)
         {
+            // The last whole save and the changes after it; from the first version when that finds none (never expected).
             var highest = await journal.ReadHighestSequenceNrAsync(PersistenceIdOf(key), cancellationToken);
-            await journal.ReplayMessagesAsync(PersistenceIdOf(key), highest, highest, 1, persistent =>
+            var from = Math.Max(1, highest - (highest % PaperAccountChanges.WholeSaveEvery));
+            if ((await ReadAsync(key, from, changes, cancellationToken) ?? await ReadAsync(key, 1, changes, cancellationToken)) is { } state)
             {
-                if (persistent.Payload is PaperAccountState state)
-                {
-                    states.Add(state);
-                }
-            }, cancellationToken);
+                states.Add(state);
+            }
         }
 
         return states;
+    }
+
+    // Folds the saves of an account from a version on: a whole save starts it over (older ones are left when a delete failed).
+    private async Task<PaperAccountState?> ReadAsync(string key, long from, List<PaperAccountChanges> changes, CancellationToken cancellationToken)
+    {
+        PaperAccountState? whole = null;
+        changes.Clear();
+        await journal.ReplayMessagesAsync(PersistenceIdOf(key), from, long.MaxValue, long.MaxValue, persistent =>
+        {
+            switch (persistent.Payload)
+            {
+                case PaperAccountState state:
+                    whole = state;
+                    changes.Clear();
+                    break;
+                case PaperAccountChanges changed when whole is not null:
+                    changes.Add(changed);
+                    break;
+            }
+        }, cancellationToken);
+        return whole is null ? null : PaperAccountChanges.Fold(whole, changes);
     }
 
     /// <inheritdoc/>
@@ -65,7 +86,7 @@ public sealed class JournalPaperAccountStore(IJournal journal) : IPaperAccountSt
         // Listed before its first save: an account saved but not listed would not be found after a restart.
         await ListAsync(state.ApiKey, cancellationToken);
         await WriteAsync(PersistenceIdOf(state.ApiKey), state.Version, state, cancellationToken);
-        if (state.Version % DeleteEvery == 0)
+        if (state.Version > 1)
         {
             try
             {
@@ -73,9 +94,17 @@ public sealed class JournalPaperAccountStore(IJournal journal) : IPaperAccountSt
             }
             catch (JournalException)
             {
-                // Only older copies stay: the next round deletes them.
+                // Older saves stay for now: the next whole save deletes them, and reading skips them.
             }
         }
+    }
+
+    /// <inheritdoc/>
+    public async Task SaveChangesAsync(PaperAccountChanges changes, CancellationToken cancellationToken = default)
+    {
+        // Listed by the whole save that came first; the set answers at once.
+        await ListAsync(changes.ApiKey, cancellationToken);
+        await WriteAsync(PersistenceIdOf(changes.ApiKey), changes.Version, changes, cancellationToken);
     }
 
     private static string PersistenceIdOf(string apiKey) => "paper-account-" + apiKey;
@@ -116,4 +145,5 @@ public sealed record PaperAccountOpened(string ApiKey);
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(PaperAccountOpened))]
 [JsonSerializable(typeof(PaperAccountState))]
+[JsonSerializable(typeof(PaperAccountChanges))]
 internal sealed partial class PaperJsonContext : JsonSerializerContext;
