@@ -9,13 +9,11 @@ internal sealed class PromiseActorRef : IInternalActorRef
     private static long s_counter;
     private readonly TaskCompletionSource<object> _promise = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ITimer? _timer;
+    private ActorPath? _path;
 
     public PromiseActorRef(ActorSystem system, TimeSpan timeout, string description)
     {
         System = system;
-        Path = system.Provider.RootPath.Child("temp").Child("$" + Interlocked.Increment(ref s_counter).ToString("x", global::System.Globalization.CultureInfo.InvariantCulture));
-        // Registered so that the path, serialized as a reply address, resolves back to this ref until the ask ends.
-        system.LocalProvider.RegisterTemp(this);
         if (timeout != Timeout.InfiniteTimeSpan)
         {
             _timer = system.TimeProvider.CreateTimer(
@@ -23,7 +21,7 @@ internal sealed class PromiseActorRef : IInternalActorRef
                 {
                     var (self, text, after) = ((PromiseActorRef, string, TimeSpan))state!;
                     self._promise.TrySetException(new AskTimeoutException($"{text}: no answer within {after.TotalMilliseconds:0} ms"));
-                    self.System.LocalProvider.UnregisterTemp(self);
+                    self.Unregister();
                 },
                 (this, description, timeout),
                 timeout,
@@ -31,7 +29,34 @@ internal sealed class PromiseActorRef : IInternalActorRef
         }
     }
 
-    public ActorPath Path { get; }
+    /// <summary>Made (and registered, so that the path, serialized as a reply address, resolves back to this ref until the
+    /// ask ends) only when asked for: a local ask, the common case, never needs it.</summary>
+    public ActorPath Path
+    {
+        get
+        {
+            if (Volatile.Read(ref _path) is { } path)
+            {
+                return path;
+            }
+
+            var made = System.Provider.RootPath.Child("temp").Child("$" + Interlocked.Increment(ref s_counter).ToString("x", global::System.Globalization.CultureInfo.InvariantCulture));
+            if (Interlocked.CompareExchange(ref _path, made, null) is { } other)
+            {
+                return other;
+            }
+
+            System.LocalProvider.RegisterTemp(this);
+
+            // Answered while it was being registered: the answer's own unregistering may have come first.
+            if (_promise.Task.IsCompleted)
+            {
+                Unregister();
+            }
+
+            return made;
+        }
+    }
 
     public ActorSystem System { get; }
 
@@ -47,7 +72,7 @@ internal sealed class PromiseActorRef : IInternalActorRef
         if (accepted)
         {
             _timer?.Dispose();
-            System.LocalProvider.UnregisterTemp(this);
+            Unregister();
         }
         else
         {
@@ -60,6 +85,14 @@ internal sealed class PromiseActorRef : IInternalActorRef
         if (message is SystemMessage.DeathWatchNotification notification)
         {
             Tell(new Terminated(notification.Actor, notification.ExistenceConfirmed), notification.Actor);
+        }
+    }
+
+    private void Unregister()
+    {
+        if (Volatile.Read(ref _path) is not null)
+        {
+            System.LocalProvider.UnregisterTemp(this);
         }
     }
 
