@@ -16,6 +16,7 @@ public sealed class JournalPaperAccountStore(IJournal journal) : IPaperAccountSt
 {
     private const string Accounts = "paper-accounts";
 
+    private static readonly IReadOnlySet<string> NoTags = new HashSet<string>();
     private readonly SemaphoreSlim _listing = new(1, 1);
     private readonly HashSet<string> _listed = new(StringComparer.Ordinal);
     private long _listedUpTo;
@@ -131,7 +132,7 @@ public sealed class JournalPaperAccountStore(IJournal journal) : IPaperAccountSt
 
     private async Task WriteAsync(string persistenceId, long sequenceNr, object payload, CancellationToken cancellationToken)
     {
-        var write = new AtomicWrite([new Persistent(payload, persistenceId, sequenceNr, "paper", DateTimeOffset.UtcNow, new HashSet<string>())]);
+        var write = new AtomicWrite([new Persistent(payload, persistenceId, sequenceNr, "paper", DateTimeOffset.UtcNow, NoTags)]);
         if ((await journal.WriteMessagesAsync([write], cancellationToken))[0] is { } error)
         {
             throw error;
