@@ -50,6 +50,7 @@ internal static class SignalsApi
         ["successful_executions"] = executions.Count(e => e["status"] as string == "executed"),
         ["failed_executions"] = executions.Count(e => e["status"] as string == "failed"),
         ["skipped_executions"] = executions.Count(e => e["status"] as string == "skipped"),
+        ["unknown_executions"] = executions.Count(e => e["status"] as string == TradingReadModel.Unknown),
         ["unanswered_executions"] = executions.Count(e => e["status"] as string == TradingReadModel.Unanswered),
         ["pending"] = subscribers - executions.Count,
         ["duration_ms"] = durationMs,
