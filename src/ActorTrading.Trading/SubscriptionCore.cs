@@ -61,11 +61,13 @@ public sealed record SignalWork(
                 return null;
             }
 
-            foreach (var leg in Plan.Legs)
+            // Indexed: a foreach over the IReadOnlyList would allocate an enumerator at every step of every signal.
+            var legs = Plan.Legs;
+            for (var index = 0; index < legs.Count; index++)
             {
-                if (ConfirmationOf(leg.Leg) is null)
+                if (ConfirmationOf(legs[index].Leg) is null)
                 {
-                    return leg;
+                    return legs[index];
                 }
             }
 
@@ -74,11 +76,14 @@ public sealed record SignalWork(
     }
 
     /// <summary>With leg <paramref name="confirmed"/> confirmed (kept in leg order).</summary>
-    public SignalWork Confirm(OrderConfirmed confirmed)
+    public SignalWork Confirm(OrderConfirmed confirmed) => this with { Confirmed = With(Confirmed, confirmed) };
+
+    /// <summary><paramref name="legs"/> with <paramref name="confirmed"/> (kept in leg order, one per leg).</summary>
+    internal static ImmutableArray<OrderConfirmed> With(ImmutableArray<OrderConfirmed> legs, OrderConfirmed confirmed)
     {
-        var builder = ImmutableArray.CreateBuilder<OrderConfirmed>(Confirmed.Length + 1);
+        var builder = ImmutableArray.CreateBuilder<OrderConfirmed>(legs.Length + 1);
         var added = false;
-        foreach (var existing in Confirmed)
+        foreach (var existing in legs)
         {
             if (!added && existing.Leg >= confirmed.Leg)
             {
@@ -97,7 +102,7 @@ public sealed record SignalWork(
             builder.Add(confirmed);
         }
 
-        return this with { Confirmed = builder.DrainToImmutable() };
+        return builder.DrainToImmutable();
     }
 
     /// <summary>Whether leg <paramref name="leg"/> must be looked up before it may be placed.</summary>
@@ -345,8 +350,6 @@ public static class SubscriptionCore
 
     private static SubscriptionDecision Go(SubscriptionPhase next, SubscriptionEffect effect) => new([], [effect], next);
 
-    private static SubscriptionDecision Go(SubscriptionPhase next, SubscriptionEffect first, SubscriptionEffect second) => new([], [first, second], next);
-
     private static OrderConfirmed Confirmation(string signalId, int leg, ExchangeOrder order) =>
         new(signalId, leg, order.ClientOrderId, order.ExchangeOrderId, order.ExecutedQuantity, order.AveragePrice);
 
@@ -560,8 +563,9 @@ public static class SubscriptionCore
         {
             var work = placing.Signal;
             var plan = work.Plan ?? throw new InvalidOperationException("a leg is placed only once the signal is planned");
-            work = work.Confirm(Confirmation(plan.SignalId, placing.Leg.Leg, order)) with
+            work = work with
             {
+                Confirmed = SignalWork.With(work.Confirmed, Confirmation(plan.SignalId, placing.Leg.Leg, order)),
                 Leverage = leverageSet ? new LeverageSet(plan.Symbol, plan.Parameters.Leverage) : work.Leverage,
                 Attempts = 0,
             };
@@ -675,19 +679,20 @@ public static class SubscriptionCore
 
         private SubscriptionDecision CancelStaleProtection(SignalWork work, string symbol)
         {
-            var previous = new List<string>();
+            // Most signals find none: nothing is allocated for them.
+            List<string>? previous = null;
             if (State.ProtectedBy.TryGetValue(symbol, out var recorded))
             {
-                foreach (var signalId in recorded)
+                for (var index = 0; index < recorded.Count; index++)
                 {
-                    if (signalId != work.Received.SignalId)
+                    if (recorded[index] != work.Received.SignalId)
                     {
-                        previous.Add(signalId);
+                        (previous ??= new List<string>(recorded.Count)).Add(recorded[index]);
                     }
                 }
             }
 
-            if (previous.Count == 0)
+            if (previous is null)
             {
                 return PlaceNextLeg(work);
             }
@@ -705,9 +710,9 @@ public static class SubscriptionCore
         private SubscriptionDecision Protect(SignalWork work, OrdersPlanned plan)
         {
             PlannedLeg? open = null;
-            foreach (var leg in plan.Legs)
+            for (var index = plan.Legs.Count - 1; index >= 0 && open is null; index--)
             {
-                open = leg.ReduceOnly ? open : leg;
+                open = plan.Legs[index].ReduceOnly ? null : plan.Legs[index];
             }
 
             if (open is null || work.ConfirmationOf(open.Leg) is not { AveragePrice: > 0 } entry)
@@ -732,14 +737,10 @@ public static class SubscriptionCore
             }
 
             var last = work.ConfirmationOf(plan.Legs.Count - 1) ?? throw new InvalidOperationException("a signal is finished only once its last leg is confirmed");
-            var notes = new List<string>();
-            if (plan.SkipReason is { } skipped)
-            {
-                notes.Add($"position closed; not reopened: {skipped}");
-            }
-
-            notes.AddRange(work.Problems);
-            return Complete(work, ExecutionStatus.Executed, notes.Count == 0 ? null : string.Join("; ", notes), last.ExchangeOrderId, last.AveragePrice, last.ExecutedQuantity);
+            var reason = plan.SkipReason is { } skipped
+                ? string.Join("; ", [$"position closed; not reopened: {skipped}", .. work.Problems])
+                : work.Problems.IsEmpty ? null : string.Join("; ", work.Problems);
+            return Complete(work, ExecutionStatus.Executed, reason, last.ExchangeOrderId, last.AveragePrice, last.ExecutedQuantity);
         }
 
         private SubscriptionDecision FailLeg(SignalWork work, PlannedLeg leg, string reason, ExecutionStatus status)
