@@ -22,6 +22,7 @@ public sealed class NodeRuntime : IAsyncDisposable
 {
     // How long a look-up of a claim may take: the webhook answers well within TradingView's 3 s, and an API call stays short.
     private static readonly TimeSpan ClaimTimeout = TimeSpan.FromSeconds(2);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _servedPaths = new(StringComparer.Ordinal);
     // Subscriptions on threads of their own (one per processor): a fan-out to thousands of them does not hold up other bots'
     // webhooks, the journal and the projections, which stay on the thread pool.
     private const string SubscriptionDispatcher = "subscriptions";
@@ -127,9 +128,18 @@ public sealed class NodeRuntime : IAsyncDisposable
         return runtime;
     }
 
-    /// <summary>The bot behind a webhook path, as its claim has it (the same on every node, at once).</summary>
-    public async Task<string?> BotIdForPathAsync(string path, CancellationToken cancellationToken) =>
-        await OwnerAsync(ClaimKeys.WebhookPath(path), cancellationToken);
+    /// <summary>The bot behind a webhook path, as its claim has it (the same on every node, at once), or as a signal through
+    /// it here learned it (<see cref="PathServed"/>).</summary>
+    public async ValueTask<string?> BotIdForPathAsync(string path, CancellationToken cancellationToken) =>
+        _servedPaths.TryGetValue(path, out var botId) ? botId : await OwnerAsync(ClaimKeys.WebhookPath(path), cancellationToken);
+
+    /// <summary>
+    /// The bot of <paramref name="path"/> has accepted a signal through it. Its later signals then go to the bot at once, in
+    /// the order they arrive, without a round trip to the path's claim: one that two requests in flight for one bot would
+    /// each take, and could finish in either order. Exact, not a guess: a path's owner never changes once its bot exists
+    /// (a path is freed only when its bot's creation failed). Learned from the claim at each node's first signal.
+    /// </summary>
+    public void PathServed(string path, string botId) => _servedPaths.TryAdd(path, botId);
 
     /// <summary>The user whose API token hashes to <paramref name="tokenSha256"/>, as its claim has it.</summary>
     public async Task<string?> UserIdForTokenAsync(string tokenSha256, CancellationToken cancellationToken) =>

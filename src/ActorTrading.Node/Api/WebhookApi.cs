@@ -112,6 +112,8 @@ internal static class WebhookApi
             return Problems.Unexpected(reply);
         }
 
+        runtime.PathServed(path, botId);
+
         var body = new Dictionary<string, object?>
         {
             ["success"] = true,
