@@ -33,6 +33,7 @@ public static class NodeHost
         var runtime = await NodeRuntime.StartAsync(options, builder.Services.BuildServiceProvider().GetRequiredService<ILoggerFactory>(),
             line => Console.WriteLine($"actortrading: {line}"), prices, exchanges);
         builder.Services.AddSingleton(runtime);
+        builder.Services.AddSingleton(runtime.Queries);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<FailedAttempts>();
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ActorTrading.Actors;
 using ActorTrading.Domain;
+using ActorTrading.ReadModel;
 using ActorTrading.Trading;
 
 namespace ActorTrading.Node.Api;
@@ -17,7 +18,7 @@ internal static class WebhookApi
     public static void MapWebhookApi(this IEndpointRouteBuilder app) =>
         app.MapPost("/api/v1/bots/webhook/master/{path}", ReceiveAlertAsync).WithName("ReceiveAlert");
 
-    private static async Task<IResult> ReceiveAlertAsync(string path, HttpRequest request, NodeRuntime runtime, FailedAttempts attempts, CancellationToken cancellationToken)
+    private static async Task<IResult> ReceiveAlertAsync(string path, HttpRequest request, NodeRuntime runtime, ReadQueries queries, FailedAttempts attempts, CancellationToken cancellationToken)
     {
         if ((attempts.Refusal(request.HttpContext, FailedAttempts.Kind.WebhookPath) ?? attempts.Refusal(request.HttpContext, FailedAttempts.Kind.WebhookSecret, path)) is { } refused)
         {
@@ -123,7 +124,7 @@ internal static class WebhookApi
         };
         if (wait is > 0)
         {
-            body["broadcast_stats"] = await SignalsApi.WaitForOutcomesAsync(runtime, accepted.SignalId, TimeSpan.FromMilliseconds(wait.Value), started, cancellationToken);
+            body["broadcast_stats"] = await SignalsApi.WaitForOutcomesAsync(queries, accepted.SignalId, TimeSpan.FromMilliseconds(wait.Value), started, cancellationToken);
         }
 
         return Results.Json(body, statusCode: StatusCodes.Status202Accepted);
