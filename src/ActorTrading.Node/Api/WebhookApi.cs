@@ -18,14 +18,14 @@ internal static class WebhookApi
     public static void MapWebhookApi(this IEndpointRouteBuilder app) =>
         app.MapPost("/api/v1/bots/webhook/master/{path}", ReceiveAlertAsync).WithName("ReceiveAlert");
 
-    private static async Task<IResult> ReceiveAlertAsync(string path, HttpRequest request, NodeRuntime runtime, ReadQueries queries, FailedAttempts attempts, CancellationToken cancellationToken)
+    private static async Task<IResult> ReceiveAlertAsync(string path, HttpRequest request, NodeRuntime runtime, ReadQueries queries, NodeOptions options, FailedAttempts attempts, CancellationToken cancellationToken)
     {
         if ((attempts.Refusal(request.HttpContext, FailedAttempts.Kind.WebhookPath) ?? attempts.Refusal(request.HttpContext, FailedAttempts.Kind.WebhookSecret, path)) is { } refused)
         {
             return refused;
         }
 
-        var limit = runtime.Options.MaxWebhookBodyBytes;
+        var limit = options.MaxWebhookBodyBytes;
         if (request.ContentLength > limit)
         {
             return Results.Problem($"body is larger than {limit} bytes", statusCode: StatusCodes.Status413PayloadTooLarge);
@@ -76,9 +76,9 @@ internal static class WebhookApi
         int? wait = null;
         if (request.Query.TryGetValue("wait", out var waitText))
         {
-            if (!int.TryParse(waitText.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ms) || ms > runtime.Options.MaxWebhookWaitMs)
+            if (!int.TryParse(waitText.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ms) || ms > options.MaxWebhookWaitMs)
             {
-                return Problems.Invalid("wait", $"must be a whole number of milliseconds between 0 and {runtime.Options.MaxWebhookWaitMs}, got '{waitText}'");
+                return Problems.Invalid("wait", $"must be a whole number of milliseconds between 0 and {options.MaxWebhookWaitMs}, got '{waitText}'");
             }
 
             wait = ms;
