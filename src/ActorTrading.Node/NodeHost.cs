@@ -1,4 +1,3 @@
-using System.Text.Json;
 using ActorTrading.Exchanges.Paper;
 using ActorTrading.Node.Api;
 
@@ -15,26 +14,14 @@ public static class NodeHost
         // the data directory inside it every journal write would wake the watcher.
         var builder = WebApplication.CreateSlimBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
         AddSettings(builder.Configuration, Path.Combine(Directory.GetCurrentDirectory(), "config", "actortrading.json"), args);
-        var options = ReadOptions(builder.Configuration, args);
-        builder.Services.ConfigureHttpJsonOptions(json =>
+        if (exchanges is not null)
         {
-            json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-            json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
-            json.SerializerOptions.TypeInfoResolverChain.Insert(0, new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver());
-        });
-        builder.Services.AddProblemDetails();
-        builder.Services.AddExceptionHandler<UnavailableHandler>();
-        builder.Services.AddExceptionHandler<BadRequestHandler>();
-        // A body or parameter that cannot be read throws, so that BadRequestHandler names the field (else a bare 400).
-        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
-        builder.Services.AddHealthChecks();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
+            builder.Services.AddSingleton(exchanges);
+        }
 
-        var runtime = await NodeRuntime.StartAsync(options, builder.Services.BuildServiceProvider().GetRequiredService<ILoggerFactory>(),
-            line => Console.WriteLine($"actortrading: {line}"), prices, exchanges);
-        builder.Services.AddSingleton(runtime);
-        builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton<FailedAttempts>();
+        builder.Services.AddActorTrading(builder.Configuration);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
+        var runtime = await builder.Services.StartActorTradingAsync(line => Console.WriteLine($"actortrading: {line}"), prices);
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -49,17 +36,17 @@ public static class NodeHost
         app.MapAccountsApi(anyCaller);
         app.MapSubscriptionsApi(anyCaller);
         app.MapGet("/health/live", () => Results.Ok(new { status = "live" }));
-        app.MapGet("/health/ready", () => runtime.ReadModel.Status.LastError is { } error
+        app.MapGet("/health/ready", (NodeRuntime node) => node.ReadModel.Status.LastError is { } error
             ? Results.Json(new { status = "degraded", projection = error }, statusCode: StatusCodes.Status503ServiceUnavailable)
-            : Results.Ok(new { status = "ready", store = runtime.Stores.Description }));
-        app.MapGet("/api/v1/bots/health", () => Results.Ok(new
+            : Results.Ok(new { status = "ready", store = node.Stores.Description }));
+        app.MapGet("/api/v1/bots/health", (NodeRuntime node) => Results.Ok(new
         {
             status = "ok",
-            read_model_lag_events = runtime.ReadModel.Status.Head.Ordering - runtime.ReadModel.Status.Offset.Ordering,
-            dead_letters = runtime.System.DeadLetterCount,
+            read_model_lag_events = node.ReadModel.Status.Head.Ordering - node.ReadModel.Status.Offset.Ordering,
+            dead_letters = node.System.DeadLetterCount,
         }));
         app.Lifetime.ApplicationStopping.Register(() => runtime.DisposeAsync().AsTask().GetAwaiter().GetResult());
-        if (options.Demo)
+        if (runtime.Options.Demo)
         {
             app.Lifetime.ApplicationStarted.Register(() => _ = Demo.CreateAsync(app, runtime));
         }
@@ -76,13 +63,8 @@ public static class NodeHost
         .AddJsonFile(configFile, optional: true)
         .AddEnvironmentVariables()
         .AddInMemoryCollection(EnvironmentSettings())
-        .AddCommandLine(args);
-
-    private static NodeOptions ReadOptions(ConfigurationManager configuration, string[] args)
-    {
-        var options = configuration.GetSection("ActorTrading").Get<NodeOptions>() ?? new NodeOptions();
-        return options with { Demo = options.Demo || args.Contains("--demo") };
-    }
+        .AddCommandLine(args)
+        .AddInMemoryCollection(args.Contains("--demo") ? [new(NodeServices.Section + ":Demo", "true")] : []);
 
     private static Dictionary<string, string?> EnvironmentSettings()
     {

@@ -7,7 +7,7 @@ namespace ActorTrading.Node;
 public sealed record NodeOptions
 {
     /// <summary>Where the SQLite file, the generated admin token hash and the generated secret key live. Env <c>ACTORTRADING_DATA_DIR</c>. Default <c>./data</c>.</summary>
-    public string DataDirectory { get; init; } = "data";
+    public string DataDirectory { get; init; } = new Persistence.Hosting.DurableStoreOptions().DataDirectory;
 
     /// <summary>PostgreSQL connection string; set, it replaces the SQLite file. Env <c>ACTORTRADING_POSTGRES</c>.</summary>
     public string? Postgres { get; init; }
@@ -34,7 +34,7 @@ public sealed record NodeOptions
     /// the subscription as unanswered and stops holding the other subscribers' memory of the signal for it (it is still
     /// told). Default 1 hour; at least 1 minute, so that a subscription restarting after a crash (at most 30 s of backoff)
     /// is never counted as silent.</summary>
-    public TimeSpan SignalReceiptTimeout { get; init; } = TimeSpan.FromHours(1);
+    public TimeSpan SignalReceiptTimeout { get; init; } = new Trading.TradingSettings().SignalReceiptTimeout;
 
     /// <summary>The value of <see cref="PaperPrices"/> that keeps the paper exchange's prices at their reference values.</summary>
     public const string FixedPaperPrices = "fixed";

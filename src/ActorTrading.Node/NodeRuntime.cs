@@ -8,8 +8,8 @@ using ActorTrading.Exchanges.Transport;
 using ActorTrading.Persistence.Hosting;
 using ActorTrading.Persistence.Projections;
 using ActorTrading.Persistence.Sqlite;
+using ActorTrading.ReadModel;
 using ActorTrading.Trading;
-using ActorTrading.Trading.ReadModel;
 
 namespace ActorTrading.Node;
 
@@ -43,6 +43,7 @@ public sealed class NodeRuntime : IAsyncDisposable
         OperationLog = operationLog;
         Paper = paper;
         AdminTokenSha256 = adminTokenSha256;
+        Queries = new ReadQueries(stores.ProjectionStore);
     }
 
     /// <summary>The settings.</summary>
@@ -69,6 +70,9 @@ public sealed class NodeRuntime : IAsyncDisposable
 
     /// <summary>The trading read tables' projection.</summary>
     public ProjectionRunner ReadModel { get; }
+
+    /// <summary>The questions the API asks of the read tables.</summary>
+    public ReadQueries Queries { get; }
 
     /// <summary>The operation log's projection.</summary>
     public ProjectionRunner OperationLog { get; }
@@ -163,7 +167,8 @@ public sealed class NodeRuntime : IAsyncDisposable
             ? current.Owner
             : throw new InvalidOperationException($"unexpected answer to GetClaim({key})");
 
-    /// <summary>A connection for reading the read tables (and the journal: on SQLite its file is attached).</summary>
+    /// <summary>A connection for an operator's own SQL over the read tables (and the journal: on SQLite its file is attached);
+    /// the API asks through <see cref="Queries"/>.</summary>
     public Task<DbConnection> OpenReadModelAsync(CancellationToken cancellationToken) => Stores.ProjectionStore.OpenReaderAsync(cancellationToken);
 
     /// <inheritdoc/>
@@ -213,32 +218,12 @@ public sealed class NodeRuntime : IAsyncDisposable
         }
 
         var claims = new List<(string Key, string Owner)>();
-        await using (var connection = await OpenReadModelAsync(CancellationToken.None))
-        {
-            foreach (var (sql, key) in new (string, Func<string, string>)[]
-                     {
-                         ("SELECT master_webhook_path, bot_id FROM bots", ClaimKeys.WebhookPath),
-                         ("SELECT api_token_sha256, user_id FROM users", ClaimKeys.UserToken),
-                     })
-            {
-                await using var command = connection.CreateCommand();
-                command.CommandText = sql;
-                await using var reader = await command.ExecuteReaderAsync();
-                while (await reader.ReadAsync())
-                {
-                    claims.Add((key(reader.GetString(0)), reader.GetString(1)));
-                }
-            }
+        claims.AddRange((await Queries.WebhookPathsAsync(CancellationToken.None)).Select(bot => (ClaimKeys.WebhookPath(bot.Path), bot.BotId)));
+        claims.AddRange((await Queries.UserTokensAsync(CancellationToken.None)).Select(user => (ClaimKeys.UserToken(user.TokenSha256), user.UserId)));
 
-            await using var subscriptions = connection.CreateCommand();
-            subscriptions.CommandText = "SELECT bot_id, account_id, subscription_id FROM bot_subscriptions WHERE status <> 'cancelled' ORDER BY created_at";
-            await using var rows = await subscriptions.ExecuteReaderAsync();
-            while (await rows.ReadAsync())
-            {
-                // The oldest of two subscriptions of one account to one bot holds the claim; both go on trading as before.
-                claims.Add((ClaimKeys.Subscription(rows.GetString(0), rows.GetString(1)), rows.GetString(2)));
-            }
-        }
+        // The oldest of two subscriptions of one account to one bot holds the claim; both go on trading as before.
+        claims.AddRange((await Queries.LiveSubscriptionsAsync(CancellationToken.None))
+            .Select(subscription => (ClaimKeys.Subscription(subscription.BotId, subscription.AccountId), subscription.SubscriptionId)));
 
         foreach (var (key, owner) in claims)
         {
@@ -252,13 +237,9 @@ public sealed class NodeRuntime : IAsyncDisposable
     // finishes it when it starts (invariant I1), so it is started now rather than at its next signal, which may never come.
     private async Task WakeBotsStillFanningOutAsync()
     {
-        await using var connection = await OpenReadModelAsync(CancellationToken.None);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT DISTINCT bot_id FROM bot_signals WHERE fan_out_completed_at IS NULL";
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
+        foreach (var botId in await Queries.BotsStillFanningOutAsync(CancellationToken.None))
         {
-            Regions.Bots.Tell(new BotProtocol.Wake(reader.GetString(0)), null);
+            Regions.Bots.Tell(new BotProtocol.Wake(botId), null);
         }
     }
 

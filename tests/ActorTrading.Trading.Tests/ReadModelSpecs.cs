@@ -2,7 +2,7 @@ using System.Data.Common;
 using ActorTrading.Persistence.Hosting;
 using ActorTrading.Persistence.Projections;
 using ActorTrading.TestSupport;
-using ActorTrading.Trading.ReadModel;
+using ActorTrading.ReadModel;
 using static ActorTrading.Trading.BotProtocol;
 using static ActorTrading.Trading.SubscriptionProtocol;
 

@@ -1,6 +1,7 @@
 using ActorTrading.Actors;
 using ActorTrading.Domain;
 using ActorTrading.Exchanges;
+using ActorTrading.ReadModel;
 using ActorTrading.Trading;
 
 namespace ActorTrading.Node.Api;
@@ -14,11 +15,10 @@ internal static class AccountsApi
     {
         var accounts = app.MapGroup("/api/v1/exchange-accounts").AddEndpointFilter(caller);
         accounts.MapPost("", CreateAsync).WithName("CreateExchangeAccount");
-        accounts.MapGet("", async (HttpContext http, NodeRuntime runtime, CancellationToken token) =>
+        accounts.MapGet("", async (HttpContext http, ReadQueries queries, CancellationToken token) =>
         {
             var me = Caller.Of(http);
-            var rows = await ReadTables.QueryAsync(runtime, "SELECT * FROM exchange_accounts WHERE is_deleted = @no ORDER BY created_at", token, ("no", false));
-            return Results.Json(rows.Where(row => me.Owns((string)row["owner_id"]!)));
+            return Results.Json(await queries.ExchangeAccountsAsync(me.IsAdmin ? null : me.OwnerId, token));
         }).WithName("ListExchangeAccounts");
     }
 

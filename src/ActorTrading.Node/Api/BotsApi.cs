@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using ActorTrading.Actors;
 using ActorTrading.Domain;
+using ActorTrading.ReadModel;
 using ActorTrading.Trading;
 
 namespace ActorTrading.Node.Api;
@@ -86,26 +87,18 @@ internal static partial class BotsApi
         }, statusCode: StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> ListAsync(HttpContext http, NodeRuntime runtime, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(HttpContext http, ReadQueries queries, CancellationToken cancellationToken)
     {
-        var rows = await ReadTables.QueryAsync(runtime, "SELECT * FROM bots ORDER BY created_at", cancellationToken);
-        if (!Caller.Of(http).IsAdmin)
-        {
-            foreach (var row in rows)
-            {
-                row[WebhookPathField] = null;
-            }
-        }
-
-        return Results.Json(rows);
+        var bots = await queries.BotsAsync(cancellationToken);
+        return Results.Json(Caller.Of(http).IsAdmin ? bots : bots.Select(bot => bot with { MasterWebhookPath = null }));
     }
 
-    private static async Task<IResult> GetAsync(string id, HttpContext http, NodeRuntime runtime, CancellationToken cancellationToken)
+    private static async Task<IResult> GetAsync(string id, HttpContext http, NodeRuntime runtime, ReadQueries queries, CancellationToken cancellationToken)
     {
         var admin = Caller.Of(http).IsAdmin;
 
         // A user's guess of an id that is no bot does not start (and recover) a bot entity for it.
-        if (!admin && (await ReadTables.QueryAsync(runtime, "SELECT bot_id FROM bots WHERE bot_id = @id", cancellationToken, ("id", id))).Count == 0)
+        if (!admin && !await queries.BotExistsAsync(id, cancellationToken))
         {
             return Results.Problem($"bot {id} does not exist", statusCode: StatusCodes.Status404NotFound);
         }

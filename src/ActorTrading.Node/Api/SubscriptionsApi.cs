@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ActorTrading.Actors;
 using ActorTrading.Domain;
+using ActorTrading.ReadModel;
 using ActorTrading.Trading;
 
 namespace ActorTrading.Node.Api;
@@ -20,11 +21,10 @@ internal static class SubscriptionsApi
     {
         var subscriptions = app.MapGroup("/api/v1/bot-subscriptions").AddEndpointFilter(caller);
         subscriptions.MapPost("", CreateAsync).WithName("CreateSubscription");
-        subscriptions.MapGet("", async (HttpContext http, NodeRuntime runtime, CancellationToken token) =>
+        subscriptions.MapGet("", async (HttpContext http, ReadQueries queries, CancellationToken token) =>
         {
             var me = Caller.Of(http);
-            var rows = await ReadTables.QueryAsync(runtime, "SELECT * FROM bot_subscriptions ORDER BY created_at", token);
-            return Results.Json(rows.Where(row => me.Owns((string)row["owner_id"]!)));
+            return Results.Json(await queries.SubscriptionsAsync(me.IsAdmin ? null : me.OwnerId, token));
         }).WithName("ListSubscriptions");
         subscriptions.MapGet("/{id}", async (string id, HttpContext http, NodeRuntime runtime, CancellationToken token) =>
             await OwnedAsync(id, http, runtime, token) is { } current ? Results.Json(Json(current)) : NotFound(id)).WithName("GetSubscription");

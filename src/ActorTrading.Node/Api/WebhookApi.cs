@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ActorTrading.Actors;
 using ActorTrading.Domain;
+using ActorTrading.ReadModel;
 using ActorTrading.Trading;
 
 namespace ActorTrading.Node.Api;
@@ -17,14 +18,14 @@ internal static class WebhookApi
     public static void MapWebhookApi(this IEndpointRouteBuilder app) =>
         app.MapPost("/api/v1/bots/webhook/master/{path}", ReceiveAlertAsync).WithName("ReceiveAlert");
 
-    private static async Task<IResult> ReceiveAlertAsync(string path, HttpRequest request, NodeRuntime runtime, FailedAttempts attempts, CancellationToken cancellationToken)
+    private static async Task<IResult> ReceiveAlertAsync(string path, HttpRequest request, NodeRuntime runtime, ReadQueries queries, NodeOptions options, FailedAttempts attempts, CancellationToken cancellationToken)
     {
         if ((attempts.Refusal(request.HttpContext, FailedAttempts.Kind.WebhookPath) ?? attempts.Refusal(request.HttpContext, FailedAttempts.Kind.WebhookSecret, path)) is { } refused)
         {
             return refused;
         }
 
-        var limit = runtime.Options.MaxWebhookBodyBytes;
+        var limit = options.MaxWebhookBodyBytes;
         if (request.ContentLength > limit)
         {
             return Results.Problem($"body is larger than {limit} bytes", statusCode: StatusCodes.Status413PayloadTooLarge);
@@ -75,9 +76,9 @@ internal static class WebhookApi
         int? wait = null;
         if (request.Query.TryGetValue("wait", out var waitText))
         {
-            if (!int.TryParse(waitText.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ms) || ms > runtime.Options.MaxWebhookWaitMs)
+            if (!int.TryParse(waitText.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ms) || ms > options.MaxWebhookWaitMs)
             {
-                return Problems.Invalid("wait", $"must be a whole number of milliseconds between 0 and {runtime.Options.MaxWebhookWaitMs}, got '{waitText}'");
+                return Problems.Invalid("wait", $"must be a whole number of milliseconds between 0 and {options.MaxWebhookWaitMs}, got '{waitText}'");
             }
 
             wait = ms;
@@ -125,7 +126,7 @@ internal static class WebhookApi
         };
         if (wait is > 0)
         {
-            body["broadcast_stats"] = await SignalsApi.WaitForOutcomesAsync(runtime, accepted.SignalId, TimeSpan.FromMilliseconds(wait.Value), started, cancellationToken);
+            body["broadcast_stats"] = await SignalsApi.WaitForOutcomesAsync(queries, accepted.SignalId, TimeSpan.FromMilliseconds(wait.Value), started, cancellationToken);
         }
 
         return Results.Json(body, statusCode: StatusCodes.Status202Accepted);

@@ -1,8 +1,9 @@
 using ActorTrading.Persistence.Projections;
+using ActorTrading.Trading;
 using static ActorTrading.Trading.BotEvents;
 using static ActorTrading.Trading.SubscriptionEvents;
 
-namespace ActorTrading.Trading.ReadModel;
+namespace ActorTrading.ReadModel;
 
 /// <summary>
 /// The read tables of copy trading, named as operators of such systems already query them:

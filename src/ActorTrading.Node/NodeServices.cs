@@ -1,0 +1,68 @@
+using System.Text.Json;
+using ActorTrading.Exchanges.Paper;
+using ActorTrading.Exchanges.Transport;
+using ActorTrading.Node.Api;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace ActorTrading.Node;
+
+/// <summary>
+/// The node's composition root: every setting bound (and validated) here, once, and every service the HTTP handlers take
+/// by parameter registered here. Handlers never look services up themselves.
+/// </summary>
+public static class NodeServices
+{
+    /// <summary>The configuration section of <see cref="NodeOptions"/>.</summary>
+    public const string Section = "ActorTrading";
+
+    /// <summary>
+    /// Binds <see cref="NodeOptions"/> from the <c>ActorTrading</c> section of <paramref name="configuration"/> and validates
+    /// them (an invalid one throws naming its key); registers the exchange clients' settings (from the environment unless one
+    /// is registered already), the API's JSON and problem details, and the node's parts as
+    /// <see cref="StartActorTradingAsync"/> starts them: the stores, the regions, the read queries.
+    /// </summary>
+    public static IServiceCollection AddActorTrading(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(Section).Get<NodeOptions>() ?? new NodeOptions();
+        options.Validate();
+        services.AddSingleton(options);
+        services.TryAddSingleton(_ => ExchangeClientSettings.FromEnvironment());
+
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+            json.SerializerOptions.TypeInfoResolverChain.Insert(0, new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver());
+        });
+        services.AddProblemDetails();
+        services.AddExceptionHandler<UnavailableHandler>();
+        services.AddExceptionHandler<BadRequestHandler>();
+        // A body or parameter that cannot be read throws, so that BadRequestHandler names the field (else a bare 400).
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
+        services.AddHealthChecks();
+        services.AddSingleton<FailedAttempts>();
+
+        // The runtime's parts, so that a handler takes what it reads or asks, not the whole runtime.
+        services.AddSingleton(provider => provider.GetRequiredService<NodeRuntime>().Queries);
+        services.AddSingleton(provider => provider.GetRequiredService<NodeRuntime>().Regions);
+        services.AddSingleton(provider => provider.GetRequiredService<NodeRuntime>().Stores);
+        return services;
+    }
+
+    /// <summary>
+    /// Starts the node's runtime (stores, actor system, regions, projections) with the settings <see cref="AddActorTrading"/>
+    /// registered, and registers it; <paramref name="announce"/> receives start-up lines, <paramref name="prices"/> replaces
+    /// the paper market (tests).
+    /// </summary>
+    public static async Task<NodeRuntime> StartActorTradingAsync(this IServiceCollection services, Action<string> announce, IPriceSource? prices = null)
+    {
+        // The runtime starts before the host is built, so that a refused store stops the process before it listens: it is
+        // given what it needs from a provider of the registrations so far, the only look-up outside a constructor. Not
+        // disposed: the runtime logs through its logger factory for as long as it runs.
+        var registered = services.BuildServiceProvider();
+        var runtime = await NodeRuntime.StartAsync(registered.GetRequiredService<NodeOptions>(), registered.GetRequiredService<ILoggerFactory>(), announce, prices,
+            registered.GetRequiredService<ExchangeClientSettings>());
+        services.AddSingleton(runtime);
+        return runtime;
+    }
+}
