@@ -23,18 +23,18 @@ internal static class Demo
             return;
         }
 
-        await runtime.Regions.Bots.Ask<object>(new BotProtocol.CreateBot(botId, "Demo trend bot", "paper trading demo", Path, BotEntity.HashSecret(secret),
-            new TradingParameters(10, 100m, 2m, 4m), TimeSpan.FromMinutes(1)), timeout);
+        await runtime.Regions.Bots.Ask<object>(replyTo => new BotProtocol.CreateBot(botId, "Demo trend bot", "paper trading demo", Path, BotEntity.HashSecret(secret),
+            new TradingParameters(10, 100m, 2m, 4m), TimeSpan.FromMinutes(1), replyTo), timeout);
         var overrides = new[] { ParameterOverrides.None, new ParameterOverrides(Leverage: 20, MarginUsd: 250m), ParameterOverrides.None };
         for (var i = 0; i < overrides.Length; i++)
         {
             var accountId = $"{botId}-account-{i + 1}";
             var subscriptionId = $"{botId}-subscription-{i + 1}";
-            await runtime.Accounts.Ask<object>(new AccountProtocol.RegisterAccount(accountId, "demo", ExchangeName.Paper, false, $"paper-demo-{i + 1}", "paper"), timeout);
+            await runtime.Accounts.Ask<object>(replyTo => new AccountProtocol.RegisterAccount(accountId, "demo", ExchangeName.Paper, false, $"paper-demo-{i + 1}", "paper", replyTo), timeout);
             await runtime.ClaimAsync(ClaimKeys.Subscription(botId, accountId), subscriptionId, CancellationToken.None);
             await runtime.Regions.Subscriptions.Ask<object>(new SubscriptionProtocol.CreateSubscription(subscriptionId, "demo", botId, accountId, ExchangeName.Paper,
                 overrides[i], new RiskLimits(MaxDailyLossUsd: 500m, MaxConcurrentPositions: 3)), timeout);
-            await runtime.Regions.Bots.Ask<object>(new BotProtocol.AddSubscriber(botId, subscriptionId), timeout);
+            await runtime.Regions.Bots.Ask<object>(replyTo => new BotProtocol.AddSubscriber(botId, subscriptionId, replyTo), timeout);
         }
 
         Console.WriteLine($$"""

@@ -151,7 +151,7 @@ public sealed class NodeRuntime : IAsyncDisposable
 
     /// <summary>Claims <paramref name="key"/> for <paramref name="owner"/>: null when it is now theirs, else who holds it.</summary>
     public async Task<ClaimProtocol.Taken?> ClaimAsync(string key, string owner, CancellationToken cancellationToken, string? replacing = null) =>
-        await Claims.Ask<object>(new ClaimProtocol.Claim(key, owner, replacing), ClaimTimeout, cancellationToken) switch
+        await Claims.Ask<object>(replyTo => new ClaimProtocol.Claim(key, owner, replyTo, replacing), ClaimTimeout, cancellationToken) switch
         {
             ClaimProtocol.Claimed => null,
             ClaimProtocol.Taken taken => taken,
@@ -160,10 +160,10 @@ public sealed class NodeRuntime : IAsyncDisposable
 
     /// <summary>Frees <paramref name="key"/> if <paramref name="owner"/> holds it.</summary>
     public Task ReleaseAsync(string key, string owner, CancellationToken cancellationToken) =>
-        Claims.Ask<object>(new ClaimProtocol.Release(key, owner), ClaimTimeout, cancellationToken);
+        Claims.Ask<object>(replyTo => new ClaimProtocol.Release(key, owner, replyTo), ClaimTimeout, cancellationToken);
 
     private async Task<string?> OwnerAsync(string key, CancellationToken cancellationToken) =>
-        await Claims.Ask<object>(new ClaimProtocol.GetClaim(key), ClaimTimeout, cancellationToken) is ClaimProtocol.CurrentClaim current
+        await Claims.Ask<object>(replyTo => new ClaimProtocol.GetClaim(key, replyTo), ClaimTimeout, cancellationToken) is ClaimProtocol.CurrentClaim current
             ? current.Owner
             : throw new InvalidOperationException($"unexpected answer to GetClaim({key})");
 

@@ -1,3 +1,4 @@
+using ActorTrading.Actors;
 using ActorTrading.Exchanges;
 
 namespace ActorTrading.Trading;
@@ -13,20 +14,20 @@ public static class AccountProtocol
     }
 
     /// <summary>Registers the account; the secret arrives in clear and is stored encrypted.</summary>
-    public sealed record RegisterAccount(string AccountId, string OwnerId, ExchangeName Exchange, bool Testnet, string ApiKey, string ApiSecret) : IWithAccountId
+    public sealed record RegisterAccount(string AccountId, string OwnerId, ExchangeName Exchange, bool Testnet, string ApiKey, string ApiSecret, IActorRef ReplyTo) : IWithAccountId
     {
         /// <inheritdoc/>
         public override string ToString() => $"RegisterAccount {{ AccountId = {AccountId}, OwnerId = {OwnerId}, Exchange = {Exchange}, Testnet = {Testnet}, ApiSecret = *** }}";
     }
 
     /// <summary>Deletes the account.</summary>
-    public sealed record DeleteAccount(string AccountId) : IWithAccountId;
+    public sealed record DeleteAccount(string AccountId, IActorRef ReplyTo) : IWithAccountId;
 
     /// <summary>Asks for the account (never the secret); answered with <see cref="CurrentAccount"/> or <see cref="BotProtocol.Rejected"/>.</summary>
-    public sealed record GetAccount(string AccountId) : IWithAccountId;
+    public sealed record GetAccount(string AccountId, IActorRef ReplyTo) : IWithAccountId;
 
     /// <summary>For the account directory only: answered with <see cref="StoredCredentials"/>.</summary>
-    public sealed record GetStoredCredentials(string AccountId) : IWithAccountId;
+    public sealed record GetStoredCredentials(string AccountId, IActorRef ReplyTo) : IWithAccountId;
 
     /// <summary>The account as the owner may see it.</summary>
     public sealed record CurrentAccount(string AccountId, string OwnerId, ExchangeName Exchange, bool Testnet, string ApiKey, bool Deleted);

@@ -52,34 +52,34 @@ public sealed class BotEntity : ReceivePersistentActor
         Recover<object>(e => _state = _state.Apply(e));
 
         Command<CreateBot>(Create);
-        Command<UpdateBot>(c => WhenExists(() => Persist(
-            new BotUpdated(c.Description ?? _state.Description, c.Defaults ?? _state.Defaults!, c.SignalTimeToLive ?? _state.SignalTimeToLive, _time.GetUtcNow()), ApplyAndReply)));
-        Command<PauseBot>(_ => WhenExists(() => Persist(new BotPaused(_time.GetUtcNow()), ApplyAndReply)));
-        Command<ResumeBot>(_ => WhenExists(() => Persist(new BotResumed(_time.GetUtcNow()), ApplyAndReply)));
-        Command<RotateSecret>(c => WhenExists(() => Persist(new SecretRotated(c.SecretSha256, _time.GetUtcNow()), ApplyAndReply)));
-        Command<AddSubscriber>(c => WhenExists(() =>
+        Command<UpdateBot>(c => WhenExists(c.ReplyTo, () => Persist(
+            new BotUpdated(c.Description ?? _state.Description, c.Defaults ?? _state.Defaults!, c.SignalTimeToLive ?? _state.SignalTimeToLive, _time.GetUtcNow()), ApplyAndReply(c.ReplyTo))));
+        Command<PauseBot>(c => WhenExists(c.ReplyTo, () => Persist(new BotPaused(_time.GetUtcNow()), ApplyAndReply(c.ReplyTo))));
+        Command<ResumeBot>(c => WhenExists(c.ReplyTo, () => Persist(new BotResumed(_time.GetUtcNow()), ApplyAndReply(c.ReplyTo))));
+        Command<RotateSecret>(c => WhenExists(c.ReplyTo, () => Persist(new SecretRotated(c.SecretSha256, _time.GetUtcNow()), ApplyAndReply(c.ReplyTo))));
+        Command<AddSubscriber>(c => WhenExists(c.ReplyTo, () =>
         {
             if (_state.Subscribers.Contains(c.SubscriptionId))
             {
-                Sender.Tell(new Ok(BotId), Self);
+                c.ReplyTo.Tell(new Ok(BotId), Self);
                 return;
             }
 
-            Persist(new SubscriberAdded(c.SubscriptionId, _time.GetUtcNow()), ApplyAndReply);
+            Persist(new SubscriberAdded(c.SubscriptionId, _time.GetUtcNow()), ApplyAndReply(c.ReplyTo));
         }));
-        Command<RemoveSubscriber>(c => WhenExists(() =>
+        Command<RemoveSubscriber>(c => WhenExists(c.ReplyTo, () =>
         {
             if (!_state.Subscribers.Contains(c.SubscriptionId))
             {
-                Sender.Tell(new Ok(BotId), Self);
+                c.ReplyTo.Tell(new Ok(BotId), Self);
                 return;
             }
 
-            Persist(new SubscriberRemoved(c.SubscriptionId, _time.GetUtcNow()), ApplyAndReply);
+            Persist(new SubscriberRemoved(c.SubscriptionId, _time.GetUtcNow()), ApplyAndReply(c.ReplyTo));
         }));
         Command<AcceptSignal>(Accept);
         Command<SignalOutcomeRecorded>(Receipt);
-        Command<GetBot>(_ => Sender.Tell(Current(), Self));
+        Command<GetBot>(c => c.ReplyTo.Tell(Current(), Self));
         Command<Wake>(_ => { });
         Command<ResendTick>(_ => ResendAwaited());
         Command<TradingRegions.StopEntity>(_ => Context.Stop(Self));
@@ -104,29 +104,29 @@ public sealed class BotEntity : ReceivePersistentActor
     {
         if (_state.Definition is not null)
         {
-            Sender.Tell(new Rejected(RejectionKind.Conflict, $"bot {BotId} already exists"), Self);
+            command.ReplyTo.Tell(new Rejected(RejectionKind.Conflict, $"bot {BotId} already exists"), Self);
             return;
         }
 
-        Persist(new BotCreated(BotId, command.Name, command.Description, "futures", command.WebhookPath, command.SecretSha256, command.Defaults, command.SignalTimeToLive, _time.GetUtcNow()), ApplyAndReply);
+        Persist(new BotCreated(BotId, command.Name, command.Description, "futures", command.WebhookPath, command.SecretSha256, command.Defaults, command.SignalTimeToLive, _time.GetUtcNow()), ApplyAndReply(command.ReplyTo));
     }
 
-    private void WhenExists(Action action)
+    private void WhenExists(IActorRef replyTo, Action action)
     {
         if (_state.Definition is null)
         {
-            Sender.Tell(new Rejected(RejectionKind.NotFound, $"bot {BotId} does not exist"), Self);
+            replyTo.Tell(new Rejected(RejectionKind.NotFound, $"bot {BotId} does not exist"), Self);
             return;
         }
 
         action();
     }
 
-    private void ApplyAndReply(object @event)
+    private Action<object> ApplyAndReply(IActorRef replyTo) => @event =>
     {
         _state = _state.Apply(@event);
-        Sender.Tell(new Ok(BotId), Self);
-    }
+        replyTo.Tell(new Ok(BotId), Self);
+    };
 
     private object Current() => _state.Definition is { } d
         ? new CurrentBot(BotId, d.Name, _state.Description, d.WebhookPath, _state.Defaults!, _state.SignalTimeToLive, _state.Active, [.. _state.Subscribers], _state.SignalsReceived)
@@ -136,7 +136,7 @@ public sealed class BotEntity : ReceivePersistentActor
     {
         if (_state.Definition is null)
         {
-            Sender.Tell(new Rejected(RejectionKind.NotFound, "unknown webhook"), Self);
+            command.ReplyTo.Tell(new Rejected(RejectionKind.NotFound, "unknown webhook"), Self);
             return;
         }
 
@@ -145,13 +145,13 @@ public sealed class BotEntity : ReceivePersistentActor
         var expected = Encoding.ASCII.GetBytes(_state.SecretSha256!);
         if (!CryptographicOperations.FixedTimeEquals(presented, expected))
         {
-            Sender.Tell(new Rejected(RejectionKind.Unauthorized, "wrong secret"), Self);
+            command.ReplyTo.Tell(new Rejected(RejectionKind.Unauthorized, "wrong secret"), Self);
             return;
         }
 
         if (!_state.Active)
         {
-            Sender.Tell(new Rejected(RejectionKind.Conflict, $"bot {_state.Definition.Name} is paused"), Self);
+            command.ReplyTo.Tell(new Rejected(RejectionKind.Conflict, $"bot {_state.Definition.Name} is paused"), Self);
             return;
         }
 
@@ -159,7 +159,7 @@ public sealed class BotEntity : ReceivePersistentActor
             && _time.GetUtcNow() - first.At < BotState.AlertIdRetention)
         {
             // The first signal's answer again: the same id, subscribers and time, marked as a repeat (nothing more is traded).
-            Sender.Tell(new SignalAcceptedReply(first.SignalId, _state.Definition.Name, first.Subscribers, first.At, Duplicate: true), Self);
+            command.ReplyTo.Tell(new SignalAcceptedReply(first.SignalId, _state.Definition.Name, first.Subscribers, first.At, Duplicate: true), Self);
             return;
         }
 
@@ -167,7 +167,7 @@ public sealed class BotEntity : ReceivePersistentActor
         Persist(accepted, e =>
         {
             _state = _state.Apply(e);
-            Sender.Tell(new SignalAcceptedReply(e.SignalId, _state.Definition!.Name, e.SubscriberCount, e.AcceptedAt, Duplicate: false), Self);
+            command.ReplyTo.Tell(new SignalAcceptedReply(e.SignalId, _state.Definition!.Name, e.SubscriberCount, e.AcceptedAt, Duplicate: false), Self);
             FanOut(_state.PendingFanOuts[e.SignalId], redelivered: false);
         });
     }

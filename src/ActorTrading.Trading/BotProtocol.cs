@@ -1,3 +1,4 @@
+using ActorTrading.Actors;
 using ActorTrading.Domain;
 
 namespace ActorTrading.Trading;
@@ -13,34 +14,34 @@ public interface IWithBotId
 public static class BotProtocol
 {
     /// <summary>Defines a bot. The API generates the secret, shows it once, and sends only its hash.</summary>
-    public sealed record CreateBot(string BotId, string Name, string Description, string WebhookPath, string SecretSha256, TradingParameters Defaults, TimeSpan SignalTimeToLive) : IWithBotId;
+    public sealed record CreateBot(string BotId, string Name, string Description, string WebhookPath, string SecretSha256, TradingParameters Defaults, TimeSpan SignalTimeToLive, IActorRef ReplyTo) : IWithBotId;
 
     /// <summary>Changes description, defaults or time-to-live (null keeps the current value).</summary>
-    public sealed record UpdateBot(string BotId, string? Description, TradingParameters? Defaults, TimeSpan? SignalTimeToLive) : IWithBotId;
+    public sealed record UpdateBot(string BotId, string? Description, TradingParameters? Defaults, TimeSpan? SignalTimeToLive, IActorRef ReplyTo) : IWithBotId;
 
     /// <summary>Stops accepting signals.</summary>
-    public sealed record PauseBot(string BotId) : IWithBotId;
+    public sealed record PauseBot(string BotId, IActorRef ReplyTo) : IWithBotId;
 
     /// <summary>Accepts signals again.</summary>
-    public sealed record ResumeBot(string BotId) : IWithBotId;
+    public sealed record ResumeBot(string BotId, IActorRef ReplyTo) : IWithBotId;
 
     /// <summary>Replaces the webhook secret (hash only).</summary>
-    public sealed record RotateSecret(string BotId, string SecretSha256) : IWithBotId;
+    public sealed record RotateSecret(string BotId, string SecretSha256, IActorRef ReplyTo) : IWithBotId;
 
     /// <summary>A subscription to fan signals out to.</summary>
-    public sealed record AddSubscriber(string BotId, string SubscriptionId) : IWithBotId;
+    public sealed record AddSubscriber(string BotId, string SubscriptionId, IActorRef ReplyTo) : IWithBotId;
 
     /// <summary>A subscription no longer to fan out to.</summary>
-    public sealed record RemoveSubscriber(string BotId, string SubscriptionId) : IWithBotId;
+    public sealed record RemoveSubscriber(string BotId, string SubscriptionId, IActorRef ReplyTo) : IWithBotId;
 
     /// <summary>A signal from the webhook, with the secret as sent.</summary>
-    public sealed record AcceptSignal(string BotId, string Secret, Signal Signal) : IWithBotId;
+    public sealed record AcceptSignal(string BotId, string Secret, Signal Signal, IActorRef ReplyTo) : IWithBotId;
 
     /// <summary>A subscription's receipt: it has recorded its one outcome for the signal.</summary>
     public sealed record SignalOutcomeRecorded(string BotId, string SignalId, string SubscriptionId, ExecutionStatus Status, string? Reason) : IWithBotId;
 
     /// <summary>Asks for the bot's state; answered with <see cref="CurrentBot"/> or <see cref="Rejected"/>.</summary>
-    public sealed record GetBot(string BotId) : IWithBotId;
+    public sealed record GetBot(string BotId, IActorRef ReplyTo) : IWithBotId;
 
     /// <summary>Starts the bot if it is not running, so that its recovery tells again every signal still waiting for
     /// receipts (a node restarted in the middle of a fan-out); the bot sends it to itself through its region while it waits

@@ -56,7 +56,7 @@ public sealed class ClaimEntity : ReceivePersistentActor
             var (@event, reply) = _state.Decide(command, Context.System.TimeProvider.GetUtcNow());
             if (@event is null)
             {
-                Sender.Tell(reply, Self);
+                command.ReplyTo.Tell(reply, Self);
                 PassivateWhenFree();
                 return;
             }
@@ -64,7 +64,7 @@ public sealed class ClaimEntity : ReceivePersistentActor
             Persist(@event, stored =>
             {
                 _state = _state.Apply(stored);
-                Sender.Tell(reply, Self);
+                command.ReplyTo.Tell(reply, Self);
                 PassivateWhenFree();
             });
         });

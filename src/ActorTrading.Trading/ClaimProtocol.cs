@@ -1,3 +1,5 @@
+using ActorTrading.Actors;
+
 namespace ActorTrading.Trading;
 
 /// <summary>
@@ -11,19 +13,22 @@ public static class ClaimProtocol
     {
         /// <summary>The claimed key (see <see cref="ClaimKeys"/>).</summary>
         string Key { get; }
+
+        /// <summary>Where the answer goes.</summary>
+        IActorRef ReplyTo { get; }
     }
 
     /// <summary>Claims <paramref name="Key"/> for <paramref name="Owner"/>: answered <see cref="Claimed"/> when it was free or is
     /// already theirs (a repeat is harmless), else <see cref="Taken"/>. With <paramref name="Replacing"/>, the claim passes to
     /// <paramref name="Owner"/> also when that is who holds it now (compare and swap: the caller found the holder gone).</summary>
-    public sealed record Claim(string Key, string Owner, string? Replacing = null) : IWithClaimKey;
+    public sealed record Claim(string Key, string Owner, IActorRef ReplyTo, string? Replacing = null) : IWithClaimKey;
 
     /// <summary>Frees <paramref name="Key"/> if <paramref name="Owner"/> holds it: answered <see cref="Released"/> (also when it was
     /// free), or <see cref="Taken"/> when another holds it.</summary>
-    public sealed record Release(string Key, string Owner) : IWithClaimKey;
+    public sealed record Release(string Key, string Owner, IActorRef ReplyTo) : IWithClaimKey;
 
     /// <summary>Asks who holds <paramref name="Key"/>: answered <see cref="CurrentClaim"/>.</summary>
-    public sealed record GetClaim(string Key) : IWithClaimKey;
+    public sealed record GetClaim(string Key, IActorRef ReplyTo) : IWithClaimKey;
 
     /// <summary>The key is <paramref name="Owner"/>'s.</summary>
     public sealed record Claimed(string Key, string Owner);

@@ -43,14 +43,14 @@ public sealed class ExchangeAccountEntity : PersistentActor
         switch (message)
         {
             case RegisterAccount register: Register(register); break;
-            case DeleteAccount: Delete(); break;
-            case GetAccount:
-                Sender.Tell(
+            case DeleteAccount delete: Delete(delete.ReplyTo); break;
+            case GetAccount get:
+                get.ReplyTo.Tell(
                     _account is { } a ? new CurrentAccount(AccountId, a.OwnerId, a.Exchange, a.Testnet, a.ApiKey, _deleted) : new BotProtocol.Rejected(RejectionKind.NotFound, $"account {AccountId} does not exist"),
                     Self);
                 break;
-            case GetStoredCredentials:
-                Sender.Tell(
+            case GetStoredCredentials credentials:
+                credentials.ReplyTo.Tell(
                     _account is { } stored && !_deleted
                         ? new StoredCredentials(AccountId, stored.Exchange, stored.Testnet, stored.ApiKey, stored.ProtectedSecret)
                         : new BotProtocol.Rejected(RejectionKind.NotFound, $"account {AccountId} does not exist or was deleted"),
@@ -67,29 +67,29 @@ public sealed class ExchangeAccountEntity : PersistentActor
     {
         if (_account is not null)
         {
-            Sender.Tell(new BotProtocol.Rejected(RejectionKind.Conflict, $"account {AccountId} already exists"), Self);
+            command.ReplyTo.Tell(new BotProtocol.Rejected(RejectionKind.Conflict, $"account {AccountId} already exists"), Self);
             return;
         }
 
         Persist(new AccountRegistered(AccountId, command.OwnerId, command.Exchange, command.Testnet, command.ApiKey, _protector.Protect(command.ApiSecret, AccountId), _time.GetUtcNow()), e =>
         {
             _account = e;
-            Sender.Tell(new Ok(AccountId), Self);
+            command.ReplyTo.Tell(new Ok(AccountId), Self);
         });
     }
 
-    private void Delete()
+    private void Delete(IActorRef replyTo)
     {
         if (_account is null || _deleted)
         {
-            Sender.Tell(new BotProtocol.Rejected(RejectionKind.NotFound, $"account {AccountId} does not exist"), Self);
+            replyTo.Tell(new BotProtocol.Rejected(RejectionKind.NotFound, $"account {AccountId} does not exist"), Self);
             return;
         }
 
         Persist(new AccountDeleted(_time.GetUtcNow()), _ =>
         {
             _deleted = true;
-            Sender.Tell(new Ok(AccountId), Self);
+            replyTo.Tell(new Ok(AccountId), Self);
         });
     }
 
@@ -109,7 +109,7 @@ public sealed class EntityAccountDirectory(IActorRef accountRegion, SecretProtec
     /// <inheritdoc/>
     public async Task<(Exchanges.ExchangeName Exchange, Exchanges.ExchangeCredentials Credentials)> GetAsync(string accountId, CancellationToken cancellationToken)
     {
-        var reply = await accountRegion.Ask<object>(new GetStoredCredentials(accountId), timeout, cancellationToken);
+        var reply = await accountRegion.Ask<object>(replyTo => new GetStoredCredentials(accountId, replyTo), timeout, cancellationToken);
         return reply switch
         {
             StoredCredentials stored => (stored.Exchange, new Exchanges.ExchangeCredentials(stored.ApiKey, protector.Unprotect(stored.ProtectedSecret, accountId), stored.Testnet)),

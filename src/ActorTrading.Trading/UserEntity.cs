@@ -18,17 +18,17 @@ public sealed class UserEntity : ReceivePersistentActor
         {
             if (_user is not null)
             {
-                Sender.Tell(new BotProtocol.Rejected(RejectionKind.Conflict, $"user {userId} already exists"), Self);
+                c.ReplyTo.Tell(new BotProtocol.Rejected(RejectionKind.Conflict, $"user {userId} already exists"), Self);
                 return;
             }
 
             Persist(new UserEvents.UserCreated(userId, c.Name, c.ApiTokenSha256, Context.System.TimeProvider.GetUtcNow()), e =>
             {
                 _user = e;
-                Sender.Tell(new UserProtocol.Ok(userId), Self);
+                c.ReplyTo.Tell(new UserProtocol.Ok(userId), Self);
             });
         });
-        Command<UserProtocol.GetUser>(_ => Sender.Tell(
+        Command<UserProtocol.GetUser>(c => c.ReplyTo.Tell(
             _user is { } u ? new UserProtocol.CurrentUser(u.UserId, u.Name, u.At) : new BotProtocol.Rejected(RejectionKind.NotFound, $"user {userId} does not exist"), Self));
         Command<TradingRegions.StopEntity>(_ => Context.Stop(Self));
     }

@@ -1,3 +1,5 @@
+using ActorTrading.Actors;
+
 namespace ActorTrading.Trading;
 
 /// <summary>The user entity's protocol.</summary>
@@ -11,10 +13,10 @@ public static class UserProtocol
     }
 
     /// <summary>Creates the user with the hash of its API token.</summary>
-    public sealed record CreateUser(string UserId, string Name, string ApiTokenSha256) : IWithUserId;
+    public sealed record CreateUser(string UserId, string Name, string ApiTokenSha256, IActorRef ReplyTo) : IWithUserId;
 
     /// <summary>Asks for the user; answered with <see cref="CurrentUser"/> or <see cref="BotProtocol.Rejected"/>.</summary>
-    public sealed record GetUser(string UserId) : IWithUserId;
+    public sealed record GetUser(string UserId, IActorRef ReplyTo) : IWithUserId;
 
     /// <summary>The user (never the token).</summary>
     public sealed record CurrentUser(string UserId, string Name, DateTimeOffset CreatedAt);

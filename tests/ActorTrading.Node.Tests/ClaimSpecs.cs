@@ -28,12 +28,12 @@ public sealed class ClaimSpecs : InProcessNodeSpecs
     {
         // Written as another node's API would write them: claims and entities, nothing this node's API or memory sees.
         var (botId, secret) = ("elsewhere-bot", "0123456789abcdef");
-        (await Runtime.Claims.Ask<object>(new ClaimProtocol.Claim(ClaimKeys.WebhookPath("elsewhere"), botId), Timeout)).ShouldBeOfType<ClaimProtocol.Claimed>();
-        (await Runtime.Regions.Bots.Ask<object>(new BotProtocol.CreateBot(botId, "Elsewhere", "", "elsewhere", BotEntity.HashSecret(secret),
-            new TradingParameters(5, 50m, null, null), TimeSpan.FromMinutes(1)), Timeout)).ShouldBeOfType<BotProtocol.Ok>();
+        (await Runtime.Claims.Ask<object>(replyTo => new ClaimProtocol.Claim(ClaimKeys.WebhookPath("elsewhere"), botId, replyTo), Timeout)).ShouldBeOfType<ClaimProtocol.Claimed>();
+        (await Runtime.Regions.Bots.Ask<object>(replyTo => new BotProtocol.CreateBot(botId, "Elsewhere", "", "elsewhere", BotEntity.HashSecret(secret),
+            new TradingParameters(5, 50m, null, null), TimeSpan.FromMinutes(1), replyTo), Timeout)).ShouldBeOfType<BotProtocol.Ok>();
         var token = "at_user_" + new string('7', 48);
-        (await Runtime.Claims.Ask<object>(new ClaimProtocol.Claim(ClaimKeys.UserToken(NodeRuntime.Sha256(token)), "elsewhere-user"), Timeout)).ShouldBeOfType<ClaimProtocol.Claimed>();
-        (await Runtime.Users.Ask<object>(new UserProtocol.CreateUser("elsewhere-user", "carol", NodeRuntime.Sha256(token)), Timeout)).ShouldBeOfType<UserProtocol.Ok>();
+        (await Runtime.Claims.Ask<object>(replyTo => new ClaimProtocol.Claim(ClaimKeys.UserToken(NodeRuntime.Sha256(token)), "elsewhere-user", replyTo), Timeout)).ShouldBeOfType<ClaimProtocol.Claimed>();
+        (await Runtime.Users.Ask<object>(replyTo => new UserProtocol.CreateUser("elsewhere-user", "carol", NodeRuntime.Sha256(token), replyTo), Timeout)).ShouldBeOfType<UserProtocol.Ok>();
 
         await ServedAsync();
         await StopNodeAsync();
@@ -114,13 +114,13 @@ public sealed class ClaimSpecs : InProcessNodeSpecs
     {
         // An earlier version wrote the user and the bot's subscriptions with no claim, and no marker that claims were made.
         var token = "at_user_" + new string('5', 48);
-        (await Runtime.Users.Ask<object>(new UserProtocol.CreateUser("old-user", "dave", NodeRuntime.Sha256(token)), Timeout)).ShouldBeOfType<UserProtocol.Ok>();
+        (await Runtime.Users.Ask<object>(replyTo => new UserProtocol.CreateUser("old-user", "dave", NodeRuntime.Sha256(token), replyTo), Timeout)).ShouldBeOfType<UserProtocol.Ok>();
         var bot = await PostAsync("/api/v1/bots", new { name = "Old", master_webhook_path = "old", default_leverage = 5, default_margin_usd = 50 });
         var account = await PostAsync("/api/v1/exchange-accounts", new { exchange = "paper", api_key = "old-key", secret_key = "s" });
         var (botId, accountId) = (bot.GetProperty("id").GetString()!, account.GetProperty("id").GetString()!);
         (await Runtime.Regions.Subscriptions.Ask<object>(new SubscriptionProtocol.CreateSubscription("old-subscription", "admin", botId, accountId, ExchangeName.Paper,
             ParameterOverrides.None, new RiskLimits(null, null)), Timeout)).ShouldNotBeOfType<BotProtocol.Rejected>();
-        (await Runtime.Claims.Ask<object>(new ClaimProtocol.Release(ClaimKeys.Backfilled, "done"), Timeout)).ShouldBeOfType<ClaimProtocol.Released>();
+        (await Runtime.Claims.Ask<object>(replyTo => new ClaimProtocol.Release(ClaimKeys.Backfilled, "done", replyTo), Timeout)).ShouldBeOfType<ClaimProtocol.Released>();
         await Eventually.HoldsAsync(async () => (await ReadSubscriptionsAsync()).Length == 1, "the read model to have the subscription", Timeout);
 
         await StopNodeAsync();

@@ -33,10 +33,10 @@ public sealed class AccountSpecs : TestKitBase
     public async Task An_account_stores_its_secret_only_encrypted_and_the_directory_gives_it_back_to_the_gateway()
     {
         var accounts = TradingRegions.StartAccounts(Sys, Protector);
-        (await accounts.Ask<object>(new RegisterAccount("acct-9", "u1", ExchangeName.Paper, Testnet: true, "key-9", "very-secret-value"))).ShouldBeOfType<AccountProtocol.Ok>();
-        (await accounts.Ask<object>(new RegisterAccount("acct-9", "u1", ExchangeName.Paper, true, "k", "s"))).ShouldBeOfType<BotProtocol.Rejected>().Kind.ShouldBe(RejectionKind.Conflict);
+        (await accounts.Ask<object>(replyTo => new RegisterAccount("acct-9", "u1", ExchangeName.Paper, Testnet: true, "key-9", "very-secret-value", replyTo))).ShouldBeOfType<AccountProtocol.Ok>();
+        (await accounts.Ask<object>(replyTo => new RegisterAccount("acct-9", "u1", ExchangeName.Paper, true, "k", "s", replyTo))).ShouldBeOfType<BotProtocol.Rejected>().Kind.ShouldBe(RejectionKind.Conflict);
 
-        var current = (CurrentAccount)await accounts.Ask<object>(new GetAccount("acct-9"));
+        var current = (CurrentAccount)await accounts.Ask<object>(replyTo => new GetAccount("acct-9", replyTo));
         current.ShouldBe(new CurrentAccount("acct-9", "u1", ExchangeName.Paper, true, "key-9", false));
 
         var directory = new EntityAccountDirectory(accounts, Protector, TimeSpan.FromSeconds(5));
@@ -44,7 +44,7 @@ public sealed class AccountSpecs : TestKitBase
         exchange.ShouldBe(ExchangeName.Paper);
         credentials.ShouldBe(new ExchangeCredentials("key-9", "very-secret-value", true));
         credentials.ToString().ShouldNotContain("very-secret-value");
-        new RegisterAccount("a", "o", ExchangeName.Binance, false, "k", "very-secret-value").ToString().ShouldNotContain("very-secret-value");
+        new RegisterAccount("a", "o", ExchangeName.Binance, false, "k", "very-secret-value", ActorRefs.Nobody).ToString().ShouldNotContain("very-secret-value");
 
         // What the journal holds, serialized as a store would write it, never has the secret in clear.
         var serializer = TradingSerializer.Create();
@@ -56,7 +56,7 @@ public sealed class AccountSpecs : TestKitBase
             Encoding.UTF8.GetString(serializer.Serialize(e.Payload).Payload).ShouldNotContain("very-secret-value");
         }
 
-        (await accounts.Ask<object>(new DeleteAccount("acct-9"))).ShouldBeOfType<AccountProtocol.Ok>();
+        (await accounts.Ask<object>(replyTo => new DeleteAccount("acct-9", replyTo))).ShouldBeOfType<AccountProtocol.Ok>();
         (await Should.ThrowAsync<InvalidOperationException>(() => directory.GetAsync("acct-9", CancellationToken.None))).Message.ShouldContain("deleted");
     }
 }

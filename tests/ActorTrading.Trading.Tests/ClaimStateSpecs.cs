@@ -11,13 +11,13 @@ public sealed class ClaimStateSpecs
     [Fact]
     public void A_free_key_is_claimed_once_and_a_repeat_by_its_owner_stores_nothing()
     {
-        var (made, reply) = ClaimState.Free.Decide(new Claim("k", "a"), Now);
+        var (made, reply) = ClaimState.Free.Decide(new Claim("k", "a", ActorRefs.Nobody), Now);
         made.ShouldBe(new ClaimMade("k", "a", Now));
         reply.ShouldBe(new Claimed("k", "a"));
 
         var held = ClaimState.Free.Apply(made!);
-        held.Decide(new Claim("k", "a"), Now.AddMinutes(1)).ShouldBe((null, new Claimed("k", "a")));
-        held.Decide(new GetClaim("k"), Now).Reply.ShouldBe(new CurrentClaim("k", "a", Now));
+        held.Decide(new Claim("k", "a", ActorRefs.Nobody), Now.AddMinutes(1)).ShouldBe((null, new Claimed("k", "a")));
+        held.Decide(new GetClaim("k", ActorRefs.Nobody), Now).Reply.ShouldBe(new CurrentClaim("k", "a", Now));
     }
 
     [Fact]
@@ -25,9 +25,9 @@ public sealed class ClaimStateSpecs
     {
         var held = ClaimState.Free.Apply(new ClaimMade("k", "a", Now));
 
-        held.Decide(new Claim("k", "b"), Now).ShouldBe((null, new Taken("k", "a", Now)));
-        held.Decide(new Claim("k", "b", Replacing: "c"), Now).ShouldBe((null, new Taken("k", "a", Now)));
-        held.Decide(new Claim("k", "b", Replacing: "a"), Now).ShouldBe((new ClaimMade("k", "b", Now), new Claimed("k", "b")));
+        held.Decide(new Claim("k", "b", ActorRefs.Nobody), Now).ShouldBe((null, new Taken("k", "a", Now)));
+        held.Decide(new Claim("k", "b", ActorRefs.Nobody, Replacing: "c"), Now).ShouldBe((null, new Taken("k", "a", Now)));
+        held.Decide(new Claim("k", "b", ActorRefs.Nobody, Replacing: "a"), Now).ShouldBe((new ClaimMade("k", "b", Now), new Claimed("k", "b")));
     }
 
     [Fact]
@@ -35,10 +35,10 @@ public sealed class ClaimStateSpecs
     {
         var held = ClaimState.Free.Apply(new ClaimMade("k", "a", Now));
 
-        held.Decide(new Release("k", "b"), Now).ShouldBe((null, new Taken("k", "a", Now)));
-        var (released, reply) = held.Decide(new Release("k", "a"), Now);
+        held.Decide(new Release("k", "b", ActorRefs.Nobody), Now).ShouldBe((null, new Taken("k", "a", Now)));
+        var (released, reply) = held.Decide(new Release("k", "a", ActorRefs.Nobody), Now);
         (released, reply).ShouldBe((new ClaimReleased("k", "a", Now), new Released("k")));
-        held.Apply(released!).Decide(new Claim("k", "b"), Now).Reply.ShouldBe(new Claimed("k", "b"));
-        ClaimState.Free.Decide(new Release("k", "a"), Now).ShouldBe((null, new Released("k")));
+        held.Apply(released!).Decide(new Claim("k", "b", ActorRefs.Nobody), Now).Reply.ShouldBe(new Claimed("k", "b"));
+        ClaimState.Free.Decide(new Release("k", "a", ActorRefs.Nobody), Now).ShouldBe((null, new Released("k")));
     }
 }

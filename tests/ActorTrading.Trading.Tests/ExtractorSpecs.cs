@@ -22,9 +22,9 @@ public sealed class ExtractorSpecs : TestKitBase
             _ => new UserEntity.UserMessageExtractor(),
         };
         extractor.EntityId(new StartEntity("e-1")).ShouldBe("e-1");
-        extractor.EntityId(new GetEntityLocation("e-1")).ShouldBe("e-1");
+        extractor.EntityId(new GetEntityLocation("e-1", ActorRefs.Nobody)).ShouldBe("e-1");
         extractor.ShardId((object)new StartEntity("e-1")).ShouldBe(extractor.ShardId("e-1"));
-        extractor.ShardId((object)new GetEntityLocation("e-1")).ShouldBe(extractor.ShardId("e-1"));
+        extractor.ShardId((object)new GetEntityLocation("e-1", ActorRefs.Nobody)).ShouldBe(extractor.ShardId("e-1"));
     }
 
     [Fact]
@@ -33,8 +33,8 @@ public sealed class ExtractorSpecs : TestKitBase
         var users = UserEntity.StartRegion(Sys);
         var ack = await users.Ask<StartEntityAck>(new StartEntity("u-1"));
         ack.EntityId.ShouldBe("u-1");
-        await AwaitConditionAsync(async () => (await users.Ask<EntityLocation>(new GetEntityLocation("u-1"))).EntityRef is not null, "the user entity to run");
-        var location = await users.Ask<EntityLocation>(new GetEntityLocation("u-1"));
+        await AwaitConditionAsync(async () => (await users.Ask<EntityLocation>(replyTo => new GetEntityLocation("u-1", replyTo))).EntityRef is not null, "the user entity to run");
+        var location = await users.Ask<EntityLocation>(replyTo => new GetEntityLocation("u-1", replyTo));
         location.ShardId.ShouldBe(ack.ShardId);
         location.RegionAddress.ShouldBe(Sys.Address);
     }

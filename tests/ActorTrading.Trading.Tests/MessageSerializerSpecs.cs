@@ -96,11 +96,11 @@ public sealed class MessageSerializerSpecs : TestKitBase
     [Fact]
     public void A_sharding_envelope_carries_its_message_under_the_message_s_own_manifest()
     {
-        var envelope = new ShardingEnvelope("bot-1", new BotProtocol.PauseBot("bot-1"));
+        var envelope = new ShardingEnvelope("bot-1", new BotProtocol.PauseBot("bot-1", ActorRefs.Nobody));
 
         var serialized = _serializer.Serialize(envelope);
 
-        Encoding.UTF8.GetString(serialized.Payload).ShouldBe("""{"entity_id":"bot-1","manifest":"bot.pause-bot.v1","message":{"bot_id":"bot-1"}}""");
+        Encoding.UTF8.GetString(serialized.Payload).ShouldBe("""{"entity_id":"bot-1","manifest":"bot.pause-bot.v1","message":{"bot_id":"bot-1","reply_to":"nobody"}}""");
         _serializer.Deserialize(serialized.Manifest, serialized.Payload).ShouldBe(envelope);
     }
 
@@ -176,7 +176,7 @@ public sealed class MessageSerializerSpecs : TestKitBase
         if (type == typeof(object))
         {
             // What an envelope carries: a registered message.
-            return new BotProtocol.ResumeBot(hint);
+            return new BotProtocol.ResumeBot(hint, ActorRefs.Nobody);
         }
 
         if (type == typeof(IReadOnlyList<string>))

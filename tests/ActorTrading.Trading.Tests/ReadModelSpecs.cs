@@ -155,17 +155,17 @@ public sealed class ReadModelSpecs : TestKitBase, IAsyncLifetime
             new ProjectionSettings { PollInterval = TimeSpan.FromMilliseconds(50) });
 
         var defaults = new TradingParameters(10, 100m, 2m, 4m);
-        (await regions.Bots.Ask<object>(new CreateBot("b1", "Trend", "a bot", "trend-1", BotEntity.HashSecret("s"), defaults, TimeSpan.FromMinutes(1)))).ShouldBeOfType<BotProtocol.Ok>();
+        (await regions.Bots.Ask<object>(replyTo => new CreateBot("b1", "Trend", "a bot", "trend-1", BotEntity.HashSecret("s"), defaults, TimeSpan.FromMinutes(1), replyTo))).ShouldBeOfType<BotProtocol.Ok>();
         foreach (var (id, account) in new[] { ("s1", "acct-1"), ("s2", "acct-2") })
         {
             (await regions.Subscriptions.Ask<object>(new CreateSubscription(id, "u1", "b1", account, ExchangeName.Paper,
                 id == "s2" ? new ParameterOverrides(MarginUsd: 1m) : ParameterOverrides.None, RiskLimits.None))).ShouldBeOfType<SubscriptionProtocol.Ok>();
-            (await regions.Bots.Ask<object>(new AddSubscriber("b1", id))).ShouldBeOfType<BotProtocol.Ok>();
+            (await regions.Bots.Ask<object>(replyTo => new AddSubscriber("b1", id, replyTo))).ShouldBeOfType<BotProtocol.Ok>();
         }
 
         var protector = new SecretProtector(new byte[32]);
         var accountRegion = TradingRegions.StartAccounts(Sys, protector);
-        (await accountRegion.Ask<object>(new AccountProtocol.RegisterAccount("acct-x", "u1", ExchangeName.Binance, true, "api-key-x", "never-in-a-read-table"))).ShouldBeOfType<AccountProtocol.Ok>();
+        (await accountRegion.Ask<object>(replyTo => new AccountProtocol.RegisterAccount("acct-x", "u1", ExchangeName.Binance, true, "api-key-x", "never-in-a-read-table", replyTo))).ShouldBeOfType<AccountProtocol.Ok>();
 
         var accepted = await SignalAsync(regions, SignalAction.Buy, "tv-1", fannedOutBefore: 0);
         return (regions, accepted);
@@ -173,7 +173,7 @@ public sealed class ReadModelSpecs : TestKitBase, IAsyncLifetime
 
     private async Task<SignalAcceptedReply> SignalAsync(TradingRegions regions, SignalAction action, string alertId, int fannedOutBefore)
     {
-        var accepted = (SignalAcceptedReply)await regions.Bots.Ask<object>(new AcceptSignal("b1", "s", new Signal("BTCUSDT", action, 64_100m, alertId, null)));
+        var accepted = (SignalAcceptedReply)await regions.Bots.Ask<object>(replyTo => new AcceptSignal("b1", "s", new Signal("BTCUSDT", action, 64_100m, alertId, null), replyTo));
         await using var connection = await _stores!.ProjectionStore.OpenAsync(CancellationToken.None);
         var deadline = DateTime.UtcNow.AddSeconds(15);
         while (await Scalar(connection, "SELECT COUNT(*) FROM bot_signals WHERE fan_out_completed_at IS NOT NULL") <= fannedOutBefore)

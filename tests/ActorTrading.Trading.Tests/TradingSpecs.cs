@@ -36,7 +36,7 @@ public sealed class TradingSpecs : TestKitBase
             }, subscriptionProps);
 
     private async Task CreateBotAsync(string botId, TimeSpan? ttl = null) =>
-        (await _regions.Bots.Ask<object>(new CreateBot(botId, botId, "test bot", "path-" + botId, BotEntity.HashSecret(Secret), Defaults, ttl ?? TimeSpan.FromMinutes(1))))
+        (await _regions.Bots.Ask<object>(replyTo => new CreateBot(botId, botId, "test bot", "path-" + botId, BotEntity.HashSecret(Secret), Defaults, ttl ?? TimeSpan.FromMinutes(1), replyTo)))
             .ShouldBeOfType<BotProtocol.Ok>();
 
     private async Task SubscribeAsync(string subscriptionId, string botId, ParameterOverrides? overrides = null, RiskLimits? limits = null, string? apiKey = null)
@@ -44,11 +44,11 @@ public sealed class TradingSpecs : TestKitBase
         _accounts.Add("acct-" + subscriptionId, apiKey ?? "key-" + subscriptionId);
         (await _regions.Subscriptions.Ask<object>(new CreateSubscription(subscriptionId, "owner", botId, "acct-" + subscriptionId, ExchangeName.Paper,
             overrides ?? ParameterOverrides.None, limits ?? RiskLimits.None))).ShouldBeOfType<SubscriptionProtocol.Ok>();
-        (await _regions.Bots.Ask<object>(new AddSubscriber(botId, subscriptionId))).ShouldBeOfType<BotProtocol.Ok>();
+        (await _regions.Bots.Ask<object>(replyTo => new AddSubscriber(botId, subscriptionId, replyTo))).ShouldBeOfType<BotProtocol.Ok>();
     }
 
     private async Task<SignalAcceptedReply> SignalAsync(string botId, SignalAction action, string? alertId = null, string ticker = "BTCUSDT") =>
-        (await _regions.Bots.Ask<object>(new AcceptSignal(botId, Secret, new Signal(ticker, action, 63_000m, alertId, null)))).ShouldBeOfType<SignalAcceptedReply>();
+        (await _regions.Bots.Ask<object>(replyTo => new AcceptSignal(botId, Secret, new Signal(ticker, action, 63_000m, alertId, null), replyTo))).ShouldBeOfType<SignalAcceptedReply>();
 
     private async Task<SubscriptionEvents.SignalCompleted> OutcomeAsync(string subscriptionId, string signalId)
     {
@@ -233,12 +233,12 @@ public sealed class TradingSpecs : TestKitBase
         StartRegions();
         await CreateBotAsync("bot-6");
         await SubscribeAsync("quiet", "bot-6");
-        (await _regions.Bots.Ask<object>(new AcceptSignal("bot-6", "wrong", new Signal("BTCUSDT", SignalAction.Buy, null, null, null))))
+        (await _regions.Bots.Ask<object>(replyTo => new AcceptSignal("bot-6", "wrong", new Signal("BTCUSDT", SignalAction.Buy, null, null, null), replyTo)))
             .ShouldBeOfType<Rejected>().Kind.ShouldBe(RejectionKind.Unauthorized);
-        (await _regions.Bots.Ask<object>(new PauseBot("bot-6"))).ShouldBeOfType<BotProtocol.Ok>();
-        (await _regions.Bots.Ask<object>(new AcceptSignal("bot-6", Secret, new Signal("BTCUSDT", SignalAction.Buy, null, null, null))))
+        (await _regions.Bots.Ask<object>(replyTo => new PauseBot("bot-6", replyTo))).ShouldBeOfType<BotProtocol.Ok>();
+        (await _regions.Bots.Ask<object>(replyTo => new AcceptSignal("bot-6", Secret, new Signal("BTCUSDT", SignalAction.Buy, null, null, null), replyTo)))
             .ShouldBeOfType<Rejected>().Kind.ShouldBe(RejectionKind.Conflict);
-        ((CurrentBot)await _regions.Bots.Ask<object>(new GetBot("bot-6"))).SignalsReceived.ShouldBe(0);
+        ((CurrentBot)await _regions.Bots.Ask<object>(replyTo => new GetBot("bot-6", replyTo))).SignalsReceived.ShouldBe(0);
         OrdersOf("quiet").ShouldBeEmpty();
     }
 
@@ -470,7 +470,7 @@ public sealed class TradingSpecs : TestKitBase
         var told = CreateTestProbe();
         StartRegions((id, bots) => Props.Create(() => new Recorder(told.Ref)));
         await CreateBotAsync("bot-19");
-        (await _regions.Bots.Ask<object>(new AddSubscriber("bot-19", "mute"))).ShouldBeOfType<BotProtocol.Ok>();
+        (await _regions.Bots.Ask<object>(replyTo => new AddSubscriber("bot-19", "mute", replyTo))).ShouldBeOfType<BotProtocol.Ok>();
 
         var first = await SignalAsync("bot-19", SignalAction.Sell);
         var second = await SignalAsync("bot-19", SignalAction.Buy);
@@ -494,7 +494,7 @@ public sealed class TradingSpecs : TestKitBase
         var told = CreateTestProbe();
         StartRegions((id, bots) => Props.Create(() => new Recorder(told.Ref)), passivateIdleAfter: TimeSpan.FromMilliseconds(1_500));
         await CreateBotAsync("bot-20");
-        (await _regions.Bots.Ask<object>(new AddSubscriber("bot-20", "mute"))).ShouldBeOfType<BotProtocol.Ok>();
+        (await _regions.Bots.Ask<object>(replyTo => new AddSubscriber("bot-20", "mute", replyTo))).ShouldBeOfType<BotProtocol.Ok>();
         var accepted = await SignalAsync("bot-20", SignalAction.Buy);
 
         for (var telling = 0; telling < 12; telling++)
@@ -509,7 +509,7 @@ public sealed class TradingSpecs : TestKitBase
         var logs = CaptureLogs();
         StartRegions((id, bots) => Props.Create(() => new Recorder(CreateTestProbe().Ref)));
         await CreateBotAsync("bot-21");
-        (await _regions.Bots.Ask<object>(new AddSubscriber("bot-21", "silent"))).ShouldBeOfType<BotProtocol.Ok>();
+        (await _regions.Bots.Ask<object>(replyTo => new AddSubscriber("bot-21", "silent", replyTo))).ShouldBeOfType<BotProtocol.Ok>();
         var accepted = await SignalAsync("bot-21", SignalAction.Buy);
 
         // Told again every 300 ms: warned at the 1st, 2nd and 4th time, not at the 3rd.
@@ -583,7 +583,7 @@ public sealed class TradingSpecs : TestKitBase
         StartRegions((id, bots) => id == "poison" ? Props.Create(() => new Poison()) : null!);
         await CreateBotAsync("bot-9");
         await SubscribeAsync("healthy-1", "bot-9");
-        (await _regions.Bots.Ask<object>(new AddSubscriber("bot-9", "poison"))).ShouldBeOfType<BotProtocol.Ok>();
+        (await _regions.Bots.Ask<object>(replyTo => new AddSubscriber("bot-9", "poison", replyTo))).ShouldBeOfType<BotProtocol.Ok>();
         await SubscribeAsync("healthy-2", "bot-9");
 
         var accepted = await SignalAsync("bot-9", SignalAction.Buy);
@@ -600,7 +600,7 @@ public sealed class TradingSpecs : TestKitBase
         StartRegions((id, bots) => id == "mute" ? Props.Create(() => new Recorder(told.Ref)) : null!, receiptTimeout: TimeSpan.FromMilliseconds(1_500));
         await CreateBotAsync("bot-22");
         await SubscribeAsync("healthy", "bot-22");
-        (await _regions.Bots.Ask<object>(new AddSubscriber("bot-22", "mute"))).ShouldBeOfType<BotProtocol.Ok>();
+        (await _regions.Bots.Ask<object>(replyTo => new AddSubscriber("bot-22", "mute", replyTo))).ShouldBeOfType<BotProtocol.Ok>();
 
         var first = await SignalAsync("bot-22", SignalAction.Buy);
         (await OutcomeAsync("healthy", first.SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
@@ -648,7 +648,7 @@ public sealed class TradingSpecs : TestKitBase
         {
             (await _regions.Subscriptions.Ask<object>(new CreateSubscription(id, "owner", botId, "acct-shared", ExchangeName.Paper, overrides, RiskLimits.None)))
                 .ShouldBeOfType<SubscriptionProtocol.Ok>();
-            (await _regions.Bots.Ask<object>(new AddSubscriber(botId, id))).ShouldBeOfType<BotProtocol.Ok>();
+            (await _regions.Bots.Ask<object>(replyTo => new AddSubscriber(botId, id, replyTo))).ShouldBeOfType<BotProtocol.Ok>();
         }
 
         var account = _paper.Account("key-shared");
@@ -701,7 +701,7 @@ public sealed class TradingSpecs : TestKitBase
         await OutcomeAsync("counted", second.SignalId);
 
         _regions.Subscriptions.Tell(new Actors.Sharding.ShardingEnvelope("counted", TradingRegions.StopEntity.Instance), null);
-        await AwaitConditionAsync(() => _regions.Subscriptions.Ask<Actors.Sharding.EntityLocation>(new Actors.Sharding.GetEntityLocation("counted")).Result.EntityRef is null, "the entity to stop");
+        await AwaitConditionAsync(() => _regions.Subscriptions.Ask<Actors.Sharding.EntityLocation>(replyTo => new Actors.Sharding.GetEntityLocation("counted", replyTo)).Result.EntityRef is null, "the entity to stop");
         var state = (CurrentSubscription)await _regions.Subscriptions.Ask<object>(new GetSubscription("counted"));
         state.Statistics.ShouldSatisfyAllConditions(
             s => s.SignalsReceived.ShouldBe(2),

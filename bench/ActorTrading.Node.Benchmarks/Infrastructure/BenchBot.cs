@@ -59,7 +59,7 @@ public sealed class BenchBot
             throw new InvalidOperationException($"webhook path {botId} is taken");
         }
 
-        Expect(await runtime.Regions.Bots.Ask<object>(new BotProtocol.CreateBot(botId, name, "benchmark bot", botId, BotEntity.HashSecret(secret), Defaults, SignalTimeToLive), s_askTimeout), $"bot {botId}");
+        Expect(await runtime.Regions.Bots.Ask<object>(replyTo => new BotProtocol.CreateBot(botId, name, "benchmark bot", botId, BotEntity.HashSecret(secret), Defaults, SignalTimeToLive, replyTo), s_askTimeout), $"bot {botId}");
         return new BenchBot(runtime, botId, botId, secret);
     }
 
@@ -85,8 +85,7 @@ public sealed class BenchBot
 
     /// <summary>Registers the planned accounts (<paramref name="parallelism"/> asks in flight: the journal batches them).</summary>
     public Task RegisterAccountsAsync((int From, int To) range, int parallelism = 256) =>
-        ForEachAsync(range, parallelism, async i => Expect(await Runtime.Accounts.Ask<object>(
-            new AccountProtocol.RegisterAccount(AccountIds[i], "bench", ExchangeName.Paper, false, ApiKeys[i], "paper-secret"), s_askTimeout), AccountIds[i]));
+        ForEachAsync(range, parallelism, async i => Expect(await Runtime.Accounts.Ask<object>(replyTo => new AccountProtocol.RegisterAccount(AccountIds[i], "bench", ExchangeName.Paper, false, ApiKeys[i], "paper-secret", replyTo), s_askTimeout), AccountIds[i]));
 
     /// <summary>Creates the planned subscription entities.</summary>
     public Task CreateSubscriptionsAsync((int From, int To) range, int parallelism = 256) =>
@@ -96,7 +95,7 @@ public sealed class BenchBot
     /// <summary>Adds them to the bot. The bot persists one <c>SubscriberAdded</c> per command, one write at a time
     /// (commands that arrive meanwhile are stashed), so only a few are sent at once: more would only sit in its stash.</summary>
     public Task AddSubscribersAsync((int From, int To) range, int parallelism = 8) =>
-        ForEachAsync(range, parallelism, async i => Expect(await Runtime.Regions.Bots.Ask<object>(new BotProtocol.AddSubscriber(BotId, SubscriptionIds[i]), s_askTimeout), $"subscriber {SubscriptionIds[i]}"));
+        ForEachAsync(range, parallelism, async i => Expect(await Runtime.Regions.Bots.Ask<object>(replyTo => new BotProtocol.AddSubscriber(BotId, SubscriptionIds[i], replyTo), s_askTimeout), $"subscriber {SubscriptionIds[i]}"));
 
     /// <summary>All three steps for <paramref name="count"/> new subscriptions, each step timed.</summary>
     public async Task<string> AddPaperSubscriptionsAsync(int count)

@@ -76,7 +76,7 @@ internal sealed class Shard : ActorBase
                 Sender.Tell(new ShardState(_shardId, new HashSet<string>(_entities.Keys, StringComparer.Ordinal)), Self);
                 return true;
             case GetEntityLocation location:
-                Sender.Tell(new EntityLocation(location.EntityId, _shardId, Context.System.Address, _entities.GetValueOrDefault(location.EntityId)), Self);
+                location.ReplyTo.Tell(new EntityLocation(location.EntityId, _shardId, Context.System.Address, _entities.GetValueOrDefault(location.EntityId)), Self);
                 return true;
             case StartEntity start:
                 if (_handOffRequester is null && !_heldForPassivating.ContainsKey(start.EntityId))

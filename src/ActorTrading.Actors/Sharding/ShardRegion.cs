@@ -65,7 +65,7 @@ internal sealed class ShardRegion : ActorBase
                 else
                 {
                     var regionAddress = _allocations.GetValueOrDefault(shardId) ?? Context.System.Address;
-                    Sender.Tell(new EntityLocation(location.EntityId, shardId, regionAddress, null), Self);
+                    location.ReplyTo.Tell(new EntityLocation(location.EntityId, shardId, regionAddress, null), Self);
                 }
 
                 return true;

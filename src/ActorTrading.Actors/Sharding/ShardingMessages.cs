@@ -25,7 +25,7 @@ public sealed record ShardState(string ShardId, IReadOnlySet<string> EntityIds);
 public sealed record CurrentShardRegionState(IReadOnlyList<ShardState> Shards);
 
 /// <summary>Asks where an entity is; answered with <see cref="EntityLocation"/>.</summary>
-public sealed record GetEntityLocation(string EntityId);
+public sealed record GetEntityLocation(string EntityId, IActorRef ReplyTo);
 
 /// <summary>Where an entity is: its shard, the address of the node whose region has the shard and, if it is running, its ref.</summary>
 public sealed record EntityLocation(string EntityId, string ShardId, Address RegionAddress, IActorRef? EntityRef);

@@ -55,7 +55,7 @@ internal static class AccountsApi
         }
 
         var accountId = Guid.CreateVersion7().ToString("N");
-        var reply = await runtime.Accounts.Ask<object>(new AccountProtocol.RegisterAccount(accountId, Caller.Of(http).OwnerId, exchange, request.Testnet ?? false, request.ApiKey!, request.SecretKey!),
+        var reply = await runtime.Accounts.Ask<object>(replyTo => new AccountProtocol.RegisterAccount(accountId, Caller.Of(http).OwnerId, exchange, request.Testnet ?? false, request.ApiKey!, request.SecretKey!, replyTo),
             TimeSpan.FromSeconds(10), cancellationToken);
         return reply switch
         {

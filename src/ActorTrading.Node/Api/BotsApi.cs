@@ -67,8 +67,9 @@ internal static partial class BotsApi
         }
 
         var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        var reply = await runtime.Regions.Bots.Ask<object>(new BotProtocol.CreateBot(botId, request.Name!.Trim(), request.Description ?? "", path,
-            BotEntity.HashSecret(secret), defaults, TimeSpan.FromSeconds(ttl)), TimeSpan.FromSeconds(10), cancellationToken);
+        var name = (request.Name ?? "").Trim();
+        var reply = await runtime.Regions.Bots.Ask<object>(replyTo => new BotProtocol.CreateBot(botId, name, request.Description ?? "", path,
+            BotEntity.HashSecret(secret), defaults, TimeSpan.FromSeconds(ttl), replyTo), TimeSpan.FromSeconds(10), cancellationToken);
         if (reply is not BotProtocol.Ok)
         {
             // Freed only when the bot is known not to exist; after a time-out it may, and the path stays its own.
@@ -79,7 +80,7 @@ internal static partial class BotsApi
         return Results.Json(new Dictionary<string, object?>
         {
             ["id"] = botId,
-            ["name"] = request.Name.Trim(),
+            ["name"] = name,
             ["master_webhook_path"] = path,
             ["master_secret"] = secret,
             ["master_secret_note"] = "shown once: put it in the alert's \"secret\" field",
@@ -108,7 +109,7 @@ internal static partial class BotsApi
 
     private static async Task<IResult> ReadAsync(string id, NodeRuntime runtime, CancellationToken cancellationToken, bool withWebhookPath = true)
     {
-        var reply = await runtime.Regions.Bots.Ask<object>(new BotProtocol.GetBot(id), TimeSpan.FromSeconds(10), cancellationToken);
+        var reply = await runtime.Regions.Bots.Ask<object>(replyTo => new BotProtocol.GetBot(id, replyTo), TimeSpan.FromSeconds(10), cancellationToken);
         return reply switch
         {
             BotProtocol.CurrentBot bot => Results.Json(new Dictionary<string, object?>
@@ -133,7 +134,7 @@ internal static partial class BotsApi
 
     private static async Task<IResult> UpdateAsync(string id, UpdateBotRequest request, NodeRuntime runtime, CancellationToken cancellationToken)
     {
-        var current = await runtime.Regions.Bots.Ask<object>(new BotProtocol.GetBot(id), TimeSpan.FromSeconds(10), cancellationToken);
+        var current = await runtime.Regions.Bots.Ask<object>(replyTo => new BotProtocol.GetBot(id, replyTo), TimeSpan.FromSeconds(10), cancellationToken);
         if (current is not BotProtocol.CurrentBot bot)
         {
             return current is BotProtocol.Rejected rejected ? Problems.From(rejected) : Problems.Unexpected(current);
@@ -152,23 +153,25 @@ internal static partial class BotsApi
             return Problems.Invalid(errors);
         }
 
-        var commands = new List<object>();
+        var commands = new List<Func<IActorRef, object>>();
         if (request.Description is not null || request.DefaultLeverage is not null || request.DefaultMarginUsd is not null || request.DefaultStopLossPct is not null
             || request.DefaultTakeProfitPct is not null || request.SignalTtlSeconds is not null)
         {
-            commands.Add(new BotProtocol.UpdateBot(id, request.Description, defaults, request.SignalTtlSeconds is { } ttl ? TimeSpan.FromSeconds(ttl) : null));
+            var ttl = request.SignalTtlSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+            commands.Add(replyTo => new BotProtocol.UpdateBot(id, request.Description, defaults, ttl, replyTo));
         }
 
         if (request.IsActive is { } active)
         {
-            commands.Add(active ? new BotProtocol.ResumeBot(id) : new BotProtocol.PauseBot(id));
+            commands.Add(active ? replyTo => new BotProtocol.ResumeBot(id, replyTo) : replyTo => new BotProtocol.PauseBot(id, replyTo));
         }
 
         string? secret = null;
         if (request.RotateSecret == true)
         {
             secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-            commands.Add(new BotProtocol.RotateSecret(id, BotEntity.HashSecret(secret)));
+            var hash = BotEntity.HashSecret(secret);
+            commands.Add(replyTo => new BotProtocol.RotateSecret(id, hash, replyTo));
         }
 
         foreach (var command in commands)

@@ -104,12 +104,12 @@ internal static class SubscriptionsApi
         }
 
         var timeout = TimeSpan.FromSeconds(10);
-        if (await runtime.Regions.Bots.Ask<object>(new BotProtocol.GetBot(request.BotId!), timeout, cancellationToken) is not BotProtocol.CurrentBot)
+        if (await runtime.Regions.Bots.Ask<object>(replyTo => new BotProtocol.GetBot(request.BotId!, replyTo), timeout, cancellationToken) is not BotProtocol.CurrentBot)
         {
             return Problems.Invalid("bot_id", $"bot {request.BotId} does not exist");
         }
 
-        if (await runtime.Accounts.Ask<object>(new AccountProtocol.GetAccount(request.ExchangeAccountId!), timeout, cancellationToken) is not AccountProtocol.CurrentAccount { Deleted: false } account
+        if (await runtime.Accounts.Ask<object>(replyTo => new AccountProtocol.GetAccount(request.ExchangeAccountId!, replyTo), timeout, cancellationToken) is not AccountProtocol.CurrentAccount { Deleted: false } account
             || !Caller.Of(http).Owns(account.OwnerId))
         {
             return Problems.Invalid("exchange_account_id", $"exchange account {request.ExchangeAccountId} does not exist");
@@ -131,7 +131,7 @@ internal static class SubscriptionsApi
         }
 
         // The subscription exists before the bot fans out to it; if this step fails the call can be repeated.
-        var added = await runtime.Regions.Bots.Ask<object>(new BotProtocol.AddSubscriber(request.BotId!, subscriptionId), timeout, cancellationToken);
+        var added = await runtime.Regions.Bots.Ask<object>(replyTo => new BotProtocol.AddSubscriber(request.BotId!, subscriptionId, replyTo), timeout, cancellationToken);
         return added is BotProtocol.Rejected notAdded
             ? Problems.From(notAdded)
             : Results.Json(new Dictionary<string, object?> { ["id"] = subscriptionId, ["bot_id"] = request.BotId, ["exchange_account_id"] = account.AccountId, ["status"] = "active" },
@@ -246,7 +246,7 @@ internal static class SubscriptionsApi
             return NotFound(id);
         }
 
-        await runtime.Regions.Bots.Ask<object>(new BotProtocol.RemoveSubscriber(current.BotId, id), timeout, cancellationToken);
+        await runtime.Regions.Bots.Ask<object>(replyTo => new BotProtocol.RemoveSubscriber(current.BotId, id, replyTo), timeout, cancellationToken);
         var reply = await runtime.Regions.Subscriptions.Ask<object>(new SubscriptionProtocol.CancelSubscription(id), timeout, cancellationToken);
         if (reply is BotProtocol.Rejected rejected)
         {

@@ -29,7 +29,7 @@ internal static class UsersApi
             return Problems.Unexpected(taken);
         }
 
-        var reply = await runtime.Users.Ask<object>(new UserProtocol.CreateUser(userId, request.Name.Trim(), tokenSha256), TimeSpan.FromSeconds(10), cancellationToken);
+        var reply = await runtime.Users.Ask<object>(replyTo => new UserProtocol.CreateUser(userId, request.Name.Trim(), tokenSha256, replyTo), TimeSpan.FromSeconds(10), cancellationToken);
         if (reply is not UserProtocol.Ok)
         {
             return reply is BotProtocol.Rejected rejected ? Problems.From(rejected) : Problems.Unexpected(reply);

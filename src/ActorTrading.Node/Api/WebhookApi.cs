@@ -88,7 +88,7 @@ internal static class WebhookApi
         object reply;
         try
         {
-            reply = await runtime.Regions.Bots.Ask<object>(new BotProtocol.AcceptSignal(botId, alert.Secret, alert.Signal), TimeSpan.FromSeconds(2.5), cancellationToken);
+            reply = await runtime.Regions.Bots.Ask<object>(replyTo => new BotProtocol.AcceptSignal(botId, alert.Secret, alert.Signal, replyTo), TimeSpan.FromSeconds(2.5), cancellationToken);
         }
         catch (Exception error) when (UnavailableHandler.IsOutage(error))
         {

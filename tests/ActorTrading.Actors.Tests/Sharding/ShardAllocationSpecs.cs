@@ -94,7 +94,7 @@ public sealed class ShardAllocationSpecs : TestKitBase
         region.Tell(new Hello("x", "one"), TestActor.Ref);
         (await deadLetters.ExpectMsgAsync<DeadLetter>()).Message.ShouldBe(new Hello("x", "one"));
 
-        var location = await region.Ask<EntityLocation>(new GetEntityLocation("x"));
+        var location = await region.Ask<EntityLocation>(replyTo => new GetEntityLocation("x", replyTo));
         location.EntityRef.ShouldBeNull();
         (await region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance)).Shards.ShouldBeEmpty();
     }
@@ -112,14 +112,14 @@ public sealed class ShardAllocationSpecs : TestKitBase
     public async Task GetEntityLocation_answers_with_the_shard_the_region_address_and_the_running_entity()
     {
         var region = StartRegion();
-        var unknown = await region.Ask<EntityLocation>(new GetEntityLocation("later"));
+        var unknown = await region.Ask<EntityLocation>(replyTo => new GetEntityLocation("later", replyTo));
         unknown.ShouldBe(new EntityLocation("later", ShardOf("later"), Sys.Address, null));
 
         region.Tell(new Hello("later", "hi"), TestActor.Ref);
         await ExpectMsgAsync("started:later");
         await ExpectMsgAsync("later:hi");
         var entity = TestActor.LastSender.ShouldNotBeNull();
-        var running = await region.Ask<EntityLocation>(new GetEntityLocation("later"));
+        var running = await region.Ask<EntityLocation>(replyTo => new GetEntityLocation("later", replyTo));
         running.ShardId.ShouldBe(ShardOf("later"));
         running.RegionAddress.ShouldBe(Sys.Address);
         running.EntityRef.ShouldNotBeNull();
@@ -133,7 +133,7 @@ public sealed class ShardAllocationSpecs : TestKitBase
         extractor.ShardId("a").ShouldBe(HashCodeMessageExtractor.ShardIdOf("a", 10));
         extractor.ShardId((object)new Hello("a", "x")).ShouldBe(extractor.ShardId("a"));
         extractor.ShardId((object)new StartEntity("a")).ShouldBe(extractor.ShardId("a"));
-        extractor.ShardId((object)new GetEntityLocation("a")).ShouldBe(extractor.ShardId("a"));
+        extractor.ShardId((object)new GetEntityLocation("a", ActorRefs.Nobody)).ShouldBe(extractor.ShardId("a"));
     }
 
     private static string ShardOf(string entityId) => HashCodeMessageExtractor.ShardIdOf(entityId, 10);

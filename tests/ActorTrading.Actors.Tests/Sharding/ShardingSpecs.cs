@@ -87,10 +87,10 @@ public sealed class ShardingSpecs : TestKitBase
 
         var state = await region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance);
         state.Shards.SelectMany(s => s.EntityIds).Order().ShouldBe(["a", "b/with slash"]);
-        var location = await region.Ask<EntityLocation>(new GetEntityLocation("a"));
+        var location = await region.Ask<EntityLocation>(replyTo => new GetEntityLocation("a", replyTo));
         location.ShardId.ShouldBe(HashCodeMessageExtractor.ShardIdOf("a", 10));
         location.EntityRef.ShouldNotBeNull();
-        (await region.Ask<EntityLocation>(new GetEntityLocation("nobody"))).EntityRef.ShouldBeNull();
+        (await region.Ask<EntityLocation>(replyTo => new GetEntityLocation("nobody", replyTo))).EntityRef.ShouldBeNull();
     }
 
     [Fact]
@@ -136,7 +136,7 @@ public sealed class ShardingSpecs : TestKitBase
         await stops.ExpectMsgAsync("stopped:idle");
 
         // The shard forgets the entity when its Terminated arrives, which may be after the entity said it stopped.
-        await AwaitConditionAsync(async () => (await region.Ask<EntityLocation>(new GetEntityLocation("idle"))).EntityRef is null, "the shard to forget the entity");
+        await AwaitConditionAsync(async () => (await region.Ask<EntityLocation>(replyTo => new GetEntityLocation("idle", replyTo))).EntityRef is null, "the shard to forget the entity");
     }
 
     [Fact]
@@ -160,7 +160,7 @@ public sealed class ShardingSpecs : TestKitBase
         await stops.ExpectMsgAsync("stopping:r");
         Sys.EventStream.Publish(new ReallyStop("r"));
         await stops.ExpectMsgAsync("stopped:entity");
-        await AwaitConditionAsync(() => region.Ask<EntityLocation>(new GetEntityLocation("r")).Result.EntityRef is null, "the entity to leave its shard");
+        await AwaitConditionAsync(() => region.Ask<EntityLocation>(replyTo => new GetEntityLocation("r", replyTo)).Result.EntityRef is null, "the entity to leave its shard");
     }
 
     [Fact]
