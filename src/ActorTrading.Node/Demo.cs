@@ -32,8 +32,8 @@ internal static class Demo
             var subscriptionId = $"{botId}-subscription-{i + 1}";
             await runtime.Accounts.Ask<object>(replyTo => new AccountProtocol.RegisterAccount(accountId, "demo", ExchangeName.Paper, false, $"paper-demo-{i + 1}", "paper", replyTo), timeout);
             await runtime.ClaimAsync(ClaimKeys.Subscription(botId, accountId), subscriptionId, CancellationToken.None);
-            await runtime.Regions.Subscriptions.Ask<object>(new SubscriptionProtocol.CreateSubscription(subscriptionId, "demo", botId, accountId, ExchangeName.Paper,
-                overrides[i], new RiskLimits(MaxDailyLossUsd: 500m, MaxConcurrentPositions: 3)), timeout);
+            await runtime.Regions.Subscriptions.Ask<object>(replyTo => new SubscriptionProtocol.CreateSubscription(subscriptionId, "demo", botId, accountId, ExchangeName.Paper,
+                overrides[i], new RiskLimits(MaxDailyLossUsd: 500m, MaxConcurrentPositions: 3), replyTo), timeout);
             await runtime.Regions.Bots.Ask<object>(replyTo => new BotProtocol.AddSubscriber(botId, subscriptionId, replyTo), timeout);
         }
 

@@ -81,11 +81,11 @@ public sealed class SubscriptionEntity : PersistentActor
             case EffectResult result when ReferenceEquals(result.Phase, _phase): Decide(result.Input); break;
             case EffectResult: break;
             case CreateSubscription create: Create(create); break;
-            case UpdateSubscription c: WhenExists(() => Persist(new SubscriptionUpdated(c.Overrides, c.Limits, _time.GetUtcNow()), ApplyAndReply)); break;
-            case PauseSubscription: WhenExists(() => Persist(new SubscriptionPaused(_time.GetUtcNow()), ApplyAndReply)); break;
-            case ResumeSubscription: WhenExists(() => Persist(new SubscriptionResumed(_time.GetUtcNow()), ApplyAndReply)); break;
-            case CancelSubscription: WhenExists(() => Persist(new SubscriptionCancelled(_time.GetUtcNow()), ApplyAndReply)); break;
-            case GetSubscription: Sender.Tell(Current(), Self); break;
+            case UpdateSubscription c: WhenExists(c.ReplyTo, () => Persist(new SubscriptionUpdated(c.Overrides, c.Limits, _time.GetUtcNow()), ApplyAndReply(c.ReplyTo))); break;
+            case PauseSubscription c: WhenExists(c.ReplyTo, () => Persist(new SubscriptionPaused(_time.GetUtcNow()), ApplyAndReply(c.ReplyTo))); break;
+            case ResumeSubscription c: WhenExists(c.ReplyTo, () => Persist(new SubscriptionResumed(_time.GetUtcNow()), ApplyAndReply(c.ReplyTo))); break;
+            case CancelSubscription c: WhenExists(c.ReplyTo, () => Persist(new SubscriptionCancelled(_time.GetUtcNow()), ApplyAndReply(c.ReplyTo))); break;
+            case GetSubscription c: c.ReplyTo.Tell(Current(), Self); break;
             case TradingRegions.StopEntity: Context.Stop(Self); break;
             default: return false;
         }
@@ -104,22 +104,22 @@ public sealed class SubscriptionEntity : PersistentActor
     {
         if (_state.Definition is not null)
         {
-            Sender.Tell(new BotProtocol.Rejected(RejectionKind.Conflict, $"subscription {SubscriptionId} already exists"), Self);
+            command.ReplyTo.Tell(new BotProtocol.Rejected(RejectionKind.Conflict, $"subscription {SubscriptionId} already exists"), Self);
             return;
         }
 
-        Persist(new SubscriptionCreated(SubscriptionId, command.OwnerId, command.BotId, command.AccountId, command.Exchange, command.Overrides, command.Limits, _time.GetUtcNow()), ApplyAndReply);
+        Persist(new SubscriptionCreated(SubscriptionId, command.OwnerId, command.BotId, command.AccountId, command.Exchange, command.Overrides, command.Limits, _time.GetUtcNow()), ApplyAndReply(command.ReplyTo));
     }
 
-    private void WhenExists(Action action)
+    private void WhenExists(IActorRef replyTo, Action action)
     {
         if (_state.Definition is null)
         {
-            Sender.Tell(new BotProtocol.Rejected(RejectionKind.NotFound, $"subscription {SubscriptionId} does not exist"), Self);
+            replyTo.Tell(new BotProtocol.Rejected(RejectionKind.NotFound, $"subscription {SubscriptionId} does not exist"), Self);
         }
         else if (_state.Status == SubscriptionStatus.Cancelled)
         {
-            Sender.Tell(new BotProtocol.Rejected(RejectionKind.Conflict, $"subscription {SubscriptionId} is cancelled"), Self);
+            replyTo.Tell(new BotProtocol.Rejected(RejectionKind.Conflict, $"subscription {SubscriptionId} is cancelled"), Self);
         }
         else
         {
@@ -127,11 +127,11 @@ public sealed class SubscriptionEntity : PersistentActor
         }
     }
 
-    private void ApplyAndReply(object @event)
+    private Action<object> ApplyAndReply(IActorRef replyTo) => @event =>
     {
         _state = _state.Apply(@event);
-        Sender.Tell(new Ok(SubscriptionId), Self);
-    }
+        replyTo.Tell(new Ok(SubscriptionId), Self);
+    };
 
     private object Current() => _state.Definition is { } d
         ? new CurrentSubscription(SubscriptionId, d.OwnerId, d.BotId, d.AccountId, _state.Status, _state.Overrides, _state.Limits, _state.Statistics)

@@ -1,3 +1,4 @@
+using ActorTrading.Actors;
 using ActorTrading.Domain;
 
 namespace ActorTrading.Trading;
@@ -13,19 +14,19 @@ public interface IWithSubscriptionId
 public static class SubscriptionProtocol
 {
     /// <summary>Creates the subscription.</summary>
-    public sealed record CreateSubscription(string SubscriptionId, string OwnerId, string BotId, string AccountId, Exchanges.ExchangeName Exchange, ParameterOverrides Overrides, RiskLimits Limits) : IWithSubscriptionId;
+    public sealed record CreateSubscription(string SubscriptionId, string OwnerId, string BotId, string AccountId, Exchanges.ExchangeName Exchange, ParameterOverrides Overrides, RiskLimits Limits, IActorRef ReplyTo) : IWithSubscriptionId;
 
     /// <summary>Changes overrides and limits.</summary>
-    public sealed record UpdateSubscription(string SubscriptionId, ParameterOverrides Overrides, RiskLimits Limits) : IWithSubscriptionId;
+    public sealed record UpdateSubscription(string SubscriptionId, ParameterOverrides Overrides, RiskLimits Limits, IActorRef ReplyTo) : IWithSubscriptionId;
 
     /// <summary>Skips signals until resumed.</summary>
-    public sealed record PauseSubscription(string SubscriptionId) : IWithSubscriptionId;
+    public sealed record PauseSubscription(string SubscriptionId, IActorRef ReplyTo) : IWithSubscriptionId;
 
     /// <summary>Trades signals again.</summary>
-    public sealed record ResumeSubscription(string SubscriptionId) : IWithSubscriptionId;
+    public sealed record ResumeSubscription(string SubscriptionId, IActorRef ReplyTo) : IWithSubscriptionId;
 
     /// <summary>Ends the subscription for good.</summary>
-    public sealed record CancelSubscription(string SubscriptionId) : IWithSubscriptionId;
+    public sealed record CancelSubscription(string SubscriptionId, IActorRef ReplyTo) : IWithSubscriptionId;
 
     /// <summary>
     /// A signal of the subscription's bot to trade, with the bot's defaults at acceptance. <paramref name="SignalNumber"/>
@@ -38,7 +39,7 @@ public static class SubscriptionProtocol
         long SignalNumber, long PendingFrom, bool Redelivered) : IWithSubscriptionId;
 
     /// <summary>Asks for the state; answered with <see cref="CurrentSubscription"/> or <see cref="BotProtocol.Rejected"/>.</summary>
-    public sealed record GetSubscription(string SubscriptionId) : IWithSubscriptionId;
+    public sealed record GetSubscription(string SubscriptionId, IActorRef ReplyTo) : IWithSubscriptionId;
 
     /// <summary>The subscription's state and statistics.</summary>
     public sealed record CurrentSubscription(string SubscriptionId, string OwnerId, string BotId, string AccountId, SubscriptionStatus Status, ParameterOverrides Overrides, RiskLimits Limits, SubscriptionStatistics Statistics);

@@ -49,8 +49,8 @@ public sealed class CapacitySpecs : InProcessNodeSpecs
             _simulator.State.RegisterAccount(key, "secret-" + key);
             (await Runtime.Accounts.Ask<object>(replyTo => new AccountProtocol.RegisterAccount(accountId, "admin", ExchangeName.Binance, true, key, "secret-" + key, replyTo), Timeout))
                 .ShouldNotBeOfType<BotProtocol.Rejected>();
-            (await Runtime.Regions.Subscriptions.Ask<object>(new SubscriptionProtocol.CreateSubscription(subscriptionId, "admin", botId, accountId, ExchangeName.Binance,
-                ParameterOverrides.None, new RiskLimits(null, null)), Timeout)).ShouldNotBeOfType<BotProtocol.Rejected>();
+            (await Runtime.Regions.Subscriptions.Ask<object>(replyTo => new SubscriptionProtocol.CreateSubscription(subscriptionId, "admin", botId, accountId, ExchangeName.Binance,
+                ParameterOverrides.None, new RiskLimits(null, null), replyTo), Timeout)).ShouldNotBeOfType<BotProtocol.Rejected>();
             (await Runtime.Regions.Bots.Ask<object>(replyTo => new BotProtocol.AddSubscriber(botId, subscriptionId, replyTo), Timeout)).ShouldBeOfType<BotProtocol.Ok>();
             subscriptions.Add(subscriptionId);
         }

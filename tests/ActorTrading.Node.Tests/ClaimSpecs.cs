@@ -88,7 +88,7 @@ public sealed class ClaimSpecs : InProcessNodeSpecs
         var account = await PostAsync("/api/v1/exchange-accounts", new { exchange = "paper", api_key = "cut-key", secret_key = "s" });
         var request = new { bot_id = bot.GetProperty("id").GetString(), exchange_account_id = account.GetProperty("id").GetString() };
         var first = (await PostAsync("/api/v1/bot-subscriptions", request)).GetProperty("id").GetString()!;
-        (await Runtime.Regions.Subscriptions.Ask<object>(new SubscriptionProtocol.CancelSubscription(first), Timeout)).ShouldNotBeOfType<BotProtocol.Rejected>();
+        (await Runtime.Regions.Subscriptions.Ask<object>(replyTo => new SubscriptionProtocol.CancelSubscription(first, replyTo), Timeout)).ShouldNotBeOfType<BotProtocol.Rejected>();
 
         await PostAsync("/api/v1/bot-subscriptions", request);
     }
@@ -118,8 +118,8 @@ public sealed class ClaimSpecs : InProcessNodeSpecs
         var bot = await PostAsync("/api/v1/bots", new { name = "Old", master_webhook_path = "old", default_leverage = 5, default_margin_usd = 50 });
         var account = await PostAsync("/api/v1/exchange-accounts", new { exchange = "paper", api_key = "old-key", secret_key = "s" });
         var (botId, accountId) = (bot.GetProperty("id").GetString()!, account.GetProperty("id").GetString()!);
-        (await Runtime.Regions.Subscriptions.Ask<object>(new SubscriptionProtocol.CreateSubscription("old-subscription", "admin", botId, accountId, ExchangeName.Paper,
-            ParameterOverrides.None, new RiskLimits(null, null)), Timeout)).ShouldNotBeOfType<BotProtocol.Rejected>();
+        (await Runtime.Regions.Subscriptions.Ask<object>(replyTo => new SubscriptionProtocol.CreateSubscription("old-subscription", "admin", botId, accountId, ExchangeName.Paper,
+            ParameterOverrides.None, new RiskLimits(null, null), replyTo), Timeout)).ShouldNotBeOfType<BotProtocol.Rejected>();
         (await Runtime.Claims.Ask<object>(replyTo => new ClaimProtocol.Release(ClaimKeys.Backfilled, "done", replyTo), Timeout)).ShouldBeOfType<ClaimProtocol.Released>();
         await Eventually.HoldsAsync(async () => (await ReadSubscriptionsAsync()).Length == 1, "the read model to have the subscription", Timeout);
 

@@ -158,8 +158,8 @@ public sealed class ReadModelSpecs : TestKitBase, IAsyncLifetime
         (await regions.Bots.Ask<object>(replyTo => new CreateBot("b1", "Trend", "a bot", "trend-1", BotEntity.HashSecret("s"), defaults, TimeSpan.FromMinutes(1), replyTo))).ShouldBeOfType<BotProtocol.Ok>();
         foreach (var (id, account) in new[] { ("s1", "acct-1"), ("s2", "acct-2") })
         {
-            (await regions.Subscriptions.Ask<object>(new CreateSubscription(id, "u1", "b1", account, ExchangeName.Paper,
-                id == "s2" ? new ParameterOverrides(MarginUsd: 1m) : ParameterOverrides.None, RiskLimits.None))).ShouldBeOfType<SubscriptionProtocol.Ok>();
+            (await regions.Subscriptions.Ask<object>(replyTo => new CreateSubscription(id, "u1", "b1", account, ExchangeName.Paper,
+                id == "s2" ? new ParameterOverrides(MarginUsd: 1m) : ParameterOverrides.None, RiskLimits.None, replyTo))).ShouldBeOfType<SubscriptionProtocol.Ok>();
             (await regions.Bots.Ask<object>(replyTo => new AddSubscriber("b1", id, replyTo))).ShouldBeOfType<BotProtocol.Ok>();
         }
 

@@ -42,8 +42,8 @@ public sealed class TradingSpecs : TestKitBase
     private async Task SubscribeAsync(string subscriptionId, string botId, ParameterOverrides? overrides = null, RiskLimits? limits = null, string? apiKey = null)
     {
         _accounts.Add("acct-" + subscriptionId, apiKey ?? "key-" + subscriptionId);
-        (await _regions.Subscriptions.Ask<object>(new CreateSubscription(subscriptionId, "owner", botId, "acct-" + subscriptionId, ExchangeName.Paper,
-            overrides ?? ParameterOverrides.None, limits ?? RiskLimits.None))).ShouldBeOfType<SubscriptionProtocol.Ok>();
+        (await _regions.Subscriptions.Ask<object>(replyTo => new CreateSubscription(subscriptionId, "owner", botId, "acct-" + subscriptionId, ExchangeName.Paper,
+            overrides ?? ParameterOverrides.None, limits ?? RiskLimits.None, replyTo))).ShouldBeOfType<SubscriptionProtocol.Ok>();
         (await _regions.Bots.Ask<object>(replyTo => new AddSubscriber(botId, subscriptionId, replyTo))).ShouldBeOfType<BotProtocol.Ok>();
     }
 
@@ -125,7 +125,7 @@ public sealed class TradingSpecs : TestKitBase
         await SubscribeAsync("plain", "bot-1");
         await SubscribeAsync("custom", "bot-1", new ParameterOverrides(Leverage: 20, MarginUsd: 250m));
         await SubscribeAsync("paused", "bot-1");
-        (await _regions.Subscriptions.Ask<object>(new PauseSubscription("paused"))).ShouldBeOfType<SubscriptionProtocol.Ok>();
+        (await _regions.Subscriptions.Ask<object>(replyTo => new PauseSubscription("paused", replyTo))).ShouldBeOfType<SubscriptionProtocol.Ok>();
 
         var accepted = await SignalAsync("bot-1", SignalAction.Buy);
         accepted.Subscribers.ShouldBe(3);
@@ -568,7 +568,7 @@ public sealed class TradingSpecs : TestKitBase
         }
 
         StartRegions();
-        (await _regions.Subscriptions.Ask<object>(new GetSubscription("legacy"))).ShouldBeOfType<CurrentSubscription>();
+        (await _regions.Subscriptions.Ask<object>(replyTo => new GetSubscription("legacy", replyTo))).ShouldBeOfType<CurrentSubscription>();
         var outcome = await OutcomeAsync("legacy", "sig-old");
 
         outcome.Status.ShouldBe(ExecutionStatus.Executed);
@@ -646,7 +646,7 @@ public sealed class TradingSpecs : TestKitBase
         _accounts.Add("acct-shared", "key-shared");
         foreach (var (id, botId, overrides) in new[] { ("ten", "bot-ten", ParameterOverrides.None), ("twenty", "bot-twenty", new ParameterOverrides(Leverage: 20)) })
         {
-            (await _regions.Subscriptions.Ask<object>(new CreateSubscription(id, "owner", botId, "acct-shared", ExchangeName.Paper, overrides, RiskLimits.None)))
+            (await _regions.Subscriptions.Ask<object>(replyTo => new CreateSubscription(id, "owner", botId, "acct-shared", ExchangeName.Paper, overrides, RiskLimits.None, replyTo)))
                 .ShouldBeOfType<SubscriptionProtocol.Ok>();
             (await _regions.Bots.Ask<object>(replyTo => new AddSubscriber(botId, id, replyTo))).ShouldBeOfType<BotProtocol.Ok>();
         }
@@ -702,7 +702,7 @@ public sealed class TradingSpecs : TestKitBase
 
         _regions.Subscriptions.Tell(new Actors.Sharding.ShardingEnvelope("counted", TradingRegions.StopEntity.Instance), null);
         await AwaitConditionAsync(() => _regions.Subscriptions.Ask<Actors.Sharding.EntityLocation>(replyTo => new Actors.Sharding.GetEntityLocation("counted", replyTo)).Result.EntityRef is null, "the entity to stop");
-        var state = (CurrentSubscription)await _regions.Subscriptions.Ask<object>(new GetSubscription("counted"));
+        var state = (CurrentSubscription)await _regions.Subscriptions.Ask<object>(replyTo => new GetSubscription("counted", replyTo));
         state.Statistics.ShouldSatisfyAllConditions(
             s => s.SignalsReceived.ShouldBe(2),
             s => s.OrdersExecuted.ShouldBe(1),

@@ -90,7 +90,7 @@ public sealed class BenchBot
     /// <summary>Creates the planned subscription entities.</summary>
     public Task CreateSubscriptionsAsync((int From, int To) range, int parallelism = 256) =>
         ForEachAsync(range, parallelism, async i => Expect(await Runtime.Regions.Subscriptions.Ask<object>(
-            new SubscriptionProtocol.CreateSubscription(SubscriptionIds[i], "bench", BotId, AccountIds[i], ExchangeName.Paper, ParameterOverrides.None, new RiskLimits(null, null)), s_askTimeout), SubscriptionIds[i]));
+            replyTo => new SubscriptionProtocol.CreateSubscription(SubscriptionIds[i], "bench", BotId, AccountIds[i], ExchangeName.Paper, ParameterOverrides.None, new RiskLimits(null, null), replyTo), s_askTimeout), SubscriptionIds[i]));
 
     /// <summary>Adds them to the bot. The bot persists one <c>SubscriberAdded</c> per command, one write at a time
     /// (commands that arrive meanwhile are stashed), so only a few are sent at once: more would only sit in its stash.</summary>

@@ -38,7 +38,7 @@ internal static class SubscriptionsApi
     /// alone: a guess does not start (and keep in memory) an entity for it.</summary>
     private static async Task<SubscriptionProtocol.CurrentSubscription?> OwnedAsync(string id, HttpContext http, NodeRuntime runtime, CancellationToken cancellationToken) =>
         await ExistsAsync(runtime, id, cancellationToken)
-            && await runtime.Regions.Subscriptions.Ask<object>(new SubscriptionProtocol.GetSubscription(id), TimeSpan.FromSeconds(10), cancellationToken) is SubscriptionProtocol.CurrentSubscription current
+            && await runtime.Regions.Subscriptions.Ask<object>(replyTo => new SubscriptionProtocol.GetSubscription(id, replyTo), TimeSpan.FromSeconds(10), cancellationToken) is SubscriptionProtocol.CurrentSubscription current
             && Caller.Of(http).Owns(current.OwnerId)
             ? current
             : null;
@@ -122,8 +122,8 @@ internal static class SubscriptionsApi
                 $"exchange account {account.AccountId} is already subscribed to bot {request.BotId} (subscription {holder}); change or cancel that one");
         }
 
-        var created = await runtime.Regions.Subscriptions.Ask<object>(new SubscriptionProtocol.CreateSubscription(subscriptionId, account.OwnerId, request.BotId!,
-            account.AccountId, account.Exchange, overrides, limits), timeout, cancellationToken);
+        var created = await runtime.Regions.Subscriptions.Ask<object>(replyTo => new SubscriptionProtocol.CreateSubscription(subscriptionId, account.OwnerId, request.BotId!,
+            account.AccountId, account.Exchange, overrides, limits, replyTo), timeout, cancellationToken);
         if (created is BotProtocol.Rejected rejected)
         {
             await runtime.ReleaseAsync(ClaimKeys.Subscription(request.BotId!, account.AccountId), subscriptionId, cancellationToken);
@@ -154,7 +154,7 @@ internal static class SubscriptionsApi
         }
 
         var gone = await ExistsAsync(runtime, taken.Owner, cancellationToken)
-            ? await runtime.Regions.Subscriptions.Ask<object>(new SubscriptionProtocol.GetSubscription(taken.Owner), TimeSpan.FromSeconds(10), cancellationToken)
+            ? await runtime.Regions.Subscriptions.Ask<object>(replyTo => new SubscriptionProtocol.GetSubscription(taken.Owner, replyTo), TimeSpan.FromSeconds(10), cancellationToken)
                 is SubscriptionProtocol.CurrentSubscription { Status: SubscriptionStatus.Cancelled }
             : runtime.System.TimeProvider.GetUtcNow() - taken.Since > AbandonedClaimAge;
         return gone && await runtime.ClaimAsync(key, subscriptionId, cancellationToken, replacing: taken.Owner) is null ? null : taken.Owner;
@@ -189,10 +189,10 @@ internal static class SubscriptionsApi
             return Problems.Invalid(errors);
         }
 
-        var commands = new List<object> { new SubscriptionProtocol.UpdateSubscription(id, overrides, limits) };
+        var commands = new List<Func<IActorRef, object>> { replyTo => new SubscriptionProtocol.UpdateSubscription(id, overrides, limits, replyTo) };
         if (active is { } isActive)
         {
-            commands.Add(isActive ? new SubscriptionProtocol.ResumeSubscription(id) : new SubscriptionProtocol.PauseSubscription(id));
+            commands.Add(isActive ? replyTo => new SubscriptionProtocol.ResumeSubscription(id, replyTo) : replyTo => new SubscriptionProtocol.PauseSubscription(id, replyTo));
         }
 
         foreach (var command in commands)
@@ -203,7 +203,7 @@ internal static class SubscriptionsApi
             }
         }
 
-        return await runtime.Regions.Subscriptions.Ask<object>(new SubscriptionProtocol.GetSubscription(id), timeout, cancellationToken) switch
+        return await runtime.Regions.Subscriptions.Ask<object>(replyTo => new SubscriptionProtocol.GetSubscription(id, replyTo), timeout, cancellationToken) switch
         {
             SubscriptionProtocol.CurrentSubscription updated => Results.Json(Json(updated)),
             BotProtocol.Rejected rejected => Problems.From(rejected),
@@ -247,7 +247,7 @@ internal static class SubscriptionsApi
         }
 
         await runtime.Regions.Bots.Ask<object>(replyTo => new BotProtocol.RemoveSubscriber(current.BotId, id, replyTo), timeout, cancellationToken);
-        var reply = await runtime.Regions.Subscriptions.Ask<object>(new SubscriptionProtocol.CancelSubscription(id), timeout, cancellationToken);
+        var reply = await runtime.Regions.Subscriptions.Ask<object>(replyTo => new SubscriptionProtocol.CancelSubscription(id, replyTo), timeout, cancellationToken);
         if (reply is BotProtocol.Rejected rejected)
         {
             return Problems.From(rejected);
