@@ -12,6 +12,7 @@ public sealed class BinanceClient : IExchangeAccount
 {
     private readonly ResiliencePipeline _retry;
     private readonly SymbolFilterCache _filters;
+    private readonly MarkPriceCache _markPrices;
 
     /// <summary>A client for one account at <paramref name="baseUrl"/>.</summary>
     public BinanceClient(Uri baseUrl, ExchangeCredentials credentials, ExchangeClientSettings settings)
@@ -30,6 +31,10 @@ public sealed class BinanceClient : IExchangeAccount
         _filters = http is null
             ? HttpHandlerPool.HostShared(baseUrl, "binance-filters", () => new SymbolFilterCache(ExchangeName.Binance, settings.FilterRefreshInterval, time, LoadFiltersAsync))
             : new SymbolFilterCache(ExchangeName.Binance, settings.FilterRefreshInterval, time, LoadFiltersAsync);
+        // Public market data, the same for every account: one read per symbol for every account on the host.
+        _markPrices = http is null
+            ? HttpHandlerPool.HostShared(baseUrl, "binance-mark-prices", () => new MarkPriceCache(time, ReadMarkPriceAsync))
+            : new MarkPriceCache(time, ReadMarkPriceAsync);
     }
 
     /// <inheritdoc/>
@@ -43,9 +48,10 @@ public sealed class BinanceClient : IExchangeAccount
 
     internal BinanceAccountEndpoints Account { get; }
 
-    /// <inheritdoc/>
+    /// <summary>The venue's mark price of <paramref name="symbol"/>, read at most once per <see cref="MarkPriceCache.Freshness"/> (1 s)
+    /// for every account on the host; a reader that comes while a read is in flight joins it.</summary>
     public Task<decimal> GetMarkPriceAsync(string symbol, CancellationToken cancellationToken = default) =>
-        Retry(async ct => WireFormat.ParseDecimal((await Market.MarkPriceAsync(symbol, ct)).MarkPrice), cancellationToken);
+        _markPrices.GetAsync(symbol, cancellationToken);
 
     /// <inheritdoc/>
     public Task<SymbolFilters> GetSymbolFiltersAsync(string symbol, CancellationToken cancellationToken = default) =>
@@ -156,6 +162,9 @@ public sealed class BinanceClient : IExchangeAccount
             return null;
         }
     }
+
+    private Task<decimal> ReadMarkPriceAsync(string symbol, CancellationToken cancellationToken) =>
+        Retry(async ct => WireFormat.ParseDecimal((await Market.MarkPriceAsync(symbol, ct)).MarkPrice), cancellationToken);
 
     private async Task<IReadOnlyDictionary<string, SymbolFilters>> LoadFiltersAsync(string symbol, CancellationToken cancellationToken) =>
         await Retry(
