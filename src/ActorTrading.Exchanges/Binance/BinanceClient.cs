@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ActorTrading.Exchanges.Transport;
 using Polly;
 
@@ -13,6 +14,8 @@ public sealed class BinanceClient : IExchangeAccount
     private readonly ResiliencePipeline _retry;
     private readonly SymbolFilterCache _filters;
     private readonly MarkPriceCache _markPrices;
+    // Client ids of the stop-losses and take-profits this client placed: their cancel goes to the algo endpoint first.
+    private readonly ConcurrentDictionary<string, byte> _algoOrders = new(StringComparer.Ordinal);
 
     /// <summary>A client for one account at <paramref name="baseUrl"/>.</summary>
     public BinanceClient(Uri baseUrl, ExchangeCredentials credentials, ExchangeClientSettings settings)
@@ -78,7 +81,12 @@ public sealed class BinanceClient : IExchangeAccount
         var request = BinanceMapper.NewProtectiveOrder(order);
         return Resilience.PlaceOnceAsync(
             _retry,
-            async ct => BinanceMapper.ToOrder(await Trade.NewAlgoOrderAsync(request, ct)),
+            async ct =>
+            {
+                var placed = BinanceMapper.ToOrder(await Trade.NewAlgoOrderAsync(request, ct));
+                _algoOrders[order.ClientOrderId] = 0;
+                return placed;
+            },
             ct => QueryOnceAsync(order.Symbol, order.ClientOrderId, ct),
             cancellationToken);
     }
@@ -92,6 +100,15 @@ public sealed class BinanceClient : IExchangeAccount
         Retry(
             async ct =>
             {
+                // One we placed as an algo order: two requests fewer than trying the plain endpoint first (a close cancels two).
+                // Gone already (triggered, or cancelled by an earlier attempt whose answer was lost) is not an error either.
+                if (_algoOrders.ContainsKey(clientOrderId))
+                {
+                    await TryCancelAlgoAsync(clientOrderId, ct);
+                    _algoOrders.TryRemove(clientOrderId, out _);
+                    return true;
+                }
+
                 try
                 {
                     await Trade.CancelOrderAsync(symbol, clientOrderId, ct);
@@ -102,18 +119,25 @@ public sealed class BinanceClient : IExchangeAccount
                     // Not a plain order (or already gone): it may be a stop-loss / take-profit on the algo endpoint.
                 }
 
-                try
-                {
-                    await Trade.CancelAlgoOrderAsync(clientOrderId, ct);
-                }
-                catch (ExchangeException e) when (BinanceErrors.Is(e, BinanceErrors.CancelRejected) || BinanceErrors.Is(e, BinanceErrors.OrderDoesNotExist))
-                {
-                    // Already gone: not an error.
-                }
-
+                await TryCancelAlgoAsync(clientOrderId, ct);
+                _algoOrders.TryRemove(clientOrderId, out _);
                 return true;
             },
             cancellationToken);
+
+    /// <summary>Cancels an algo order; false when the venue has none open by that id (already gone, or not an algo order).</summary>
+    private async Task<bool> TryCancelAlgoAsync(string clientOrderId, CancellationToken ct)
+    {
+        try
+        {
+            await Trade.CancelAlgoOrderAsync(clientOrderId, ct);
+            return true;
+        }
+        catch (ExchangeException e) when (BinanceErrors.Is(e, BinanceErrors.CancelRejected) || BinanceErrors.Is(e, BinanceErrors.OrderDoesNotExist))
+        {
+            return false;
+        }
+    }
 
     /// <inheritdoc/>
     public Task<IReadOnlyList<Position>> GetPositionsAsync(CancellationToken cancellationToken = default) =>
