@@ -7,6 +7,7 @@ public static class HarnessModes
     [
         new("fan-out", "one webhook signal to 10,000 paper subscriptions: POST -> last outcome in bot_signal_executions, vs 10,000 bare paper orders in parallel [--store sqlite|postgres] [--subscriptions N] [--warmup-rounds N] [--rounds N]", FanOutHarness.RunAsync),
         new("ack-latency", "p50/p90/p99/max of the webhook's 202 at 100 signals/s (10 bots x 10 subscriptions), vs the same POST rate to a bare Kestrel endpoint [--store sqlite|postgres] [--rate N] [--duration-s N] [--bots N] [--subscriptions-per-bot N]", AckLatencyHarness.RunAsync),
+        new("capacity", "one webhook signal to 10,000 Binance subscriptions (each its own key) through the real client against the in-process simulator, limits raised: POST -> last outcome, vs a bare blast of 10,000 signed market orders through the same client; counts protective orders missing or left open unreported [--store sqlite|postgres] [--subscriptions N]", CapacityHarness.RunAsync),
         new("idle-memory", "retained bytes per idle subscription entity after one signal, vs bare ReceiveActors that received one message [--store sqlite|postgres] [--subscriptions N]", IdleMemoryHarness.RunAsync),
     ];
 }

@@ -73,6 +73,8 @@ public sealed class SimulatorState
     private readonly ConcurrentDictionary<(Venue, string), SimAccount> _accounts = new();
     private readonly Dictionary<string, decimal> _prices = new(StringComparer.Ordinal);
     private readonly List<SimOrder> _log = [];
+    // Where each order sits in the log: a cancel found it by a scan of the whole log, under the lock (quadratic over a run).
+    private readonly Dictionary<long, int> _logIndex = [];
     private readonly ConcurrentDictionary<string, int> _requests = new(StringComparer.Ordinal);
     private long _nextOrderId = 4_000_000_000;
     private FaultSettings _faults = new();
@@ -422,13 +424,13 @@ public sealed class SimulatorState
     private void Record(SimAccount account, SimOrder order)
     {
         account.OrdersByClientId[order.ClientOrderId] = order;
+        _logIndex[order.OrderId] = _log.Count;
         _log.Add(order);
     }
 
     private void Replace(SimAccount account, SimOrder order)
     {
         account.OrdersByClientId[order.ClientOrderId] = order;
-        var index = _log.FindIndex(o => o.OrderId == order.OrderId);
-        _log[index] = order;
+        _log[_logIndex[order.OrderId]] = order;
     }
 }

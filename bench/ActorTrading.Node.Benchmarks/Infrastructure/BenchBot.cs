@@ -83,14 +83,21 @@ public sealed class BenchBot
         return (from, from + count);
     }
 
-    /// <summary>Registers the planned accounts (<paramref name="parallelism"/> asks in flight: the journal batches them).</summary>
-    public Task RegisterAccountsAsync((int From, int To) range, int parallelism = 256) =>
-        ForEachAsync(range, parallelism, async i => Expect(await Runtime.Accounts.Ask<object>(replyTo => new AccountProtocol.RegisterAccount(AccountIds[i], "bench", ExchangeName.Paper, false, ApiKeys[i], "paper-secret", replyTo), s_askTimeout), AccountIds[i]));
+    /// <summary>Registers the planned accounts (<paramref name="parallelism"/> asks in flight: the journal batches them), on the
+    /// paper exchange unless <paramref name="exchange"/> says otherwise (then with the secret <see cref="SecretOf"/>).</summary>
+    public Task RegisterAccountsAsync((int From, int To) range, int parallelism = 256, ExchangeName exchange = ExchangeName.Paper) =>
+        ForEachAsync(range, parallelism, async i => Expect(await Runtime.Accounts.Ask<object>(replyTo =>
+            exchange == ExchangeName.Paper
+                ? new AccountProtocol.RegisterAccount(AccountIds[i], "bench", ExchangeName.Paper, false, ApiKeys[i], "paper-secret", replyTo)
+                : new AccountProtocol.RegisterAccount(AccountIds[i], "bench", exchange, true, ApiKeys[i], SecretOf(ApiKeys[i]), replyTo), s_askTimeout), AccountIds[i]));
 
     /// <summary>Creates the planned subscription entities.</summary>
-    public Task CreateSubscriptionsAsync((int From, int To) range, int parallelism = 256) =>
+    public Task CreateSubscriptionsAsync((int From, int To) range, int parallelism = 256, ExchangeName exchange = ExchangeName.Paper) =>
         ForEachAsync(range, parallelism, async i => Expect(await Runtime.Regions.Subscriptions.Ask<object>(
-            replyTo => new SubscriptionProtocol.CreateSubscription(SubscriptionIds[i], "bench", BotId, AccountIds[i], ExchangeName.Paper, ParameterOverrides.None, new RiskLimits(null, null), replyTo), s_askTimeout), SubscriptionIds[i]));
+            replyTo => new SubscriptionProtocol.CreateSubscription(SubscriptionIds[i], "bench", BotId, AccountIds[i], exchange, ParameterOverrides.None, new RiskLimits(null, null), replyTo), s_askTimeout), SubscriptionIds[i]));
+
+    /// <summary>The API secret of a bench account on a real venue's client (the simulator is told the same).</summary>
+    public static string SecretOf(string apiKey) => "secret-" + apiKey;
 
     /// <summary>Adds them to the bot. The bot persists one <c>SubscriberAdded</c> per command, one write at a time
     /// (commands that arrive meanwhile are stashed), so only a few are sent at once: more would only sit in its stash.</summary>

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using ActorTrading.Exchanges.Paper;
+using ActorTrading.Exchanges.Transport;
 using ActorTrading.TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -65,8 +66,9 @@ public sealed class BenchNode : IAsyncDisposable
 
     public static string Name(StoreKind kind) => kind == StoreKind.Postgres ? "postgres" : "sqlite";
 
-    /// <summary>Starts a node; <paramref name="defaultLogging"/> keeps ASP.NET Core's per-request Information lines (a node's default).</summary>
-    public static async Task<BenchNode> StartAsync(StoreKind kind, string purpose, bool defaultLogging = false)
+    /// <summary>Starts a node; <paramref name="defaultLogging"/> keeps ASP.NET Core's per-request Information lines (a node's default);
+    /// <paramref name="exchanges"/> are its exchange clients' settings (a simulator's base URLs), the node's default when null.</summary>
+    public static async Task<BenchNode> StartAsync(StoreKind kind, string purpose, bool defaultLogging = false, ExchangeClientSettings? exchanges = null)
     {
         foreach (var variable in s_overridingVariables)
         {
@@ -101,7 +103,7 @@ public sealed class BenchNode : IAsyncDisposable
         try
         {
             var prices = new FixedPrices();
-            var app = await NodeHost.BuildAsync([.. args], prices);
+            var app = await NodeHost.BuildAsync([.. args], prices, exchanges);
             await app.StartAsync();
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             return new BenchNode(kind, app, app.Services.GetRequiredService<NodeRuntime>(), prices, new Uri(address), database, directory);

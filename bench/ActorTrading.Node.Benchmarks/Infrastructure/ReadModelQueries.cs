@@ -72,6 +72,21 @@ public static class ReadModelQueries
         return reasons;
     }
 
+    /// <summary>Status and reason of each subscription's row of one signal.</summary>
+    public static async Task<IReadOnlyDictionary<string, (string Status, string? Reason)>> ExecutionRowsAsync(NodeRuntime runtime, string signalId)
+    {
+        await using var connection = await runtime.OpenReadModelAsync(CancellationToken.None);
+        await using var command = Command(connection, "SELECT subscription_id, status, reason FROM bot_signal_executions WHERE signal_id = @id", ("id", signalId));
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new Dictionary<string, (string Status, string? Reason)>(StringComparer.Ordinal);
+        while (await reader.ReadAsync())
+        {
+            rows[reader.GetString(0)] = (reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
+        }
+
+        return rows;
+    }
+
     public static async Task<DateTimeOffset?> FanOutCompletedAtAsync(NodeRuntime runtime, string signalId)
     {
         await using var connection = await runtime.OpenReadModelAsync(CancellationToken.None);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ActorTrading.Exchanges.Transport;
 using Polly;
 
@@ -12,6 +13,9 @@ public sealed class BinanceClient : IExchangeAccount
 {
     private readonly ResiliencePipeline _retry;
     private readonly SymbolFilterCache _filters;
+    private readonly MarkPriceCache _markPrices;
+    // Client ids of the stop-losses and take-profits this client placed: their cancel goes to the algo endpoint first.
+    private readonly ConcurrentDictionary<string, byte> _algoOrders = new(StringComparer.Ordinal);
 
     /// <summary>A client for one account at <paramref name="baseUrl"/>.</summary>
     public BinanceClient(Uri baseUrl, ExchangeCredentials credentials, ExchangeClientSettings settings)
@@ -30,6 +34,10 @@ public sealed class BinanceClient : IExchangeAccount
         _filters = http is null
             ? HttpHandlerPool.HostShared(baseUrl, "binance-filters", () => new SymbolFilterCache(ExchangeName.Binance, settings.FilterRefreshInterval, time, LoadFiltersAsync))
             : new SymbolFilterCache(ExchangeName.Binance, settings.FilterRefreshInterval, time, LoadFiltersAsync);
+        // Public market data, the same for every account: one read per symbol for every account on the host.
+        _markPrices = http is null
+            ? HttpHandlerPool.HostShared(baseUrl, "binance-mark-prices", () => new MarkPriceCache(time, ReadMarkPriceAsync))
+            : new MarkPriceCache(time, ReadMarkPriceAsync);
     }
 
     /// <inheritdoc/>
@@ -43,9 +51,10 @@ public sealed class BinanceClient : IExchangeAccount
 
     internal BinanceAccountEndpoints Account { get; }
 
-    /// <inheritdoc/>
+    /// <summary>The venue's mark price of <paramref name="symbol"/>, read at most once per <see cref="MarkPriceCache.Freshness"/> (1 s)
+    /// for every account on the host; a reader that comes while a read is in flight joins it.</summary>
     public Task<decimal> GetMarkPriceAsync(string symbol, CancellationToken cancellationToken = default) =>
-        Retry(async ct => WireFormat.ParseDecimal((await Market.MarkPriceAsync(symbol, ct)).MarkPrice), cancellationToken);
+        _markPrices.GetAsync(symbol, cancellationToken);
 
     /// <inheritdoc/>
     public Task<SymbolFilters> GetSymbolFiltersAsync(string symbol, CancellationToken cancellationToken = default) =>
@@ -72,7 +81,12 @@ public sealed class BinanceClient : IExchangeAccount
         var request = BinanceMapper.NewProtectiveOrder(order);
         return Resilience.PlaceOnceAsync(
             _retry,
-            async ct => BinanceMapper.ToOrder(await Trade.NewAlgoOrderAsync(request, ct)),
+            async ct =>
+            {
+                var placed = BinanceMapper.ToOrder(await Trade.NewAlgoOrderAsync(request, ct));
+                _algoOrders[order.ClientOrderId] = 0;
+                return placed;
+            },
             ct => QueryOnceAsync(order.Symbol, order.ClientOrderId, ct),
             cancellationToken);
     }
@@ -86,6 +100,15 @@ public sealed class BinanceClient : IExchangeAccount
         Retry(
             async ct =>
             {
+                // One we placed as an algo order: two requests fewer than trying the plain endpoint first (a close cancels two).
+                // Gone already (triggered, or cancelled by an earlier attempt whose answer was lost) is not an error either.
+                if (_algoOrders.ContainsKey(clientOrderId))
+                {
+                    await TryCancelAlgoAsync(clientOrderId, ct);
+                    _algoOrders.TryRemove(clientOrderId, out _);
+                    return true;
+                }
+
                 try
                 {
                     await Trade.CancelOrderAsync(symbol, clientOrderId, ct);
@@ -96,18 +119,25 @@ public sealed class BinanceClient : IExchangeAccount
                     // Not a plain order (or already gone): it may be a stop-loss / take-profit on the algo endpoint.
                 }
 
-                try
-                {
-                    await Trade.CancelAlgoOrderAsync(clientOrderId, ct);
-                }
-                catch (ExchangeException e) when (BinanceErrors.Is(e, BinanceErrors.CancelRejected) || BinanceErrors.Is(e, BinanceErrors.OrderDoesNotExist))
-                {
-                    // Already gone: not an error.
-                }
-
+                await TryCancelAlgoAsync(clientOrderId, ct);
+                _algoOrders.TryRemove(clientOrderId, out _);
                 return true;
             },
             cancellationToken);
+
+    /// <summary>Cancels an algo order; false when the venue has none open by that id (already gone, or not an algo order).</summary>
+    private async Task<bool> TryCancelAlgoAsync(string clientOrderId, CancellationToken ct)
+    {
+        try
+        {
+            await Trade.CancelAlgoOrderAsync(clientOrderId, ct);
+            return true;
+        }
+        catch (ExchangeException e) when (BinanceErrors.Is(e, BinanceErrors.CancelRejected) || BinanceErrors.Is(e, BinanceErrors.OrderDoesNotExist))
+        {
+            return false;
+        }
+    }
 
     /// <inheritdoc/>
     public Task<IReadOnlyList<Position>> GetPositionsAsync(CancellationToken cancellationToken = default) =>
@@ -156,6 +186,9 @@ public sealed class BinanceClient : IExchangeAccount
             return null;
         }
     }
+
+    private Task<decimal> ReadMarkPriceAsync(string symbol, CancellationToken cancellationToken) =>
+        Retry(async ct => WireFormat.ParseDecimal((await Market.MarkPriceAsync(symbol, ct)).MarkPrice), cancellationToken);
 
     private async Task<IReadOnlyDictionary<string, SymbolFilters>> LoadFiltersAsync(string symbol, CancellationToken cancellationToken) =>
         await Retry(

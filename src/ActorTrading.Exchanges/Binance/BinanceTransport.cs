@@ -10,7 +10,8 @@ namespace ActorTrading.Exchanges.Binance;
 /// Binance USD-M transport: the pooled HTTP client of the host, HMAC signing of
 /// <c>totalParams</c> (query string immediately followed by the body; we send every parameter in the query
 /// string, <c>signature</c> last), the server-time offset, and the limits — REQUEST_WEIGHT per IP (shared by
-/// every account on the host) and ORDERS per account, corrected from <c>X-MBX-USED-WEIGHT-1M</c> and
+/// every account on the host) and ORDERS per API key (shared by every transport of the key on the host; a limit
+/// read from exchangeInfo applies to every key), corrected from <c>X-MBX-USED-WEIGHT-1M</c> and
 /// <c>X-MBX-ORDER-COUNT-10S/1M</c>. A 429 blocks until Retry-After (or the next minute); a 418 ban stops
 /// every account on the host until the ban ends. A <c>-1021</c> resyncs the clock and is retried once,
 /// signed afresh. https://developers.binance.com/docs/derivatives/usds-margined-futures/general-info
@@ -26,6 +27,7 @@ internal sealed class BinanceTransport
     private readonly RateWindow _ipWeight;
     private readonly RateWindow _orders10s;
     private readonly RateWindow _orders1m;
+    private readonly BinanceOrderWindows _orderWindows;
     private readonly BanState _ban;
 
     public BinanceTransport(Uri baseUrl, ExchangeCredentials credentials, ExchangeClientSettings settings, TimeProvider time, HttpClient? http = null)
@@ -42,13 +44,14 @@ internal sealed class BinanceTransport
             : new ServerClock(time, settings.ClockResyncInterval);
         _ipWeight = HttpHandlerPool.HostShared(baseUrl, "binance-weight", () => new RateWindow("REQUEST_WEIGHT 1m", 2400, TimeSpan.FromMinutes(1), settings.RateLimitHeadroom, time));
         _ban = HttpHandlerPool.HostShared(baseUrl, "binance-ban", () => new BanState());
-        _orders10s = new RateWindow("ORDERS 10s", 300, TimeSpan.FromSeconds(10), settings.RateLimitHeadroom, time);
-        _orders1m = new RateWindow("ORDERS 1m", 1200, TimeSpan.FromMinutes(1), settings.RateLimitHeadroom, time);
+        // Orders are counted per key by the venue: every transport of one key on the host spends the same windows.
+        _orderWindows = HttpHandlerPool.HostShared(baseUrl, "binance-orders", () => new BinanceOrderWindows(settings.RateLimitHeadroom, time));
+        (_orders10s, _orders1m) = _orderWindows.For(credentials.ApiKey);
     }
 
     public ServerClock Clock { get; }
 
-    /// <summary>Applies the limits the venue publishes in exchangeInfo.</summary>
+    /// <summary>Applies the limits the venue publishes in exchangeInfo to the host: its IP window and every key's order windows.</summary>
     public void ObserveRateLimits(IEnumerable<BinanceRateLimit> limits)
     {
         foreach (var limit in limits)
@@ -59,14 +62,15 @@ internal sealed class BinanceTransport
                 "MINUTE" => TimeSpan.FromMinutes(limit.IntervalNum),
                 _ => TimeSpan.Zero,
             };
-            var target = (limit.RateLimitType, window.TotalSeconds) switch
+            switch (limit.RateLimitType)
             {
-                ("REQUEST_WEIGHT", 60) => _ipWeight,
-                ("ORDERS", 10) => _orders10s,
-                ("ORDERS", 60) => _orders1m,
-                _ => null,
-            };
-            target?.ObserveLimit(limit.Limit);
+                case "REQUEST_WEIGHT" when window == TimeSpan.FromMinutes(1):
+                    _ipWeight.ObserveLimit(limit.Limit);
+                    break;
+                case "ORDERS":
+                    _orderWindows.ObserveLimit(window, limit.Limit);
+                    break;
+            }
         }
     }
 

@@ -12,6 +12,7 @@ public sealed class BybitClient : IExchangeAccount
 {
     private readonly ResiliencePipeline _retry;
     private readonly SymbolFilterCache _filters;
+    private readonly MarkPriceCache _markPrices;
 
     /// <summary>A client for one account at <paramref name="baseUrl"/>.</summary>
     public BybitClient(Uri baseUrl, ExchangeCredentials credentials, ExchangeClientSettings settings)
@@ -31,6 +32,10 @@ public sealed class BybitClient : IExchangeAccount
         _filters = http is null
             ? HttpHandlerPool.HostShared(baseUrl, "bybit-filters", () => new SymbolFilterCache(ExchangeName.Bybit, settings.FilterRefreshInterval, time, LoadFiltersAsync))
             : new SymbolFilterCache(ExchangeName.Bybit, settings.FilterRefreshInterval, time, LoadFiltersAsync);
+        // Public market data, the same for every account: one read per symbol for every account on the host.
+        _markPrices = http is null
+            ? HttpHandlerPool.HostShared(baseUrl, "bybit-mark-prices", () => new MarkPriceCache(time, ReadMarkPriceAsync))
+            : new MarkPriceCache(time, ReadMarkPriceAsync);
     }
 
     /// <inheritdoc/>
@@ -46,15 +51,10 @@ public sealed class BybitClient : IExchangeAccount
 
     internal BybitAccountEndpoints Account { get; }
 
-    /// <inheritdoc/>
+    /// <summary>The venue's mark price of <paramref name="symbol"/>, read at most once per <see cref="MarkPriceCache.Freshness"/> (1 s)
+    /// for every account on the host; a reader that comes while a read is in flight joins it.</summary>
     public Task<decimal> GetMarkPriceAsync(string symbol, CancellationToken cancellationToken = default) =>
-        Retry(
-            async ct =>
-            {
-                var ticker = (await Market.TickerAsync(symbol, ct)).List is [var first, ..] ? first : throw new ExchangeException(ExchangeName.Bybit, ExchangeErrorKind.Rejected, ExchangeErrorCodes.UnknownSymbol, $"Bybit has no ticker for '{symbol}'");
-                return WireFormat.ParseDecimal(ticker.MarkPrice);
-            },
-            cancellationToken);
+        _markPrices.GetAsync(symbol, cancellationToken);
 
     /// <inheritdoc/>
     public Task<SymbolFilters> GetSymbolFiltersAsync(string symbol, CancellationToken cancellationToken = default) =>
@@ -175,6 +175,15 @@ public sealed class BybitClient : IExchangeAccount
             return null;
         }
     }
+
+    private Task<decimal> ReadMarkPriceAsync(string symbol, CancellationToken cancellationToken) =>
+        Retry(
+            async ct =>
+            {
+                var ticker = (await Market.TickerAsync(symbol, ct)).List is [var first, ..] ? first : throw new ExchangeException(ExchangeName.Bybit, ExchangeErrorKind.Rejected, ExchangeErrorCodes.UnknownSymbol, $"Bybit has no ticker for '{symbol}'");
+                return WireFormat.ParseDecimal(ticker.MarkPrice);
+            },
+            cancellationToken);
 
     private async Task<IReadOnlyDictionary<string, SymbolFilters>> LoadFiltersAsync(string symbol, CancellationToken cancellationToken) =>
         await Retry<IReadOnlyDictionary<string, SymbolFilters>>(

@@ -11,7 +11,8 @@ namespace ActorTrading.Exchanges.Bybit;
 /// <summary>
 /// Bybit V5 transport: the pooled HTTP client of the host; HMAC signing of
 /// <c>timestamp + apiKey + recvWindow + payload</c> (the query string of a GET, the raw JSON body of a POST)
-/// sent in the <c>X-BAPI-*</c> headers; the server-time offset; per-endpoint, per-account limits per second,
+/// sent in the <c>X-BAPI-*</c> headers; the server-time offset; per-endpoint, per-account limits per second (shared by every
+/// transport of one API key on the host),
 /// corrected from <c>X-Bapi-Limit</c>, <c>X-Bapi-Limit-Status</c> and <c>X-Bapi-Limit-Reset-Timestamp</c>
 /// (a 10006 waits for the reset), and the IP limit of 600 per 5 s shared by every account on the host; an HTTP
 /// 403 (IP limit breached) stops every account on the host for 10 minutes. A 10002 resyncs the clock and is
@@ -28,7 +29,7 @@ internal sealed class BybitTransport
     private readonly string _recvWindow;
     private readonly RateWindow _ip;
     private readonly BanState _ban;
-    private readonly ConcurrentDictionary<string, RateWindow> _endpoints = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RateWindow> _endpoints;
 
     public BybitTransport(Uri baseUrl, ExchangeCredentials credentials, ExchangeClientSettings settings, TimeProvider time, HttpClient? http = null)
     {
@@ -44,6 +45,8 @@ internal sealed class BybitTransport
             : new ServerClock(time, settings.ClockResyncInterval);
         _ip = HttpHandlerPool.HostShared(baseUrl, "bybit-ip", () => new RateWindow("IP 5s", settings.BybitIpRequestsPer5Seconds, TimeSpan.FromSeconds(5), settings.RateLimitHeadroom, time));
         _ban = HttpHandlerPool.HostShared(baseUrl, "bybit-ban", () => new BanState());
+        // The endpoint limits are the account's, not the client object's: every transport of one key on the host spends the same windows.
+        _endpoints = HttpHandlerPool.HostShared(baseUrl, "bybit-endpoints|" + credentials.ApiKey, () => new ConcurrentDictionary<string, RateWindow>(StringComparer.Ordinal));
     }
 
     public ServerClock Clock { get; }

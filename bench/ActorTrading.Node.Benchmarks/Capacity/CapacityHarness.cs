@@ -1,0 +1,262 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using ActorTrading.Domain;
+using ActorTrading.ExchangeSimulator;
+using ActorTrading.Exchanges;
+using ActorTrading.Exchanges.Transport;
+
+namespace ActorTrading.Node.Benchmarks;
+
+/// <summary>
+/// <c>capacity</c>: one webhook signal to N (10,000) Binance subscriptions of one bot, each its own account and API key,
+/// through the real Binance client against the in-process simulator (signing, server time, filters, rate windows,
+/// HTTP on loopback). Measures the POST to the last outcome in <c>bot_signal_executions</c>, against a bare blast of N
+/// signed market orders through the same client on N accounts of their own, in the same run. Checks that every
+/// protective order (stop-loss, take-profit) the buy should place is open on the simulator, and that the close
+/// cancelled them, unless the outcome says otherwise.
+/// </summary>
+public static class CapacityHarness
+{
+    public const int DefaultSubscriptions = 10_000;
+
+    /// <summary>The issue's aim: the fan-out within twice the bare blast.</summary>
+    public const double AimRatio = 2.0;
+
+    private const string Symbol = "BTCUSDT";
+    private static readonly TimeSpan s_stuckAfter = TimeSpan.FromSeconds(300);
+    private static readonly TimeSpan s_pollInterval = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>
+    /// The venue's documented limits (2,400 weight a minute per IP, 300 orders per 10 s per account) would pace N
+    /// subscriptions on one IP over minutes: what is measured here is our own cost, so the simulator's limits are
+    /// raised far above what a run uses (and published in its exchangeInfo, which the clients follow).
+    /// </summary>
+    private static readonly SimulatorLimits s_raised = new()
+    {
+        BinanceWeightPerMinute = 100_000_000,
+        BinanceOrdersPer10Seconds = 1_000_000,
+        BinanceOrdersPerMinute = 1_000_000,
+    };
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var kind = StoreArgument.Store(args);
+        var count = HarnessArguments.Int(args, "--subscriptions", DefaultSubscriptions);
+        var store = BenchNode.Name(kind);
+        await using var simulator = await SimulatorHost.StartAsync(s_raised);
+        simulator.State.SetPrice(Symbol, 64_000m);
+        Console.WriteLine(
+            $"capacity --store {store}: one bot, {count:N0} Binance subscriptions (each its own account and API key, the bot's defaults 10x / 100 USD / SL 2 % / TP 4 %) "
+            + $"through the real Binance client against the in-process simulator at {simulator.BaseUrl}; BTCUSDT at 64,000; {Environment.ProcessorCount} processors");
+        Console.WriteLine(
+            $"note: the simulator's limits are RAISED for this run (REQUEST_WEIGHT {s_raised.BinanceWeightPerMinute:N0}/min per IP, ORDERS {s_raised.BinanceOrdersPer10Seconds:N0}/10 s "
+            + $"and {s_raised.BinanceOrdersPerMinute:N0}/min per account; the venue's are 2,400, 300 and 1,200): at the venue's, {count:N0} accounts on one IP would be paced "
+            + "over minutes by the venue, not by us");
+
+        var exchanges = new ExchangeClientSettings { BinanceBaseUrl = simulator.BaseUrl, BybitBaseUrl = simulator.BaseUrl };
+        await using var node = await BenchNode.StartAsync(kind, "capacity", exchanges: exchanges);
+        Console.WriteLine($"store: {node.Details}");
+        var runtime = node.Runtime;
+
+        var bot = await BenchBot.CreateAsync(runtime, "capacity");
+        var started = Stopwatch.GetTimestamp();
+        var range = bot.Plan(count);
+        foreach (var key in bot.ApiKeys)
+        {
+            simulator.State.RegisterAccount(key, BenchBot.SecretOf(key));
+        }
+
+        await bot.RegisterAccountsAsync(range, exchange: ExchangeName.Binance);
+        await bot.CreateSubscriptionsAsync(range, exchange: ExchangeName.Binance);
+        await bot.AddSubscribersAsync(range);
+        Console.WriteLine($"set-up through the regions in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
+
+        // The baseline's accounts: as many, keys of their own, the same client the node makes.
+        var factory = new ExchangeAccountFactory(exchanges);
+        var bare = Enumerable.Range(0, count).Select(i =>
+        {
+            var key = $"bare-key-{i}";
+            simulator.State.RegisterAccount(key, BenchBot.SecretOf(key));
+            return factory.Create(ExchangeName.Binance, new ExchangeCredentials(key, BenchBot.SecretOf(key), Testnet: true));
+        }).ToArray();
+        var filters = await bare[0].GetSymbolFiltersAsync(Symbol);
+        var quantity = Math.Floor(BenchBot.Defaults.MarginUsd * BenchBot.Defaults.Leverage / 64_000m / filters.StepSize) * filters.StepSize;
+
+        using var client = node.NewClient();
+        Console.WriteLine();
+
+        // Warm-up, not a result: the gateways make their clients, the leverage is set once, the JIT compiles both paths.
+        var warmBuy = await FireAsync(node, simulator, client, bot, "buy", "capacity-warm-up-buy");
+        var warmClose = await FireAsync(node, simulator, client, bot, "close", "capacity-warm-up-close");
+        Console.WriteLine($"warm-up (not a result): buy {Seconds(warmBuy.Complete)}, close {Seconds(warmClose.Complete)}; {warmBuy.Outcome.Statuses}; {warmClose.Outcome.Statuses}");
+        await BlastAsync(bare, "warm-buy", OrderSide.Buy, quantity, reduceOnly: false);
+        await BlastAsync(bare, "warm-sell", OrderSide.Sell, quantity, reduceOnly: true);
+
+        var buy = await FireAsync(node, simulator, client, bot, "buy", "capacity-buy");
+        Print("buy (a market order, then a stop-loss and a take-profit each)", buy);
+        var buyBare = await BlastAsync(bare, "blast-buy", OrderSide.Buy, quantity, reduceOnly: false);
+        var unprotected = ProtectionLeftOpen(simulator, bot, buy, placedByBuy: true);
+
+        var close = await FireAsync(node, simulator, client, bot, "close", "capacity-close");
+        Print("close (a reduce-only market order, then the cancel of the buy's stop-loss and take-profit)", close);
+        var closeBare = await BlastAsync(bare, "blast-sell", OrderSide.Sell, quantity, reduceOnly: true);
+        var buyCalls = await CallsAsync(bare, filters, "calls-buy", OrderSide.Buy, quantity, protectedBy: null);
+        var closeCalls = await CallsAsync(bare, filters, "calls-sell", OrderSide.Sell, quantity, protectedBy: "calls-buy");
+        var uncancelled = ProtectionLeftOpen(simulator, bot, buy with { Rows = close.Rows }, placedByBuy: false);
+
+        Console.WriteLine();
+        Console.WriteLine($"baseline: {count:N0} bare signed PlaceMarketOrderAsync through BinanceClient (one per account, all at once) against the same simulator:");
+        Console.WriteLine($"  buy                        {buyBare.TotalMilliseconds,8:F1} ms   ({count / buyBare.TotalSeconds:N0} orders/s)");
+        Console.WriteLine($"  sell (reduce-only)         {closeBare.TotalMilliseconds,8:F1} ms   ({count / closeBare.TotalSeconds:N0} orders/s)");
+        Console.WriteLine("wider baseline: the exchange calls a subscription makes, bare, one after the other per account, all accounts at once "
+            + "(positions; the market order; for the buy a stop-loss and a take-profit, for the close their cancel):");
+        Console.WriteLine($"  buy                        {buyCalls.TotalMilliseconds,8:F1} ms");
+        Console.WriteLine($"  close                      {closeCalls.TotalMilliseconds,8:F1} ms");
+        Console.WriteLine();
+
+        var ok = true;
+        foreach (var (name, result, baseline, calls) in new[] { ("buy", buy, buyBare, buyCalls), ("close", close, closeBare, closeCalls) })
+        {
+            var ratio = result.Complete / baseline;
+            Console.WriteLine(
+                $"result: capacity {store} {name}, {count:N0} Binance subscriptions on the simulator: POST -> last outcome in bot_signal_executions {Seconds(result.Complete)} "
+                + $"(202 after {result.Ack.TotalMilliseconds:F1} ms) vs bare blast of {count:N0} signed market orders {baseline.TotalMilliseconds:F1} ms = ratio {ratio:F2} "
+                + $"(vs the same calls bare {calls.TotalMilliseconds:F1} ms: {result.Complete / calls:F2}); {result.Outcome.Statuses}; {result.Requests}");
+            ok &= result.Outcome.Executed == count && !result.TimedOut;
+        }
+
+        Console.WriteLine($"result: capacity {store}, protective orders missing on the simulator or left uncancelled without the outcome saying so: {unprotected.Unreported + uncancelled.Unreported} "
+            + $"(after the buy {unprotected.Unreported} of {unprotected.Open} not open and unreported; after the close {uncancelled.Unreported} of {uncancelled.Open} still open and unreported; must be 0)");
+        ok &= unprotected.Unreported + uncancelled.Unreported == 0;
+        var worst = Math.Max(buy.Complete / buyBare, close.Complete / closeBare);
+        Console.WriteLine($"aim: within {AimRatio:F0}x the bare blast, both signals: worst ratio {worst:F2}, " + (worst <= AimRatio ? "met" : "NOT met"));
+        return ok ? 0 : 1;
+    }
+
+    /// <summary>One signal: its 202, the last outcome in the read model, each subscription's row, and the simulator's requests by path.</summary>
+    private sealed record Signal(string SignalId, int Subscribers, TimeSpan Ack, TimeSpan Complete, bool TimedOut, SignalOutcome Outcome,
+        IReadOnlyDictionary<string, (string Status, string? Reason)> Rows, string Requests);
+
+    private static readonly string[] s_paths = ["/fapi/v1/order", "/fapi/v1/algoOrder", "/fapi/v2/positionRisk", "/fapi/v1/premiumIndex", "/fapi/v1/income", "/fapi/v1/leverage", "/fapi/v1/exchangeInfo", "/fapi/v1/time"];
+
+    private static async Task<Signal> FireAsync(BenchNode node, SimulatorHost simulator, HttpClient client, BenchBot bot, string action, string alertId)
+    {
+        var runtime = node.Runtime;
+        var before = s_paths.Select(simulator.State.RequestCount).ToArray();
+        var wallStart = simulator.State.NowMs;
+        var start = Stopwatch.GetTimestamp();
+        using var response = await client.PostAsync(bot.WebhookUri, bot.AlertContent(action, alertId));
+        var text = await response.Content.ReadAsStringAsync();
+        var ack = Stopwatch.GetElapsedTime(start);
+        if (response.StatusCode != HttpStatusCode.Accepted)
+        {
+            throw new InvalidOperationException($"webhook answered {(int)response.StatusCode}: {text}");
+        }
+
+        using var body = JsonDocument.Parse(text);
+        var signalId = body.RootElement.GetProperty("signal_id").GetString() ?? throw new InvalidOperationException("no signal_id");
+        var subscribers = body.RootElement.GetProperty("subscribers").GetInt32();
+        var timedOut = false;
+        while (await ReadModelQueries.ExecutionsAsync(runtime, signalId) < subscribers)
+        {
+            if (Stopwatch.GetElapsedTime(start) > s_stuckAfter)
+            {
+                timedOut = true;
+                Console.WriteLine($"  signal {signalId}: not every outcome in the read model after {s_stuckAfter.TotalSeconds:N0} s");
+                break;
+            }
+
+            await Task.Delay(s_pollInterval);
+        }
+
+        var complete = Stopwatch.GetElapsedTime(start);
+        var requests = string.Join(", ", s_paths.Select((path, i) => (path, n: simulator.State.RequestCount(path) - before[i])).Where(p => p.n > 0).Select(p => $"{p.path} {p.n:N0}"));
+        // When the simulator took each kind of order (its own clock, ms after the POST): where the signal's time goes.
+        var timeline = string.Join(", ", simulator.State.Orders().Where(o => o.Time >= wallStart).GroupBy(o => o.Type)
+            .Select(g => $"{g.Key} +{g.Min(o => o.Time) - wallStart}..+{g.Max(o => o.Time) - wallStart} ms"));
+        requests += "; orders taken " + (timeline.Length == 0 ? "none" : timeline);
+        var outcome = await ReadModelQueries.OutcomeAsync(runtime, signalId);
+        var rows = await ReadModelQueries.ExecutionRowsAsync(runtime, signalId);
+        await Task.Delay(TimeSpan.FromSeconds(1)); // let the node settle before the baseline or the next signal
+        return new Signal(signalId, subscribers, ack, complete, timedOut, outcome, rows, "simulator requests: " + (requests.Length == 0 ? "none" : requests));
+    }
+
+    /// <summary>N signed market orders, one per account, all at once.</summary>
+    private static async Task<TimeSpan> BlastAsync(IExchangeAccount[] accounts, string tag, OrderSide side, decimal quantity, bool reduceOnly)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var orders = await Task.WhenAll(accounts.Select((account, i) => account.PlaceMarketOrderAsync(new MarketOrderRequest(Symbol, side, quantity, $"{tag}-{i}", reduceOnly))));
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        if (orders.FirstOrDefault(o => o.Status != OrderStatus.Filled) is { } order)
+        {
+            throw new InvalidOperationException($"bare order {order.ClientOrderId} is {order.Status}");
+        }
+
+        return elapsed;
+    }
+
+    /// <summary>The wider baseline: per account, one call after the other, what a subscription asks of the venue for the signal.</summary>
+    private static async Task<TimeSpan> CallsAsync(IExchangeAccount[] accounts, SymbolFilters filters, string tag, OrderSide side, decimal quantity, string? protectedBy)
+    {
+        var started = Stopwatch.GetTimestamp();
+        await Task.WhenAll(accounts.Select(async (account, i) =>
+        {
+            await account.GetPositionsAsync();
+            var order = await account.PlaceMarketOrderAsync(new MarketOrderRequest(Symbol, side, quantity, $"{tag}-{i}", ReduceOnly: protectedBy is not null));
+            if (protectedBy is not null)
+            {
+                await account.CancelOrderAsync(Symbol, $"{protectedBy}-{i}-{ProtectiveKind.StopLoss}");
+                await account.CancelOrderAsync(Symbol, $"{protectedBy}-{i}-{ProtectiveKind.TakeProfit}");
+                return;
+            }
+
+            foreach (var (kind, closingSide, trigger) in Protection.For(side, order.AveragePrice, BenchBot.Defaults, filters))
+            {
+                await account.PlaceProtectiveOrderAsync(new ProtectiveOrderRequest(Symbol, closingSide, kind, trigger, $"{tag}-{i}-{kind}"));
+            }
+        }));
+        return Stopwatch.GetElapsedTime(started);
+    }
+
+    /// <summary>
+    /// The buy's stop-loss and take-profit of every subscription, on the simulator: after the buy each must be open (NEW),
+    /// after the close none may be; one that is not as it must be counts as unreported when its subscription's outcome
+    /// is <c>executed</c> without a reason.
+    /// </summary>
+    private static (int Open, int Unreported) ProtectionLeftOpen(SimulatorHost simulator, BenchBot bot, Signal buy, bool placedByBuy)
+    {
+        var orders = new Dictionary<(string, string), string>();
+        foreach (var order in simulator.State.Orders())
+        {
+            orders[(order.ApiKey, order.ClientOrderId)] = order.Status;
+        }
+
+        var open = 0;
+        var unreported = 0;
+        for (var i = 0; i < bot.SubscriptionIds.Count; i++)
+        {
+            var subscription = bot.SubscriptionIds[i];
+            var said = buy.Rows.TryGetValue(subscription, out var row) && (row.Status != "executed" || !string.IsNullOrEmpty(row.Reason));
+            foreach (var leg in new[] { ClientOrderIds.Legs.StopLoss, ClientOrderIds.Legs.TakeProfit })
+            {
+                var isOpen = orders.TryGetValue((bot.ApiKeys[i], ClientOrderIds.For(subscription, buy.SignalId, leg)), out var status) && status == "NEW";
+                open += isOpen ? 1 : 0;
+                unreported += isOpen != placedByBuy && !said ? 1 : 0;
+            }
+        }
+
+        return (open, unreported);
+    }
+
+    private static void Print(string what, Signal result)
+    {
+        Console.WriteLine($"signal {what}:");
+        Console.WriteLine($"  202 after {result.Ack.TotalMilliseconds:F1} ms ({result.Subscribers:N0} subscribers); last outcome in bot_signal_executions at +{Seconds(result.Complete)}; "
+            + result.Outcome.Statuses + (result.Outcome.Reasons.Count > 0 ? $" ({string.Join("; ", result.Outcome.Reasons)})" : ""));
+        Console.WriteLine($"  per subscription, SignalReceived -> outcome (elapsed_ms): {result.Outcome.ElapsedMs.Describe("ms", "F0")}");
+        Console.WriteLine($"  {result.Requests}");
+    }
+
+    private static string Seconds(TimeSpan value) => $"{value.TotalSeconds:F3} s";
+}
