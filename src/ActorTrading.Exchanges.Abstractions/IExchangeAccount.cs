@@ -51,3 +51,45 @@ public interface IExchangeAccountFactory
     /// <summary>A client for one account.</summary>
     IExchangeAccount Create(ExchangeName exchange, ExchangeCredentials credentials);
 }
+
+/// <summary>
+/// An account that keeps its own state durably (the paper exchange) and can make several calls' changes durable in one
+/// save: calls started within <see cref="DeferredSaves.Begin"/> answer before their change is saved, and
+/// <see cref="SaveDeferredAsync"/> saves every change not saved yet. A caller that passes an answer on only after that
+/// save keeps "answered means durable" at one save per turn instead of one per call.
+/// </summary>
+public interface IDeferredSaving
+{
+    /// <summary>Saves what the account has not saved yet (nothing to save: completes at once). A failure is an
+    /// <see cref="ExchangeErrorKind.OutcomeUnknown"/> <see cref="ExchangeException"/>: the changes stand, the next save carries them.</summary>
+    Task SaveDeferredAsync();
+}
+
+/// <summary>The calls started while a scope of <see cref="Begin"/> is open leave their saving to
+/// <see cref="IDeferredSaving.SaveDeferredAsync"/> (on accounts that save at all).</summary>
+public static class DeferredSaves
+{
+    private static readonly AsyncLocal<bool> Ambient = new();
+
+    /// <summary>Whether the calls starting now leave their saving to the caller.</summary>
+    public static bool Active => Ambient.Value;
+
+    /// <summary>Until disposed, calls started leave their saving to <see cref="IDeferredSaving.SaveDeferredAsync"/>.</summary>
+    public static Scope Begin()
+    {
+        var previous = Ambient.Value;
+        Ambient.Value = true;
+        return new Scope(previous);
+    }
+
+    /// <summary>Restores what was current before <see cref="Begin"/>.</summary>
+    public readonly struct Scope : IDisposable
+    {
+        private readonly bool _previous;
+
+        internal Scope(bool previous) => _previous = previous;
+
+        /// <inheritdoc/>
+        public void Dispose() => Ambient.Value = _previous;
+    }
+}

@@ -8,7 +8,7 @@ namespace ActorTrading.Exchanges.Paper;
 /// next save carries it); without one, calls complete synchronously.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "SemaphoreSlim without a wait handle holds nothing to dispose.")]
-public sealed class PaperAccount : IExchangeAccount
+public sealed class PaperAccount : IExchangeAccount, IDeferredSaving
 {
     private const int DefaultLeverage = 20;
     private readonly PaperExchange _exchange;
@@ -428,10 +428,24 @@ public sealed class PaperAccount : IExchangeAccount
 
     private Task<int> SavedAsync() => SavedAsync(0);
 
-    // Answers once the change is saved; at once without a store (the result is already there: no state machine).
+    /// <inheritdoc/>
+    public async Task SaveDeferredAsync()
+    {
+        try
+        {
+            await SaveAsync();
+        }
+        catch (Exception error)
+        {
+            throw NotSaved(error);
+        }
+    }
+
+    // Answers once the change is saved; at once without a store (the result is already there: no state machine), or when
+    // the caller saves after its calls (DeferredSaves).
     private Task<T> SavedAsync<T>(T result)
     {
-        if (_exchange.Store is null)
+        if (_exchange.Store is null || DeferredSaves.Active)
         {
             return Task.FromResult(result);
         }
@@ -446,13 +460,15 @@ public sealed class PaperAccount : IExchangeAccount
             }
             catch (Exception error)
             {
-                throw new ExchangeException(ExchangeName.Paper, ExchangeErrorKind.OutcomeUnknown, "not-saved",
-                    $"the paper account's change was made but could not be saved: {error.Message}");
+                throw NotSaved(error);
             }
 
             return answer;
         }
     }
+
+    private static ExchangeException NotSaved(Exception error) =>
+        new(ExchangeName.Paper, ExchangeErrorKind.OutcomeUnknown, "not-saved", $"the paper account's change was made but could not be saved: {error.Message}");
 
     private static bool WouldTrigger(ProtectiveOrderRequest order, decimal mark) =>
         (order.Kind, order.Side) switch

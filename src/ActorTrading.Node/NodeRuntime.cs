@@ -22,7 +22,10 @@ public sealed class NodeRuntime : IAsyncDisposable
 {
     // How long a look-up of a claim may take: the webhook answers well within TradingView's 3 s, and an API call stays short.
     private static readonly TimeSpan ClaimTimeout = TimeSpan.FromSeconds(2);
+
+    // Webhook path → bot of every path that has served a signal here (see PathServed): one entry per live bot path.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _servedPaths = new(StringComparer.Ordinal);
+
     // Subscriptions on threads of their own (one per processor): a fan-out to thousands of them does not hold up other bots'
     // webhooks, the journal and the projections, which stay on the thread pool.
     private const string SubscriptionDispatcher = "subscriptions";

@@ -156,12 +156,27 @@ public sealed class AccountGatewayEntity : ActorBase
             {
                 Task<object> running;
                 // The same limit as the token's, for the client to fit its waits and retries in.
+                // An account that keeps its own state (paper) saves once after the turn's calls, before the answer.
+                var deferred = account as IDeferredSaving;
                 using (ExchangeDeadline.Begin(_settings.CallTimeout))
+                using (deferred is null ? default : DeferredSaves.Begin())
                 {
                     running = CallAsync(turn, account, leverage, timeout.Token);
                 }
 
-                var result = running.IsCompleted ? await running : await running.WaitAsync(timeout.Token);
+                object result;
+                try
+                {
+                    result = running.IsCompleted ? await running : await running.WaitAsync(timeout.Token);
+                }
+                finally
+                {
+                    // A failed call may follow one that changed the account: saved all the same.
+                    if (deferred is not null)
+                    {
+                        await deferred.SaveDeferredAsync().WaitAsync(timeout.Token);
+                    }
+                }
                 return new TurnEnded(turn, loaded, result, null, turn.LeverageConfirmed);
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested)

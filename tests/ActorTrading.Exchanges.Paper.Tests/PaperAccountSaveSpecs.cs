@@ -99,6 +99,49 @@ public sealed class PaperAccountSaveSpecs
         (await reopened.GetPositionsAsync()).ShouldHaveSingleItem().Quantity.ShouldBe(0.03m);
     }
 
+    [Fact]
+    public async Task Calls_that_defer_their_saving_answer_at_once_and_one_save_afterwards_carries_them_all()
+    {
+        var exchange = await PaperExchange.OpenAsync(_prices, _store, _settings);
+        var account = exchange.Account("key-1");
+        await account.PlaceMarketOrderAsync(new MarketOrderRequest("BTCUSDT", OrderSide.Buy, 0.01m, "open"));
+        var saves = _store.Saves.Count;
+
+        // As a gateway's turn does: the stop-loss and the take-profit, then one save before it answers anyone.
+        using (DeferredSaves.Begin())
+        {
+            await account.PlaceProtectiveOrderAsync(new ProtectiveOrderRequest("BTCUSDT", OrderSide.Sell, ProtectiveKind.StopLoss, 63_000m, "sl"));
+            await account.PlaceProtectiveOrderAsync(new ProtectiveOrderRequest("BTCUSDT", OrderSide.Sell, ProtectiveKind.TakeProfit, 66_000m, "tp"));
+        }
+
+        _store.Saves.Count.ShouldBe(saves);
+        await account.SaveDeferredAsync();
+        _store.Saves.Count.ShouldBe(saves + 1);
+        _store.Saves[^1].ShouldBeOfType<PaperAccountChanges>().Orders.Select(o => o.ClientOrderId).ShouldBe(["sl", "tp"]);
+
+        // Nothing left: no empty save. And outside a deferring scope every call saves before it answers, as before.
+        await account.SaveDeferredAsync();
+        _store.Saves.Count.ShouldBe(saves + 1);
+        await account.CancelOrderAsync("BTCUSDT", "tp");
+        _store.Saves.Count.ShouldBe(saves + 2);
+    }
+
+    [Fact]
+    public async Task A_deferred_save_that_fails_is_an_unknown_outcome_and_the_next_save_is_whole()
+    {
+        var exchange = await PaperExchange.OpenAsync(_prices, _store, _settings);
+        var account = exchange.Account("key-1");
+        using (DeferredSaves.Begin())
+        {
+            await account.PlaceMarketOrderAsync(new MarketOrderRequest("BTCUSDT", OrderSide.Buy, 0.01m, "o-1"));
+        }
+
+        _store.FailNext = true;
+        (await Should.ThrowAsync<ExchangeException>(account.SaveDeferredAsync)).Kind.ShouldBe(ExchangeErrorKind.OutcomeUnknown);
+        await account.PlaceMarketOrderAsync(new MarketOrderRequest("BTCUSDT", OrderSide.Buy, 0.01m, "o-2"));
+        (await PaperExchange.OpenAsync(_prices, _store, _settings)).Account("key-1").Orders.Select(o => o.ClientOrderId).ShouldBe(["o-1", "o-2"]);
+    }
+
     /// <summary>Keeps every save of one account and reads it back as a journal would: the last whole save, then the changes after it.</summary>
     private sealed class RecordingStore : IPaperAccountStore
     {
