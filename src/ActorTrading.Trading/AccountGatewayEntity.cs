@@ -155,9 +155,11 @@ public sealed class AccountGatewayEntity : ActorBase
             try
             {
                 Task<object> running;
-                // The same limit as the token's, for the client to fit its waits and retries in.
+
                 // An account that keeps its own state (paper) saves once after the turn's calls, before the answer.
                 var deferred = account as IDeferredSaving;
+
+                // The same limit as the token's, for the client to fit its waits and retries in.
                 using (ExchangeDeadline.Begin(_settings.CallTimeout))
                 using (deferred is null ? default : DeferredSaves.Begin())
                 {
