@@ -437,7 +437,8 @@ public sealed class PaperAccount : IExchangeAccount, IDeferredSaving
         }
         catch (Exception error)
         {
-            throw NotSaved(error);
+            throw new ExchangeException(ExchangeName.Paper, ExchangeErrorKind.OutcomeUnknown, "not-saved",
+                $"the paper account's change was made but could not be saved: {error.Message}");
         }
     }
 
@@ -454,21 +455,10 @@ public sealed class PaperAccount : IExchangeAccount, IDeferredSaving
 
         async Task<T> SaveThenAnswerAsync(T answer)
         {
-            try
-            {
-                await SaveAsync();
-            }
-            catch (Exception error)
-            {
-                throw NotSaved(error);
-            }
-
+            await SaveDeferredAsync();
             return answer;
         }
     }
-
-    private static ExchangeException NotSaved(Exception error) =>
-        new(ExchangeName.Paper, ExchangeErrorKind.OutcomeUnknown, "not-saved", $"the paper account's change was made but could not be saved: {error.Message}");
 
     private static bool WouldTrigger(ProtectiveOrderRequest order, decimal mark) =>
         (order.Kind, order.Side) switch
