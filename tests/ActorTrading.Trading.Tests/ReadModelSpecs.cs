@@ -192,6 +192,60 @@ public sealed class ReadModelSpecs : TestKitBase, IAsyncLifetime
         new(signal, "b1", status, status == ExecutionStatus.Executed ? null : "a reason", status == ExecutionStatus.Executed ? "42" : null,
             status == ExecutionStatus.Executed ? 64_000m : null, status == ExecutionStatus.Executed ? 0.015m : null, 7, T0.AddMinutes(minute));
 
+    // The typed queries give the same rows on either store: SQLite keeps decimals and times as text, booleans as integers.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Read_queries_answer_the_same_typed_rows_on_either_store_and_an_owner_only_their_own(bool postgres)
+    {
+        _stores = await OpenStoresAsync(postgres);
+        var sequence = new Dictionary<string, long>();
+        foreach (var (persistenceId, @event) in new (string, object)[]
+        {
+            ("bot-b1", new BotEvents.BotCreated("b1", "Trend", "a bot", "futures", "trend-1", "hash", new TradingParameters(10, 100.5m, 2.25m, null), TimeSpan.FromMinutes(2), T0)),
+            ("bot-b1", new BotEvents.BotPaused(T0.AddMinutes(1))),
+            ("user-u1", new UserEvents.UserCreated("u1", "alice", "token-hash", T0)),
+            ("account-a1", new AccountEvents.AccountRegistered("a1", "u1", ExchangeName.Paper, true, "key-1", "protected", T0)),
+            ("account-a2", new AccountEvents.AccountRegistered("a2", "u2", ExchangeName.Binance, false, "key-2", "protected", T0.AddSeconds(1))),
+            ("account-a3", new AccountEvents.AccountRegistered("a3", "u1", ExchangeName.Bybit, false, "key-3", "protected", T0.AddSeconds(2))),
+            ("account-a3", new AccountEvents.AccountDeleted(T0.AddSeconds(3))),
+            ("subscription-s1", new SubscriptionEvents.SubscriptionCreated("s1", "u1", "b1", "a1", ExchangeName.Paper, new ParameterOverrides(MarginUsd: 60.75m), new RiskLimits(500m, null), T0)),
+            ("subscription-s2", new SubscriptionEvents.SubscriptionCreated("s2", "u2", "b1", "a2", ExchangeName.Binance, ParameterOverrides.None, RiskLimits.None, T0.AddSeconds(1))),
+            ("subscription-s2", new SubscriptionEvents.SubscriptionCancelled(T0.AddSeconds(2))),
+            ("bot-b1", new BotEvents.SignalAccepted("sig-1", new Signal("BTCUSDT", SignalAction.Buy, 64_000.5m, "tv-1", null), T0.AddMinutes(2), 2)),
+            ("subscription-s1", new SubscriptionEvents.SignalCompleted("sig-1", "b1", ExecutionStatus.Executed, null, "42", 64_001.25m, 0.015m, 7, T0.AddMinutes(3))),
+        })
+        {
+            await WriteAsync(sequence, persistenceId, @event);
+        }
+
+        _runner = await ProjectionRunner.StartAsync(new TradingReadModel(), _stores.ProjectionStore, new ProjectionSettings { PollInterval = TimeSpan.FromMilliseconds(50) });
+        await _runner.WaitUntilCaughtUpAsync(TimeSpan.FromSeconds(15));
+        var queries = new ReadQueries(_stores.ProjectionStore);
+
+        var bot = (await queries.BotsAsync(CancellationToken.None)).ShouldHaveSingleItem();
+        bot.ShouldBe(new BotRow("b1", "Trend", "a bot", "futures", "trend-1", 10, 100.5m, 2.25m, null, 120, false, 0, T0, T0.AddMinutes(1)));
+        (await queries.BotExistsAsync("b1", CancellationToken.None), await queries.BotExistsAsync("b2", CancellationToken.None)).ShouldBe((true, false));
+        (await queries.WebhookPathsAsync(CancellationToken.None)).ShouldBe([("trend-1", "b1")]);
+        (await queries.UserTokensAsync(CancellationToken.None)).ShouldBe([("token-hash", "u1")]);
+
+        (await queries.ExchangeAccountsAsync(null, CancellationToken.None)).Select(a => a.AccountId).ShouldBe(["a1", "a2"]);
+        (await queries.ExchangeAccountsAsync("u1", CancellationToken.None)).ShouldBe([new ExchangeAccountRow("a1", "u1", "paper", true, "key-1", false, T0, T0)]);
+
+        (await queries.SubscriptionsAsync(null, CancellationToken.None)).Select(s => (s.SubscriptionId, s.Status)).ShouldBe([("s1", "active"), ("s2", "cancelled")]);
+        (await queries.SubscriptionsAsync("u2", CancellationToken.None)).Select(s => s.SubscriptionId).ShouldBe(["s2"]);
+        (await queries.SubscriptionsAsync("u1", CancellationToken.None)).ShouldHaveSingleItem().ShouldBe(new SubscriptionRow(
+            "s1", "u1", "b1", "a1", "paper", null, 60.75m, null, null, 500m, null, "active", 1, 1, 0, 0, T0.AddMinutes(3), T0, T0.AddMinutes(3)));
+        (await queries.LiveSubscriptionsAsync(CancellationToken.None)).ShouldBe([new LiveSubscription("b1", "a1", "s1")]);
+
+        (await queries.SignalAsync("sig-1", CancellationToken.None)).ShouldBe(new SignalRow("sig-1", "b1", "BTCUSDT", "buy", 64_000.5m, "tv-1", T0.AddMinutes(2), 2, null));
+        (await queries.SignalAsync("sig-2", CancellationToken.None)).ShouldBeNull();
+        (await queries.ExecutionsAsync("sig-1", CancellationToken.None)).ShouldBe([new ExecutionRow("sig-1", "s1", "b1", "executed", null, "42", 64_001.25m, 0.015m, 7, T0.AddMinutes(3))]);
+        (await queries.SignalOutcomesAsync("sig-1", CancellationToken.None)).ShouldBe(new SignalOutcomes(true, 2, 1, 1, 0, 0, 0, 0));
+        (await queries.SignalOutcomesAsync("sig-2", CancellationToken.None)).ShouldBe(new SignalOutcomes(false, 0, 0, 0, 0, 0, 0, 0));
+        (await queries.BotsStillFanningOutAsync(CancellationToken.None)).ShouldBe(["b1"]);
+    }
+
     /// <summary>Writes an event straight to the journal, as the entity named would (<paramref name="sequence"/>: each one's last number).</summary>
     private async Task WriteAsync(Dictionary<string, long> sequence, string persistenceId, object @event)
     {
