@@ -18,7 +18,7 @@ public sealed class JournalPaperAccountStore(IJournal journal) : IPaperAccountSt
 
     private static readonly IReadOnlySet<string> NoTags = new HashSet<string>();
     private readonly SemaphoreSlim _listing = new(1, 1);
-    private readonly HashSet<string> _listed = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _listed = new(StringComparer.Ordinal);
     private long _listedUpTo;
 
     /// <summary>The stored names of what this store writes (none of it belongs in the operation log).</summary>
@@ -37,7 +37,7 @@ public sealed class JournalPaperAccountStore(IJournal journal) : IPaperAccountSt
         await journal.ReplayMessagesAsync(Accounts, 1, long.MaxValue, long.MaxValue, persistent =>
         {
             _listedUpTo = persistent.SequenceNr;
-            if (persistent.Payload is PaperAccountOpened opened && _listed.Add(opened.ApiKey))
+            if (persistent.Payload is PaperAccountOpened opened && _listed.TryAdd(opened.ApiKey, true))
             {
                 keys.Add(opened.ApiKey);
             }
@@ -101,28 +101,37 @@ public sealed class JournalPaperAccountStore(IJournal journal) : IPaperAccountSt
     }
 
     /// <inheritdoc/>
-    public async Task SaveChangesAsync(PaperAccountChanges changes, CancellationToken cancellationToken = default)
+    public Task SaveChangesAsync(PaperAccountChanges changes, CancellationToken cancellationToken = default) =>
+        // Listed by the whole save that came first.
+        _listed.ContainsKey(changes.ApiKey)
+            ? WriteAsync(PersistenceIdOf(changes.ApiKey), changes.Version, changes, cancellationToken)
+            : ListThenWriteAsync(changes, cancellationToken);
+
+    private async Task ListThenWriteAsync(PaperAccountChanges changes, CancellationToken cancellationToken)
     {
-        // Listed by the whole save that came first; the set answers at once.
         await ListAsync(changes.ApiKey, cancellationToken);
         await WriteAsync(PersistenceIdOf(changes.ApiKey), changes.Version, changes, cancellationToken);
     }
 
     private static string PersistenceIdOf(string apiKey) => "paper-account-" + apiKey;
 
-    private async Task ListAsync(string apiKey, CancellationToken cancellationToken)
+    // Every save asks; only an account's first waits (for the one listing write at a time), the others find it listed at once.
+    private Task ListAsync(string apiKey, CancellationToken cancellationToken) =>
+        _listed.ContainsKey(apiKey) ? Task.CompletedTask : ListFirstAsync(apiKey, cancellationToken);
+
+    private async Task ListFirstAsync(string apiKey, CancellationToken cancellationToken)
     {
         await _listing.WaitAsync(cancellationToken);
         try
         {
-            if (_listed.Contains(apiKey))
+            if (_listed.ContainsKey(apiKey))
             {
                 return;
             }
 
             await WriteAsync(Accounts, _listedUpTo + 1, new PaperAccountOpened(apiKey), cancellationToken);
             _listedUpTo++;
-            _listed.Add(apiKey);
+            _listed[apiKey] = true;
         }
         finally
         {

@@ -60,6 +60,7 @@ public sealed class AccountGatewayEntity : ActorBase
                 break;
             case TurnEnded ended when ReferenceEquals(ended.Turn, _turn):
                 EndTurn(ended);
+                TakeNext();
                 break;
             case TurnEnded:
                 break;
@@ -94,15 +95,22 @@ public sealed class AccountGatewayEntity : ActorBase
 
     private void TakeNext()
     {
-        if (_turn is not null || !_waiting.TryDequeue(out var next))
+        // A loop: a call that completes at once (a paper account, a cached read) ends in this turn, and the next one begins.
+        while (_turn is null && _waiting.TryDequeue(out var next))
         {
-            return;
-        }
+            var turn = new Turn(next.Command, next.ReplyTo);
+            _turn = turn;
+            var leverage = LeverageToSet(next.Command);
+            var running = RunTurnAsync(turn, _account, leverage, _timeout);
+            if (!running.IsCompleted)
+            {
+                running.PipeTo(Self, Self);
+                return;
+            }
 
-        var turn = new Turn(next.Command, next.ReplyTo);
-        _turn = turn;
-        var leverage = LeverageToSet(next.Command);
-        RunTurnAsync(turn, _account, leverage, _timeout).PipeTo(Self, Self);
+            // Never faulted: RunTurnAsync catches everything into its TurnEnded.
+            EndTurn(running.Result);
+        }
     }
 
     // Decided in the entity's turn: forgotten from here until the venue confirms (a set that fails or times out may have happened).
@@ -121,7 +129,7 @@ public sealed class AccountGatewayEntity : ActorBase
     private void EndTurn(TurnEnded ended)
     {
         _turn = null;
-        if (!_timeout.TryReset())
+        if (ended.Timed && !_timeout.TryReset())
         {
             _timeout.Dispose();
             _timeout = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
@@ -134,7 +142,6 @@ public sealed class AccountGatewayEntity : ActorBase
         }
 
         ended.Turn.ReplyTo.Tell(ended.Error is null ? new Status.Success(ended.Result) : new Status.Failure(ended.Error), Self);
-        TakeNext();
     }
 
     // Never throws: whatever happens is the turn's end, told back to the entity.
@@ -151,7 +158,7 @@ public sealed class AccountGatewayEntity : ActorBase
                 account = loaded = _factory.Create(exchange, credentials);
             }
 
-            timeout.CancelAfter(_settings.CallTimeout);
+            var timed = false;
             try
             {
                 Task<object> running;
@@ -169,23 +176,37 @@ public sealed class AccountGatewayEntity : ActorBase
                 object result;
                 try
                 {
+                    // The time limit is armed only for a call still running after its synchronous part (a request to a
+                    // venue): one that is already done (a paper account, a cached read) needs no timer.
+                    if (!running.IsCompleted)
+                    {
+                        timed = true;
+                        timeout.CancelAfter(_settings.CallTimeout);
+                    }
+
                     result = running.IsCompleted ? await running : await running.WaitAsync(timeout.Token);
                 }
                 finally
                 {
-                    // A failed call may follow one that changed the account: saved all the same.
+                    // A failed call may follow one that changed the account: saved all the same. Not under the call's time
+                    // limit: the save goes to the node's own store, which completes or fails by itself, and the account's
+                    // next call would only wait behind it.
                     if (deferred is not null)
                     {
-                        await deferred.SaveDeferredAsync().WaitAsync(timeout.Token);
+                        await deferred.SaveDeferredAsync();
                     }
                 }
-                return new TurnEnded(turn, loaded, result, null, turn.LeverageConfirmed);
+                return new TurnEnded(turn, loaded, result, null, turn.LeverageConfirmed, timed);
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested)
             {
                 // Read before the next turn can begin: a set confirmed after this is not remembered (it may be overtaken).
                 return new TurnEnded(turn, loaded, null, new ExchangeException(account.Exchange, ExchangeErrorKind.OutcomeUnknown, ExchangeErrorCodes.Timeout,
-                    $"no answer within {_settings.CallTimeout.TotalSeconds:0.#} s"), false);
+                    $"no answer within {_settings.CallTimeout.TotalSeconds:0.#} s"), false, timed);
+            }
+            catch (Exception error) when (timed)
+            {
+                return new TurnEnded(turn, loaded, null, error, turn.LeverageConfirmed, timed);
             }
         }
         catch (Exception error)
@@ -259,5 +280,5 @@ public sealed class AccountGatewayEntity : ActorBase
         public bool LeverageConfirmed { get; set; }
     }
 
-    private sealed record TurnEnded(Turn Turn, IExchangeAccount? Account, object? Result, Exception? Error, bool LeverageConfirmed);
+    private sealed record TurnEnded(Turn Turn, IExchangeAccount? Account, object? Result, Exception? Error, bool LeverageConfirmed, bool Timed = false);
 }
