@@ -21,7 +21,7 @@ public static class ActorRefExtensions
     {
         var system = SystemOf(receiver);
         var after = timeout ?? system.Settings.DefaultAskTimeout;
-        var promise = new PromiseActorRef(system, after, $"ask of {receiver.Path}");
+        var promise = new PromiseActorRef(system, after, "ask", receiver);
         var message = messageFactory(promise);
         receiver.Tell(message, promise);
         var reply = cancellationToken.CanBeCanceled
@@ -42,7 +42,7 @@ public static class ActorRefExtensions
             throw new ArgumentException($"{actor.Path} cannot be watched from here", nameof(actor));
         }
 
-        var watcher = new PromiseActorRef(internalRef.System, timeout, $"graceful stop of {actor.Path}");
+        var watcher = new PromiseActorRef(internalRef.System, timeout, "graceful stop", actor);
         internalRef.SendSystemMessage(new SystemMessage.Watch(internalRef, watcher));
         actor.Tell(stopMessage ?? PoisonPill.Instance, null);
         try

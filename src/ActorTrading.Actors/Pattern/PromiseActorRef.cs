@@ -11,7 +11,8 @@ internal sealed class PromiseActorRef : IInternalActorRef
     private ITimer? _timer;
     private ActorPath? _path;
 
-    public PromiseActorRef(ActorSystem system, TimeSpan timeout, string description)
+    // The timeout's text is made only when it fires (from what and whom), never for the asks that get their answer.
+    public PromiseActorRef(ActorSystem system, TimeSpan timeout, string what, IActorRef whom)
     {
         System = system;
         if (timeout != Timeout.InfiniteTimeSpan)
@@ -19,11 +20,11 @@ internal sealed class PromiseActorRef : IInternalActorRef
             _timer = system.TimeProvider.CreateTimer(
                 static state =>
                 {
-                    var (self, text, after) = ((PromiseActorRef, string, TimeSpan))state!;
-                    self._promise.TrySetException(new AskTimeoutException($"{text}: no answer within {after.TotalMilliseconds:0} ms"));
+                    var (self, what, whom, after) = ((PromiseActorRef, string, IActorRef, TimeSpan))state!;
+                    self._promise.TrySetException(new AskTimeoutException($"{what} of {whom.Path}: no answer within {after.TotalMilliseconds:0} ms"));
                     self.Unregister();
                 },
-                (this, description, timeout),
+                (this, what, whom, timeout),
                 timeout,
                 Timeout.InfiniteTimeSpan);
         }
