@@ -71,8 +71,9 @@ public static class DeferredSaves
 {
     private static readonly AsyncLocal<bool> Ambient = new();
 
-    /// <summary>Whether the calls starting now leave their saving to the caller.</summary>
-    public static bool Active => Ambient.Value;
+    /// <summary>Whether the calls starting now leave their saving to the caller (this scope, or the call's
+    /// <see cref="ExchangeDeadline"/> begun with saves deferred).</summary>
+    public static bool Active => Ambient.Value || ExchangeDeadline.Current?.SavesDeferred == true;
 
     /// <summary>Until disposed, calls started leave their saving to <see cref="IDeferredSaving.SaveDeferredAsync"/>.</summary>
     public static Scope Begin()

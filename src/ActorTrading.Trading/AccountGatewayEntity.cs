@@ -167,8 +167,7 @@ public sealed class AccountGatewayEntity : ActorBase
                 var deferred = account as IDeferredSaving;
 
                 // The same limit as the token's, for the client to fit its waits and retries in.
-                using (ExchangeDeadline.Begin(_settings.CallTimeout))
-                using (deferred is null ? default : DeferredSaves.Begin())
+                using (ExchangeDeadline.Begin(_settings.CallTimeout, savesDeferred: deferred is not null))
                 {
                     running = CallAsync(turn, account, leverage, timeout.Token);
                 }
