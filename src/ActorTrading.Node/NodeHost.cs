@@ -27,8 +27,9 @@ public static class NodeHost
         app.UseExceptionHandler();
         app.UseStatusCodePages(); // an empty 4xx (no route: 404, wrong method: 405) gets problem details too
         var attempts = app.Services.GetRequiredService<FailedAttempts>();
-        var admin = new TokenAuthentication(runtime, attempts, adminOnly: true);
-        var anyCaller = new TokenAuthentication(runtime, attempts, adminOnly: false);
+        var tokens = app.Services.GetRequiredService<ApiTokens>();
+        var admin = new TokenAuthentication(tokens, attempts, adminOnly: true);
+        var anyCaller = new TokenAuthentication(tokens, attempts, adminOnly: false);
         app.MapWebhookApi();
         app.MapSignalsApi(admin);
         app.MapBotsApi(admin, anyCaller);

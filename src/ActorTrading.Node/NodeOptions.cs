@@ -30,6 +30,10 @@ public sealed record NodeOptions
     /// <summary>Longest <c>?wait=</c> a webhook caller may ask for. Default 10 s.</summary>
     public int MaxWebhookWaitMs { get; init; } = 10_000;
 
+    /// <summary>How long an API call waits for an entity's answer (a bot, a subscription, an exchange account, a user) before it
+    /// answers 503 with Retry-After. Default 10 s; 1 s to 5 minutes.</summary>
+    public TimeSpan AskTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long a bot waits for a subscription's outcome of a signal (telling it again every 10 s) before it records
     /// the subscription as unanswered and stops holding the other subscribers' memory of the signal for it (it is still
     /// told). Default 1 hour; at least 1 minute, so that a subscription restarting after a crash (at most 30 s of backoff)
@@ -92,6 +96,11 @@ public sealed record NodeOptions
         if (FailedAttemptWindow < TimeSpan.FromSeconds(1) || FailedAttemptWindow > TimeSpan.FromHours(1))
         {
             throw new ArgumentException("ActorTrading:FailedAttemptWindow must be between 00:00:01 and 01:00:00 (hh:mm:ss)");
+        }
+
+        if (AskTimeout < TimeSpan.FromSeconds(1) || AskTimeout > TimeSpan.FromMinutes(5))
+        {
+            throw new ArgumentException("ActorTrading:AskTimeout must be between 00:00:01 and 00:05:00 (hh:mm:ss)");
         }
 
         if (SignalReceiptTimeout < TimeSpan.FromMinutes(1))

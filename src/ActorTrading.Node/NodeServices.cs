@@ -19,7 +19,8 @@ public static class NodeServices
     /// Binds <see cref="NodeOptions"/> from the <c>ActorTrading</c> section of <paramref name="configuration"/> and validates
     /// them (an invalid one throws naming its key); registers the exchange clients' settings (from the environment unless one
     /// is registered already), the API's JSON and problem details, and the node's parts as
-    /// <see cref="StartActorTradingAsync"/> starts them: the stores, the regions, the read queries.
+    /// <see cref="StartActorTradingAsync"/> starts them: the stores, the entity regions, the claims, the webhook paths, the
+    /// API tokens, the read queries.
     /// </summary>
     public static IServiceCollection AddActorTrading(this IServiceCollection services, IConfiguration configuration)
     {
@@ -44,8 +45,11 @@ public static class NodeServices
 
         // The runtime's parts, so that a handler takes what it reads or asks, not the whole runtime.
         services.AddSingleton(provider => provider.GetRequiredService<NodeRuntime>().Queries);
-        services.AddSingleton(provider => provider.GetRequiredService<NodeRuntime>().Regions);
         services.AddSingleton(provider => provider.GetRequiredService<NodeRuntime>().Stores);
+        services.AddSingleton(provider => provider.GetRequiredService<NodeRuntime>().Entities);
+        services.AddSingleton(provider => provider.GetRequiredService<NodeRuntime>().ClaimRegistry);
+        services.AddSingleton(provider => provider.GetRequiredService<NodeRuntime>().WebhookPaths);
+        services.AddSingleton(provider => provider.GetRequiredService<NodeRuntime>().Tokens);
         return services;
     }
 
@@ -60,8 +64,8 @@ public static class NodeServices
         // given what it needs from a provider of the registrations so far, the only look-up outside a constructor. Not
         // disposed: the runtime logs through its logger factory for as long as it runs.
         var registered = services.BuildServiceProvider();
-        var runtime = await NodeRuntime.StartAsync(registered.GetRequiredService<NodeOptions>(), registered.GetRequiredService<ILoggerFactory>(), announce, prices,
-            registered.GetRequiredService<ExchangeClientSettings>());
+        var runtime = await NodeRuntime.StartAsync(registered.GetRequiredService<NodeOptions>(), registered.GetRequiredService<ExchangeClientSettings>(),
+            registered.GetRequiredService<ILoggerFactory>(), announce, prices);
         services.AddSingleton(runtime);
         return runtime;
     }

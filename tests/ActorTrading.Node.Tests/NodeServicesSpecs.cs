@@ -25,6 +25,7 @@ public sealed class NodeServicesSpecs
     [InlineData("MaxWebhookBodyBytes", "10")]
     [InlineData("PaperPrices", "moon")]
     [InlineData("SignalReceiptTimeout", "00:00:30")]
+    [InlineData("AskTimeout", "00:00:00.500")]
     public void AddActorTrading_refuses_an_invalid_setting_naming_its_key(string key, string value) =>
         Should.Throw<ArgumentException>(() => new ServiceCollection().AddActorTrading(Configuration(("ActorTrading:" + key, value))))
             .Message.ShouldContain("ActorTrading:" + key);
