@@ -14,7 +14,7 @@ internal static class Demo
     public static async Task CreateAsync(WebApplication app, NodeRuntime runtime)
     {
         var address = app.Urls.FirstOrDefault() ?? "http://127.0.0.1:5000";
-        var timeout = TimeSpan.FromSeconds(10);
+        var timeout = runtime.Options.AskTimeout;
         var botId = "demo-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
         var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         if (await runtime.ClaimRegistry.ClaimAsync(ClaimKeys.WebhookPath(Path), botId, CancellationToken.None) is { } existing)

@@ -20,7 +20,7 @@ public static class NodeHost
         }
 
         builder.Services.AddActorTrading(builder.Configuration);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = NodeOptions.LargestBodyBytes);
         var runtime = await builder.Services.StartActorTradingAsync(line => Console.WriteLine($"actortrading: {line}"), prices);
 
         var app = builder.Build();

@@ -24,8 +24,11 @@ public sealed record NodeOptions
     /// <summary>Creates a demo bot with paper subscriptions at start and prints how to fire it. Flag <c>--demo</c>.</summary>
     public bool Demo { get; init; }
 
-    /// <summary>Largest webhook body in bytes. Default 16 KiB.</summary>
+    /// <summary>Largest webhook body in bytes. Default 16 KiB; at most <see cref="LargestBodyBytes"/>.</summary>
     public int MaxWebhookBodyBytes { get; init; } = 16 * 1024;
+
+    /// <summary>Largest body of any request (Kestrel's limit), so the upper bound of <see cref="MaxWebhookBodyBytes"/>.</summary>
+    public const int LargestBodyBytes = 1024 * 1024;
 
     /// <summary>Longest <c>?wait=</c> a webhook caller may ask for. Default 10 s.</summary>
     public int MaxWebhookWaitMs { get; init; } = 10_000;
@@ -73,9 +76,9 @@ public sealed record NodeOptions
             throw new ArgumentException("ActorTrading:AdminToken (ACTORTRADING_ADMIN_TOKEN) must be at least 16 characters");
         }
 
-        if (MaxWebhookBodyBytes is < 256 or > 1024 * 1024)
+        if (MaxWebhookBodyBytes is < 256 or > LargestBodyBytes)
         {
-            throw new ArgumentException("ActorTrading:MaxWebhookBodyBytes must be between 256 and 1048576");
+            throw new ArgumentException($"ActorTrading:MaxWebhookBodyBytes must be between 256 and {LargestBodyBytes}");
         }
 
         if (PaperPrices is not (FixedPaperPrices or RandomWalkPaperPrices))
