@@ -37,14 +37,14 @@ public static class NodeHost
         app.MapAccountsApi(anyCaller);
         app.MapSubscriptionsApi(anyCaller);
         app.MapGet("/health/live", () => Results.Ok(new { status = "live" }));
-        app.MapGet("/health/ready", (NodeRuntime node) => node.ReadModel.Status.LastError is { } error
+        app.MapGet("/health/ready", (NodeHealth node) => node.ProjectionError is { } error
             ? Results.Json(new { status = "degraded", projection = error }, statusCode: StatusCodes.Status503ServiceUnavailable)
-            : Results.Ok(new { status = "ready", store = node.Stores.Description }));
-        app.MapGet("/api/v1/bots/health", (NodeRuntime node) => Results.Ok(new
+            : Results.Ok(new { status = "ready", store = node.Store }));
+        app.MapGet("/api/v1/bots/health", (NodeHealth node) => Results.Ok(new
         {
             status = "ok",
-            read_model_lag_events = node.ReadModel.Status.Head.Ordering - node.ReadModel.Status.Offset.Ordering,
-            dead_letters = node.System.DeadLetterCount,
+            read_model_lag_events = node.ReadModelLagEvents,
+            dead_letters = node.DeadLetters,
         }));
         app.Lifetime.ApplicationStopping.Register(() => runtime.DisposeAsync().AsTask().GetAwaiter().GetResult());
         if (runtime.Options.Demo)

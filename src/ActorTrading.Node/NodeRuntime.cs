@@ -43,6 +43,7 @@ public sealed class NodeRuntime : IAsyncDisposable
         ClaimRegistry = new ClaimRegistry(claims, system.TimeProvider);
         WebhookPaths = new WebhookPaths(ClaimRegistry);
         Tokens = new ApiTokens(adminTokenSha256, ClaimRegistry);
+        Health = new NodeHealth(readModel, stores, system);
     }
 
     /// <summary>The settings.</summary>
@@ -90,6 +91,9 @@ public sealed class NodeRuntime : IAsyncDisposable
 
     /// <summary>The admin token's hash and the users' tokens.</summary>
     public ApiTokens Tokens { get; }
+
+    /// <summary>What the health endpoints report.</summary>
+    public NodeHealth Health { get; }
 
     /// <summary>Starts everything with <paramref name="options"/> and the exchange clients' <paramref name="exchanges"/> (both
     /// bound and checked by <see cref="NodeServices.AddActorTrading"/>); <paramref name="prices"/> replaces the paper market

@@ -24,7 +24,7 @@ public static class NodeServices
     /// invalid one throws <see cref="InvalidSettingException"/> naming its key); registers them (the exchange settings unless
     /// some are registered already: tests), the API's JSON and problem details, and the node's parts as
     /// <see cref="StartActorTradingAsync"/> starts them: the stores, the entity regions, the claims, the webhook paths, the
-    /// API tokens, the read queries.
+    /// API tokens, the read queries, the health.
     /// </summary>
     public static IServiceCollection AddActorTrading(this IServiceCollection services, IConfiguration configuration)
     {
@@ -67,6 +67,7 @@ public static class NodeServices
         services.AddSingleton(provider => provider.GetRequiredService<NodeRuntime>().ClaimRegistry);
         services.AddSingleton(provider => provider.GetRequiredService<NodeRuntime>().WebhookPaths);
         services.AddSingleton(provider => provider.GetRequiredService<NodeRuntime>().Tokens);
+        services.AddSingleton(provider => provider.GetRequiredService<NodeRuntime>().Health);
         return services;
     }
 
