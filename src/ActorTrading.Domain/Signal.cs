@@ -33,9 +33,6 @@ public sealed record ParsedAlert(string Secret, Signal Signal);
 /// </summary>
 public static class AlertParser
 {
-    /// <summary>Largest alert body accepted, in bytes.</summary>
-    public const int MaxBodyBytes = 16 * 1024;
-
     /// <summary>Parses and validates; returns the alert or the list of field errors.</summary>
     public static (ParsedAlert? Alert, IReadOnlyList<FieldError> Errors) Parse(string body)
     {

@@ -14,10 +14,10 @@ internal static class Demo
     public static async Task CreateAsync(WebApplication app, NodeRuntime runtime)
     {
         var address = app.Urls.FirstOrDefault() ?? "http://127.0.0.1:5000";
-        var timeout = TimeSpan.FromSeconds(10);
+        var timeout = runtime.Options.AskTimeout;
         var botId = "demo-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
         var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        if (await runtime.ClaimAsync(ClaimKeys.WebhookPath(Path), botId, CancellationToken.None) is { } existing)
+        if (await runtime.ClaimRegistry.ClaimAsync(ClaimKeys.WebhookPath(Path), botId, CancellationToken.None) is { } existing)
         {
             Console.WriteLine($"actortrading: demo bot {existing.Owner} already exists; its secret was printed when it was created");
             return;
@@ -31,7 +31,7 @@ internal static class Demo
             var accountId = $"{botId}-account-{i + 1}";
             var subscriptionId = $"{botId}-subscription-{i + 1}";
             await runtime.Accounts.Ask<object>(replyTo => new AccountProtocol.RegisterAccount(accountId, "demo", ExchangeName.Paper, false, $"paper-demo-{i + 1}", "paper", replyTo), timeout);
-            await runtime.ClaimAsync(ClaimKeys.Subscription(botId, accountId), subscriptionId, CancellationToken.None);
+            await runtime.ClaimRegistry.ClaimAsync(ClaimKeys.Subscription(botId, accountId), subscriptionId, CancellationToken.None);
             await runtime.Regions.Subscriptions.Ask<object>(replyTo => new SubscriptionProtocol.CreateSubscription(subscriptionId, "demo", botId, accountId, ExchangeName.Paper,
                 overrides[i], new RiskLimits(MaxDailyLossUsd: 500m, MaxConcurrentPositions: 3), replyTo), timeout);
             await runtime.Regions.Bots.Ask<object>(replyTo => new BotProtocol.AddSubscriber(botId, subscriptionId, replyTo), timeout);

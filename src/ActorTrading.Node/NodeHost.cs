@@ -7,7 +7,7 @@ namespace ActorTrading.Node;
 public static class NodeHost
 {
     /// <summary>Builds (and starts the runtime of) a node; <paramref name="prices"/> replaces the paper exchange's random walk and
-    /// <paramref name="exchanges"/> the exchange settings from the environment (tests).</summary>
+    /// <paramref name="exchanges"/> the exchange settings of the configuration (tests).</summary>
     public static async Task<WebApplication> BuildAsync(string[] args, IPriceSource? prices = null, ActorTrading.Exchanges.Transport.ExchangeClientSettings? exchanges = null)
     {
         // Settings are read at start. Watching appsettings*.json for changes would watch the whole content root, and with
@@ -20,15 +20,16 @@ public static class NodeHost
         }
 
         builder.Services.AddActorTrading(builder.Configuration);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = NodeOptions.LargestBodyBytes);
         var runtime = await builder.Services.StartActorTradingAsync(line => Console.WriteLine($"actortrading: {line}"), prices);
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages(); // an empty 4xx (no route: 404, wrong method: 405) gets problem details too
         var attempts = app.Services.GetRequiredService<FailedAttempts>();
-        var admin = new TokenAuthentication(runtime, attempts, adminOnly: true);
-        var anyCaller = new TokenAuthentication(runtime, attempts, adminOnly: false);
+        var tokens = app.Services.GetRequiredService<ApiTokens>();
+        var admin = new TokenAuthentication(tokens, attempts, adminOnly: true);
+        var anyCaller = new TokenAuthentication(tokens, attempts, adminOnly: false);
         app.MapWebhookApi();
         app.MapSignalsApi(admin);
         app.MapBotsApi(admin, anyCaller);
@@ -36,14 +37,14 @@ public static class NodeHost
         app.MapAccountsApi(anyCaller);
         app.MapSubscriptionsApi(anyCaller);
         app.MapGet("/health/live", () => Results.Ok(new { status = "live" }));
-        app.MapGet("/health/ready", (NodeRuntime node) => node.ReadModel.Status.LastError is { } error
+        app.MapGet("/health/ready", (NodeHealth node) => node.ProjectionError is { } error
             ? Results.Json(new { status = "degraded", projection = error }, statusCode: StatusCodes.Status503ServiceUnavailable)
-            : Results.Ok(new { status = "ready", store = node.Stores.Description }));
-        app.MapGet("/api/v1/bots/health", (NodeRuntime node) => Results.Ok(new
+            : Results.Ok(new { status = "ready", store = node.Store }));
+        app.MapGet("/api/v1/bots/health", (NodeHealth node) => Results.Ok(new
         {
             status = "ok",
-            read_model_lag_events = node.ReadModel.Status.Head.Ordering - node.ReadModel.Status.Offset.Ordering,
-            dead_letters = node.System.DeadLetterCount,
+            read_model_lag_events = node.ReadModelLagEvents,
+            dead_letters = node.DeadLetters,
         }));
         app.Lifetime.ApplicationStopping.Register(() => runtime.DisposeAsync().AsTask().GetAwaiter().GetResult());
         if (runtime.Options.Demo)
@@ -56,28 +57,32 @@ public static class NodeHost
 
     /// <summary>
     /// .NET's order, later sources winning: the config file, then the environment (<c>ActorTrading__Key</c>, and the
-    /// <c>ACTORTRADING_*</c> names scripts know), then the command line. The builder already read the environment and the
-    /// command line, before the file: they are added again after it, or the file would outrank them.
+    /// <c>ACTORTRADING_*</c> names scripts know, read through <paramref name="environment"/>), then the command line. The
+    /// builder already read the environment and the command line, before the file: they are added again after it, or the
+    /// file would outrank them.
     /// </summary>
-    internal static void AddSettings(IConfigurationBuilder configuration, string configFile, string[] args) => configuration
+    internal static void AddSettings(IConfigurationBuilder configuration, string configFile, string[] args, Func<string, string?>? environment = null) => configuration
         .AddJsonFile(configFile, optional: true)
         .AddEnvironmentVariables()
-        .AddInMemoryCollection(EnvironmentSettings())
+        .AddInMemoryCollection(EnvironmentSettings(environment ?? Environment.GetEnvironmentVariable))
         .AddCommandLine(args)
         .AddInMemoryCollection(args.Contains("--demo") ? [new(NodeServices.Section + ":Demo", "true")] : []);
 
-    private static Dictionary<string, string?> EnvironmentSettings()
+    // The one place the documented ACTORTRADING_* variables become keys: they are read like any other source, so the key's
+    // default, binding and check apply to them too.
+    private static Dictionary<string, string?> EnvironmentSettings(Func<string, string?> environment)
     {
         var settings = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var (variable, key) in new[]
                  {
                      ("ACTORTRADING_DATA_DIR", "DataDirectory"), ("ACTORTRADING_POSTGRES", "Postgres"),
                      ("ACTORTRADING_ADMIN_TOKEN", "AdminToken"), ("ACTORTRADING_SECRET_KEY", "SecretKey"),
+                     ("ACTORTRADING_BINANCE_URL", "Exchanges:BinanceBaseUrl"), ("ACTORTRADING_BYBIT_URL", "Exchanges:BybitBaseUrl"),
                  })
         {
-            if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value)
+            if (environment(variable) is { Length: > 0 } value)
             {
-                settings["ActorTrading:" + key] = value;
+                settings[NodeServices.Section + ":" + key] = value;
             }
         }
 

@@ -24,11 +24,18 @@ public sealed record NodeOptions
     /// <summary>Creates a demo bot with paper subscriptions at start and prints how to fire it. Flag <c>--demo</c>.</summary>
     public bool Demo { get; init; }
 
-    /// <summary>Largest webhook body in bytes. Default 16 KiB.</summary>
+    /// <summary>Largest webhook body in bytes. Default 16 KiB; at most <see cref="LargestBodyBytes"/>.</summary>
     public int MaxWebhookBodyBytes { get; init; } = 16 * 1024;
+
+    /// <summary>Largest body of any request (Kestrel's limit), so the upper bound of <see cref="MaxWebhookBodyBytes"/>.</summary>
+    public const int LargestBodyBytes = 1024 * 1024;
 
     /// <summary>Longest <c>?wait=</c> a webhook caller may ask for. Default 10 s.</summary>
     public int MaxWebhookWaitMs { get; init; } = 10_000;
+
+    /// <summary>How long an API call waits for an entity's answer (a bot, a subscription, an exchange account, a user) before it
+    /// answers 503 with Retry-After. Default 10 s; 1 s to 5 minutes.</summary>
+    public TimeSpan AskTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How long a bot waits for a subscription's outcome of a signal (telling it again every 10 s) before it records
     /// the subscription as unanswered and stops holding the other subscribers' memory of the signal for it (it is still
@@ -69,9 +76,9 @@ public sealed record NodeOptions
             throw new ArgumentException("ActorTrading:AdminToken (ACTORTRADING_ADMIN_TOKEN) must be at least 16 characters");
         }
 
-        if (MaxWebhookBodyBytes is < 256 or > 1024 * 1024)
+        if (MaxWebhookBodyBytes is < 256 or > LargestBodyBytes)
         {
-            throw new ArgumentException("ActorTrading:MaxWebhookBodyBytes must be between 256 and 1048576");
+            throw new ArgumentException($"ActorTrading:MaxWebhookBodyBytes must be between 256 and {LargestBodyBytes}");
         }
 
         if (PaperPrices is not (FixedPaperPrices or RandomWalkPaperPrices))
@@ -92,6 +99,11 @@ public sealed record NodeOptions
         if (FailedAttemptWindow < TimeSpan.FromSeconds(1) || FailedAttemptWindow > TimeSpan.FromHours(1))
         {
             throw new ArgumentException("ActorTrading:FailedAttemptWindow must be between 00:00:01 and 01:00:00 (hh:mm:ss)");
+        }
+
+        if (AskTimeout < TimeSpan.FromSeconds(1) || AskTimeout > TimeSpan.FromMinutes(5))
+        {
+            throw new ArgumentException("ActorTrading:AskTimeout must be between 00:00:01 and 00:05:00 (hh:mm:ss)");
         }
 
         if (SignalReceiptTimeout < TimeSpan.FromMinutes(1))

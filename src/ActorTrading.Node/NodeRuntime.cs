@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Security.Cryptography;
 using ActorTrading.Actors;
@@ -20,12 +19,6 @@ namespace ActorTrading.Node;
 /// </summary>
 public sealed class NodeRuntime : IAsyncDisposable
 {
-    // How long a look-up of a claim may take: the webhook answers well within TradingView's 3 s, and an API call stays short.
-    private static readonly TimeSpan ClaimTimeout = TimeSpan.FromSeconds(2);
-
-    // Webhook path → bot of every path that has served a signal here (see PathServed): one entry per live bot path.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _servedPaths = new(StringComparer.Ordinal);
-
     // Subscriptions on threads of their own (one per processor): a fan-out to thousands of them does not hold up other bots'
     // webhooks, the journal and the projections, which stay on the thread pool.
     private const string SubscriptionDispatcher = "subscriptions";
@@ -45,8 +38,12 @@ public sealed class NodeRuntime : IAsyncDisposable
         ReadModel = readModel;
         OperationLog = operationLog;
         Paper = paper;
-        AdminTokenSha256 = adminTokenSha256;
         Queries = new ReadQueries(stores.ProjectionStore);
+        Entities = new EntityRegions(regions.Bots, regions.Subscriptions, accounts, users, claims);
+        ClaimRegistry = new ClaimRegistry(claims, system.TimeProvider);
+        WebhookPaths = new WebhookPaths(ClaimRegistry);
+        Tokens = new ApiTokens(adminTokenSha256, ClaimRegistry);
+        Health = new NodeHealth(readModel, stores, system);
     }
 
     /// <summary>The settings.</summary>
@@ -83,11 +80,25 @@ public sealed class NodeRuntime : IAsyncDisposable
     /// <summary>The paper exchange (its prices move with a random walk unless a test fixes them).</summary>
     public PaperExchange Paper { get; }
 
-    /// <summary>SHA-256 (hex) of the admin token.</summary>
-    public string AdminTokenSha256 { get; }
+    /// <summary>Every entity region, for what sends commands to entities.</summary>
+    public EntityRegions Entities { get; }
 
-    /// <summary>Starts everything (<paramref name="prices"/> and <paramref name="exchanges"/> replace the paper market and the exchange settings from the environment, for tests); <paramref name="announce"/> receives start-up lines (the one-time admin token when one is generated).</summary>
-    public static async Task<NodeRuntime> StartAsync(NodeOptions options, ILoggerFactory loggerFactory, Action<string> announce, IPriceSource? prices = null, ExchangeClientSettings? exchanges = null)
+    /// <summary>The claims (webhook paths, token hashes, one subscription per bot and account), asked of <see cref="Claims"/>.</summary>
+    public ClaimRegistry ClaimRegistry { get; }
+
+    /// <summary>The webhook path → bot look-up.</summary>
+    public WebhookPaths WebhookPaths { get; }
+
+    /// <summary>The admin token's hash and the users' tokens.</summary>
+    public ApiTokens Tokens { get; }
+
+    /// <summary>What the health endpoints report.</summary>
+    public NodeHealth Health { get; }
+
+    /// <summary>Starts everything with <paramref name="options"/> and the exchange clients' <paramref name="exchanges"/> (both
+    /// bound and checked by <see cref="NodeServices.AddActorTrading"/>); <paramref name="prices"/> replaces the paper market
+    /// (tests); <paramref name="announce"/> receives start-up lines (the one-time admin token when one is generated).</summary>
+    public static async Task<NodeRuntime> StartAsync(NodeOptions options, ExchangeClientSettings exchanges, ILoggerFactory loggerFactory, Action<string> announce, IPriceSource? prices = null)
     {
         options.Validate();
         OwnerOnlyFiles.CreateDirectory(options.DataDirectory);
@@ -108,7 +119,7 @@ public sealed class NodeRuntime : IAsyncDisposable
 
         var paper = await PaperExchange.OpenAsync(prices ?? (options.PaperPrices == NodeOptions.FixedPaperPrices ? new FixedPrices() : new RandomWalkPrices()),
             new JournalPaperAccountStore(stores.Journal), new PaperExchangeSettings());
-        var factory = new ExchangeAccountFactory(exchanges ?? ExchangeClientSettings.FromEnvironment(), credentials => paper.Account(credentials.ApiKey));
+        var factory = new ExchangeAccountFactory(exchanges, credentials => paper.Account(credentials.ApiKey));
         var accounts = TradingRegions.StartAccounts(system, protector);
         var gateways = new AccountGateways(new EntityAccountDirectory(accounts, protector, TimeSpan.FromSeconds(10)), factory, new AccountGatewaySettings(), TimeProvider.System);
         var regions = TradingRegions.Start(system, gateways, new TradingSettings { SignalReceiptTimeout = options.SignalReceiptTimeout, SubscriptionDispatcher = SubscriptionDispatcher });
@@ -134,41 +145,6 @@ public sealed class NodeRuntime : IAsyncDisposable
 
         return runtime;
     }
-
-    /// <summary>The bot behind a webhook path, as its claim has it (the same on every node, at once), or as a signal through
-    /// it here learned it (<see cref="PathServed"/>).</summary>
-    public async ValueTask<string?> BotIdForPathAsync(string path, CancellationToken cancellationToken) =>
-        _servedPaths.TryGetValue(path, out var botId) ? botId : await OwnerAsync(ClaimKeys.WebhookPath(path), cancellationToken);
-
-    /// <summary>
-    /// The bot of <paramref name="path"/> has accepted a signal through it. Its later signals then go to the bot at once, in
-    /// the order they arrive, without a round trip to the path's claim: one that two requests in flight for one bot would
-    /// each take, and could finish in either order. Exact, not a guess: a path's owner never changes once its bot exists
-    /// (a path is freed only when its bot's creation failed). Learned from the claim at each node's first signal.
-    /// </summary>
-    public void PathServed(string path, string botId) => _servedPaths.TryAdd(path, botId);
-
-    /// <summary>The user whose API token hashes to <paramref name="tokenSha256"/>, as its claim has it.</summary>
-    public async Task<string?> UserIdForTokenAsync(string tokenSha256, CancellationToken cancellationToken) =>
-        await OwnerAsync(ClaimKeys.UserToken(tokenSha256), cancellationToken);
-
-    /// <summary>Claims <paramref name="key"/> for <paramref name="owner"/>: null when it is now theirs, else who holds it.</summary>
-    public async Task<ClaimProtocol.Taken?> ClaimAsync(string key, string owner, CancellationToken cancellationToken, string? replacing = null) =>
-        await Claims.Ask<object>(replyTo => new ClaimProtocol.Claim(key, owner, replyTo, replacing), ClaimTimeout, cancellationToken) switch
-        {
-            ClaimProtocol.Claimed => null,
-            ClaimProtocol.Taken taken => taken,
-            var reply => throw new InvalidOperationException($"unexpected answer to a claim: {reply.GetType().Name}"),
-        };
-
-    /// <summary>Frees <paramref name="key"/> if <paramref name="owner"/> holds it.</summary>
-    public Task ReleaseAsync(string key, string owner, CancellationToken cancellationToken) =>
-        Claims.Ask<object>(replyTo => new ClaimProtocol.Release(key, owner, replyTo), ClaimTimeout, cancellationToken);
-
-    private async Task<string?> OwnerAsync(string key, CancellationToken cancellationToken) =>
-        await Claims.Ask<object>(replyTo => new ClaimProtocol.GetClaim(key, replyTo), ClaimTimeout, cancellationToken) is ClaimProtocol.CurrentClaim current
-            ? current.Owner
-            : throw new InvalidOperationException($"unexpected answer to GetClaim({key})");
 
     /// <summary>A connection for an operator's own SQL over the read tables (and the journal: on SQLite its file is attached);
     /// the API asks through <see cref="Queries"/>.</summary>
@@ -215,7 +191,7 @@ public sealed class NodeRuntime : IAsyncDisposable
     // start cut short simply does it again.
     private async Task BackfillClaimsAsync()
     {
-        if (await OwnerAsync(ClaimKeys.Backfilled, CancellationToken.None) is not null)
+        if (await ClaimRegistry.OwnerAsync(ClaimKeys.Backfilled, CancellationToken.None) is not null)
         {
             return;
         }
@@ -230,10 +206,10 @@ public sealed class NodeRuntime : IAsyncDisposable
 
         foreach (var (key, owner) in claims)
         {
-            await ClaimAsync(key, owner, CancellationToken.None);
+            await ClaimRegistry.ClaimAsync(key, owner, CancellationToken.None);
         }
 
-        await ClaimAsync(ClaimKeys.Backfilled, "done", CancellationToken.None);
+        await ClaimRegistry.ClaimAsync(ClaimKeys.Backfilled, "done", CancellationToken.None);
     }
 
     // A bot is an entity like any other: started by its first message. One whose fan-out a stop or a crash interrupted
@@ -250,7 +226,7 @@ public sealed class NodeRuntime : IAsyncDisposable
     {
         if (options.AdminToken is { } configured)
         {
-            return Sha256(configured);
+            return TokenHash.Sha256(configured);
         }
 
         var file = Path.Combine(options.DataDirectory, "admin-token.sha256");
@@ -260,9 +236,9 @@ public sealed class NodeRuntime : IAsyncDisposable
         }
 
         var token = "at_admin_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-        WritePrivate(file, Sha256(token));
+        WritePrivate(file, TokenHash.Sha256(token));
         announce($"generated admin token (shown once, only its hash is kept in {file}): {token}");
-        return Sha256(token);
+        return TokenHash.Sha256(token);
     }
 
     private static SecretProtector SecretKey(NodeOptions options, Action<string> announce)
@@ -288,6 +264,4 @@ public sealed class NodeRuntime : IAsyncDisposable
         OwnerOnlyFiles.CreateFile(file);
         File.WriteAllText(file, content);
     }
-
-    internal static string Sha256(string value) => Convert.ToHexStringLower(SHA256.HashData(global::System.Text.Encoding.UTF8.GetBytes(value)));
 }

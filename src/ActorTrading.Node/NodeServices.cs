@@ -15,18 +15,36 @@ public static class NodeServices
     /// <summary>The configuration section of <see cref="NodeOptions"/>.</summary>
     public const string Section = "ActorTrading";
 
+    /// <summary>The configuration section of the exchange clients' <see cref="ExchangeClientSettings"/>.</summary>
+    public const string ExchangesSection = Section + ":Exchanges";
+
     /// <summary>
-    /// Binds <see cref="NodeOptions"/> from the <c>ActorTrading</c> section of <paramref name="configuration"/> and validates
-    /// them (an invalid one throws naming its key); registers the exchange clients' settings (from the environment unless one
-    /// is registered already), the API's JSON and problem details, and the node's parts as
-    /// <see cref="StartActorTradingAsync"/> starts them: the stores, the regions, the read queries.
+    /// Binds <see cref="NodeOptions"/> from the <c>ActorTrading</c> section of <paramref name="configuration"/> and the
+    /// exchange clients' <see cref="ExchangeClientSettings"/> from <c>ActorTrading:Exchanges</c>, and validates them (an
+    /// invalid one throws <see cref="InvalidSettingException"/> naming its key); registers them (the exchange settings unless
+    /// some are registered already: tests), the API's JSON and problem details, and the node's parts as
+    /// <see cref="StartActorTradingAsync"/> starts them: the stores, the entity regions, the claims, the webhook paths, the
+    /// API tokens, the read queries, the health.
     /// </summary>
     public static IServiceCollection AddActorTrading(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = configuration.GetSection(Section).Get<NodeOptions>() ?? new NodeOptions();
-        options.Validate();
+        NodeOptions options;
+        ExchangeClientSettings exchanges;
+        try
+        {
+            options = configuration.GetSection(Section).Get<NodeOptions>() ?? new NodeOptions();
+            options.Validate();
+            exchanges = configuration.GetSection(ExchangesSection).Get<ExchangeClientSettings>() ?? new ExchangeClientSettings();
+            exchanges.Validate(ExchangesSection);
+        }
+        catch (Exception invalid) when (invalid is ArgumentException or InvalidOperationException)
+        {
+            // A value the binder cannot convert throws InvalidOperationException, its message naming the key too.
+            throw new InvalidSettingException(invalid.Message, invalid);
+        }
+
         services.AddSingleton(options);
-        services.TryAddSingleton(_ => ExchangeClientSettings.FromEnvironment());
+        services.TryAddSingleton(exchanges);
 
         services.ConfigureHttpJsonOptions(json =>
         {
@@ -44,8 +62,12 @@ public static class NodeServices
 
         // The runtime's parts, so that a handler takes what it reads or asks, not the whole runtime.
         services.AddSingleton(provider => provider.GetRequiredService<NodeRuntime>().Queries);
-        services.AddSingleton(provider => provider.GetRequiredService<NodeRuntime>().Regions);
         services.AddSingleton(provider => provider.GetRequiredService<NodeRuntime>().Stores);
+        services.AddSingleton(provider => provider.GetRequiredService<NodeRuntime>().Entities);
+        services.AddSingleton(provider => provider.GetRequiredService<NodeRuntime>().ClaimRegistry);
+        services.AddSingleton(provider => provider.GetRequiredService<NodeRuntime>().WebhookPaths);
+        services.AddSingleton(provider => provider.GetRequiredService<NodeRuntime>().Tokens);
+        services.AddSingleton(provider => provider.GetRequiredService<NodeRuntime>().Health);
         return services;
     }
 
@@ -60,8 +82,8 @@ public static class NodeServices
         // given what it needs from a provider of the registrations so far, the only look-up outside a constructor. Not
         // disposed: the runtime logs through its logger factory for as long as it runs.
         var registered = services.BuildServiceProvider();
-        var runtime = await NodeRuntime.StartAsync(registered.GetRequiredService<NodeOptions>(), registered.GetRequiredService<ILoggerFactory>(), announce, prices,
-            registered.GetRequiredService<ExchangeClientSettings>());
+        var runtime = await NodeRuntime.StartAsync(registered.GetRequiredService<NodeOptions>(), registered.GetRequiredService<ExchangeClientSettings>(),
+            registered.GetRequiredService<ILoggerFactory>(), announce, prices);
         services.AddSingleton(runtime);
         return runtime;
     }

@@ -13,3 +13,9 @@ catch (StoreInUseException refused)
     Console.Error.WriteLine($"actortrading: {refused.Message}");
     return 1;
 }
+catch (InvalidSettingException invalid)
+{
+    // Likewise: the key and what is wrong with it.
+    Console.Error.WriteLine($"actortrading: {invalid.Message}");
+    return 1;
+}

@@ -1,14 +1,9 @@
 namespace ActorTrading.Persistence.Hosting;
 
-/// <summary>Where a node keeps its events. Every key, its default and why.</summary>
+/// <summary>Where a node keeps its events. Every key, its default and why. A node sets them from its own settings (the
+/// environment variables are mapped onto those, in one place, by the node).</summary>
 public sealed record DurableStoreOptions
 {
-    /// <summary>Environment variable that holds a PostgreSQL connection string and so selects PostgreSQL.</summary>
-    public const string PostgresVariable = "ACTORTRADING_POSTGRES";
-
-    /// <summary>Environment variable that holds the node's data directory.</summary>
-    public const string DataDirectoryVariable = "ACTORTRADING_DATA_DIR";
-
     /// <summary>The SQLite file's name inside <see cref="DataDirectory"/>.</summary>
     public const string SqliteFileName = "actortrading.db";
 
@@ -30,12 +25,4 @@ public sealed record DurableStoreOptions
 
     /// <summary>The SQLite file.</summary>
     public string SqlitePath => Path.Combine(DataDirectory, SqliteFileName);
-
-    /// <summary>Options from <see cref="PostgresVariable"/> and <see cref="DataDirectoryVariable"/>.</summary>
-    public static DurableStoreOptions FromEnvironment(Func<string, string?>? getVariable = null)
-    {
-        getVariable ??= Environment.GetEnvironmentVariable;
-        var options = new DurableStoreOptions { PostgresConnectionString = getVariable(PostgresVariable) };
-        return getVariable(DataDirectoryVariable) is { Length: > 0 } dataDirectory ? options with { DataDirectory = dataDirectory } : options;
-    }
 }

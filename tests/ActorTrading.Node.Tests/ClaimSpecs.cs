@@ -32,8 +32,8 @@ public sealed class ClaimSpecs : InProcessNodeSpecs
         (await Runtime.Regions.Bots.Ask<object>(replyTo => new BotProtocol.CreateBot(botId, "Elsewhere", "", "elsewhere", BotEntity.HashSecret(secret),
             new TradingParameters(5, 50m, null, null), TimeSpan.FromMinutes(1), replyTo), Timeout)).ShouldBeOfType<BotProtocol.Ok>();
         var token = "at_user_" + new string('7', 48);
-        (await Runtime.Claims.Ask<object>(replyTo => new ClaimProtocol.Claim(ClaimKeys.UserToken(NodeRuntime.Sha256(token)), "elsewhere-user", replyTo), Timeout)).ShouldBeOfType<ClaimProtocol.Claimed>();
-        (await Runtime.Users.Ask<object>(replyTo => new UserProtocol.CreateUser("elsewhere-user", "carol", NodeRuntime.Sha256(token), replyTo), Timeout)).ShouldBeOfType<UserProtocol.Ok>();
+        (await Runtime.Claims.Ask<object>(replyTo => new ClaimProtocol.Claim(ClaimKeys.UserToken(TokenHash.Sha256(token)), "elsewhere-user", replyTo), Timeout)).ShouldBeOfType<ClaimProtocol.Claimed>();
+        (await Runtime.Users.Ask<object>(replyTo => new UserProtocol.CreateUser("elsewhere-user", "carol", TokenHash.Sha256(token), replyTo), Timeout)).ShouldBeOfType<UserProtocol.Ok>();
 
         await ServedAsync();
         await StopNodeAsync();
@@ -59,7 +59,7 @@ public sealed class ClaimSpecs : InProcessNodeSpecs
         var conflict = await Json(answers.Single(a => a.StatusCode == HttpStatusCode.Conflict), HttpStatusCode.Conflict);
         conflict.GetProperty("errors").TryGetProperty("master_webhook_path", out _).ShouldBeTrue(conflict.ToString());
         var created = await Json(answers.Single(a => a.StatusCode == HttpStatusCode.Created), HttpStatusCode.Created);
-        (await Runtime.BotIdForPathAsync("twin", CancellationToken.None)).ShouldBe(created.GetProperty("id").GetString());
+        (await Runtime.WebhookPaths.BotIdAsync("twin", CancellationToken.None)).ShouldBe(created.GetProperty("id").GetString());
     }
 
     [Fact]
@@ -105,7 +105,7 @@ public sealed class ClaimSpecs : InProcessNodeSpecs
         }
 
         (await EntityIdsAsync(Runtime.Regions.Subscriptions)).Intersect(guesses).ShouldBeEmpty();
-        var tokenKeys = guesses.Select(g => ClaimKeys.UserToken(NodeRuntime.Sha256("at_user_" + g))).ToHashSet();
+        var tokenKeys = guesses.Select(g => ClaimKeys.UserToken(TokenHash.Sha256("at_user_" + g))).ToHashSet();
         await Eventually.HoldsAsync(async () => !(await EntityIdsAsync(Runtime.Claims)).Overlaps(tokenKeys), "the guessed tokens' claims to be passivated", Timeout);
     }
 
@@ -114,7 +114,7 @@ public sealed class ClaimSpecs : InProcessNodeSpecs
     {
         // An earlier version wrote the user and the bot's subscriptions with no claim, and no marker that claims were made.
         var token = "at_user_" + new string('5', 48);
-        (await Runtime.Users.Ask<object>(replyTo => new UserProtocol.CreateUser("old-user", "dave", NodeRuntime.Sha256(token), replyTo), Timeout)).ShouldBeOfType<UserProtocol.Ok>();
+        (await Runtime.Users.Ask<object>(replyTo => new UserProtocol.CreateUser("old-user", "dave", TokenHash.Sha256(token), replyTo), Timeout)).ShouldBeOfType<UserProtocol.Ok>();
         var bot = await PostAsync("/api/v1/bots", new { name = "Old", master_webhook_path = "old", default_leverage = 5, default_margin_usd = 50 });
         var account = await PostAsync("/api/v1/exchange-accounts", new { exchange = "paper", api_key = "old-key", secret_key = "s" });
         var (botId, accountId) = (bot.GetProperty("id").GetString()!, account.GetProperty("id").GetString()!);

@@ -48,10 +48,12 @@ internal sealed class NodeProcess : IAsyncDisposable
         return node;
     }
 
-    /// <summary>Starts a node that is expected to exit on its own; returns its exit code and what it printed.</summary>
-    public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(string dataDirectory, string? postgres = null)
+    /// <summary>Starts a node (with <paramref name="environment"/>'s variables besides) that is expected to exit on its own;
+    /// returns its exit code and what it printed.</summary>
+    public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(string dataDirectory, string? postgres = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
-        await using var node = Launch(dataDirectory, null, postgres);
+        await using var node = Launch(dataDirectory, null, postgres, environment);
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         try
         {
@@ -66,7 +68,7 @@ internal sealed class NodeProcess : IAsyncDisposable
         return (node._process.ExitCode, node.Output);
     }
 
-    private static NodeProcess Launch(string dataDirectory, Uri? simulator, string? postgres)
+    private static NodeProcess Launch(string dataDirectory, Uri? simulator, string? postgres, IReadOnlyDictionary<string, string>? environment = null)
     {
         var address = new Uri($"http://127.0.0.1:{FreePort()}");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -86,6 +88,11 @@ internal sealed class NodeProcess : IAsyncDisposable
         if (postgres is not null)
         {
             info.Environment["ACTORTRADING_POSTGRES"] = postgres;
+        }
+
+        foreach (var (variable, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[variable] = value;
         }
 
         return new NodeProcess(Process.Start(info) ?? throw new InvalidOperationException("could not start the node"), address);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using ActorTrading.Exchanges.Transport;
 using ActorTrading.Persistence.Hosting;
 using ActorTrading.Trading;
@@ -25,9 +26,27 @@ public sealed class NodeServicesSpecs
     [InlineData("MaxWebhookBodyBytes", "10")]
     [InlineData("PaperPrices", "moon")]
     [InlineData("SignalReceiptTimeout", "00:00:30")]
+    [InlineData("AskTimeout", "00:00:00.500")]
     public void AddActorTrading_refuses_an_invalid_setting_naming_its_key(string key, string value) =>
         Should.Throw<ArgumentException>(() => new ServiceCollection().AddActorTrading(Configuration(("ActorTrading:" + key, value))))
             .Message.ShouldContain("ActorTrading:" + key);
+
+    [Fact]
+    public void The_documented_store_and_token_variables_reach_the_node_options()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["ACTORTRADING_DATA_DIR"] = "/var/lib/actortrading", ["ACTORTRADING_POSTGRES"] = "Host=127.0.0.1",
+            ["ACTORTRADING_ADMIN_TOKEN"] = "admin-token-0123456789", ["ACTORTRADING_SECRET_KEY"] = "a2V5",
+        };
+        var configuration = new ConfigurationManager();
+        NodeHost.AddSettings(configuration, Path.Combine(Path.GetTempPath(), "no-such-actortrading.json"), [], environment.GetValueOrDefault);
+
+        using var provider = new ServiceCollection().AddActorTrading(configuration).BuildServiceProvider();
+        var options = provider.GetRequiredService<NodeOptions>();
+        (options.DataDirectory, options.Postgres, options.AdminToken, options.SecretKey)
+            .ShouldBe(("/var/lib/actortrading", "Host=127.0.0.1", "admin-token-0123456789", "a2V5"));
+    }
 
     [Fact]
     public void A_setting_has_one_default_the_config_file_and_the_libraries_repeat_none()
@@ -41,6 +60,37 @@ public sealed class NodeServicesSpecs
         new NodeOptions().DataDirectory.ShouldBe(new DurableStoreOptions().DataDirectory);
         new NodeOptions().SignalReceiptTimeout.ShouldBe(new TradingSettings().SignalReceiptTimeout);
     }
+
+    [Fact]
+    public void README_lists_every_setting_with_the_default_the_code_has()
+    {
+        // README's settings tables: a row per key, its default as a value the binder reads ("unset" and the like for none).
+        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        var start = readme.IndexOf("### Settings", StringComparison.Ordinal);
+        var section = readme[start..readme.IndexOf("### HTTP API", start, StringComparison.Ordinal)];
+        var rows = section.Split('\n').Where(line => line.StartsWith("| `", StringComparison.Ordinal))
+            .Select(line => line.Split('|', StringSplitOptions.TrimEntries))
+            .ToDictionary(cells => cells[1].Trim('`'), cells => cells[3].Replace("`", "", StringComparison.Ordinal));
+
+        var settings = Defaults(new NodeOptions(), "").Concat(Defaults(new ExchangeClientSettings(), "Exchanges:")).ToList();
+        rows.Keys.Order().ShouldBe(settings.Select(setting => setting.Key).Order(), "one row per key, no row of a key that is gone");
+        foreach (var (key, value) in settings.Where(setting => setting.Value is not null))
+        {
+            // As the binder reads it: "00:00:00.200" is 200 ms.
+            object? listed = value switch
+            {
+                TimeSpan => TimeSpan.TryParse(rows[key], CultureInfo.InvariantCulture, out var time) ? time : rows[key],
+                bool => bool.TryParse(rows[key], out var flag) ? flag : rows[key],
+                int => int.TryParse(rows[key], CultureInfo.InvariantCulture, out var number) ? number : rows[key],
+                double => double.TryParse(rows[key], CultureInfo.InvariantCulture, out var number) ? number : rows[key],
+                _ => rows[key],
+            };
+            listed.ShouldBe(value, $"README's default of {key}");
+        }
+    }
+
+    private static IEnumerable<(string Key, object? Value)> Defaults(object settings, string prefix) =>
+        settings.GetType().GetProperties().Where(property => property.CanWrite).Select(property => (prefix + property.Name, property.GetValue(settings)));
 
     private static IConfiguration Configuration(params (string Key, string Value)[] settings) =>
         new ConfigurationBuilder().AddInMemoryCollection(settings.Select(setting => new KeyValuePair<string, string?>(setting.Key, setting.Value))).Build();

@@ -22,14 +22,13 @@ public sealed class DurableStoresSpecs : IAsyncLifetime
     }
 
     [Fact]
-    public void The_environment_selects_postgres_with_a_connection_string_and_sqlite_without()
+    public void A_connection_string_selects_postgres_and_sqlite_is_used_without_one()
     {
-        var variables = new Dictionary<string, string?> { ["ACTORTRADING_POSTGRES"] = "Host=127.0.0.1", ["ACTORTRADING_DATA_DIR"] = "/var/lib/at" };
-        var postgres = DurableStoreOptions.FromEnvironment(name => variables.GetValueOrDefault(name));
+        var postgres = new DurableStoreOptions { PostgresConnectionString = "Host=127.0.0.1", DataDirectory = "/var/lib/at" };
         postgres.UsesPostgres.ShouldBeTrue();
         postgres.DataDirectory.ShouldBe("/var/lib/at");
 
-        var sqlite = DurableStoreOptions.FromEnvironment(_ => null);
+        var sqlite = new DurableStoreOptions { PostgresConnectionString = "" };
         sqlite.UsesPostgres.ShouldBeFalse();
         sqlite.SqlitePath.ShouldBe(Path.Combine("data", "actortrading.db"));
     }

@@ -54,7 +54,7 @@ public sealed class BenchBot
     {
         var botId = $"{name}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
         var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        if (await runtime.ClaimAsync(ClaimKeys.WebhookPath(botId), botId, CancellationToken.None) is not null)
+        if (await runtime.ClaimRegistry.ClaimAsync(ClaimKeys.WebhookPath(botId), botId, CancellationToken.None) is not null)
         {
             throw new InvalidOperationException($"webhook path {botId} is taken");
         }

@@ -2,16 +2,11 @@ namespace ActorTrading.Exchanges.Transport;
 
 /// <summary>
 /// Node settings of the exchange clients. Users choose only the exchange and testnet; the base URLs are
-/// the node's (production and testnet defaults, overridden for the simulator).
+/// the node's (production and testnet defaults, overridden for the simulator). Each setting's one default is its
+/// initializer here; a node binds them from configuration and checks them with <see cref="Validate"/>.
 /// </summary>
 public sealed record ExchangeClientSettings
 {
-    /// <summary>Environment variable that overrides the Binance base URL (scripts, demos, the simulator).</summary>
-    public const string BinanceUrlVariable = "ACTORTRADING_BINANCE_URL";
-
-    /// <summary>Environment variable that overrides the Bybit base URL.</summary>
-    public const string BybitUrlVariable = "ACTORTRADING_BYBIT_URL";
-
     /// <summary>Binance USD-M production REST base.</summary>
     public static readonly Uri BinanceProduction = new("https://fapi.binance.com");
 
@@ -68,23 +63,66 @@ public sealed record ExchangeClientSettings
         _ => throw new ArgumentOutOfRangeException(nameof(exchange), exchange, "no REST base URL for this exchange"),
     };
 
-    /// <summary>Defaults, with the base URLs taken from <see cref="BinanceUrlVariable"/> and <see cref="BybitUrlVariable"/> when set.</summary>
-    public static ExchangeClientSettings FromEnvironment() => new()
+    /// <summary>
+    /// Throws naming the first invalid setting as <paramref name="section"/>:Key (its configuration key, e.g.
+    /// <c>ActorTrading:Exchanges:RequestTimeout</c>): a base URL that is not an absolute http(s) URL, a time or count that
+    /// cannot work, a headroom outside (0, 1].
+    /// </summary>
+    public void Validate(string section)
     {
-        BinanceBaseUrl = UrlFrom(BinanceUrlVariable),
-        BybitBaseUrl = UrlFrom(BybitUrlVariable),
-    };
+        CheckUrl(section, nameof(BinanceBaseUrl), BinanceBaseUrl);
+        CheckUrl(section, nameof(BybitBaseUrl), BybitBaseUrl);
+        CheckPositive(section, nameof(RequestTimeout), RequestTimeout);
+        CheckPositive(section, nameof(ClockResyncInterval), ClockResyncInterval);
+        CheckPositive(section, nameof(FilterRefreshInterval), FilterRefreshInterval);
+        CheckNotNegative(section, nameof(RetryBaseDelay), RetryBaseDelay);
+        CheckNotNegative(section, nameof(MaxRateLimitWait), MaxRateLimitWait);
 
-    private static Uri? UrlFrom(string variable)
-    {
-        var value = Environment.GetEnvironmentVariable(variable);
-        if (string.IsNullOrWhiteSpace(value))
+        // Binance refuses a recvWindow above 60000 ms.
+        if (ReceiveWindowMs is < 1 or > 60_000)
         {
-            return null;
+            throw new ArgumentException($"{section}:{nameof(ReceiveWindowMs)} must be between 1 and 60000, not {ReceiveWindowMs}");
         }
 
-        return Uri.TryCreate(value, UriKind.Absolute, out var uri)
-            ? uri
-            : throw new InvalidOperationException($"{variable} is not an absolute URL: '{value}'");
+        if (MaxAttempts < 1)
+        {
+            throw new ArgumentException($"{section}:{nameof(MaxAttempts)} must be at least 1 (the first attempt counts), not {MaxAttempts}");
+        }
+
+        // Written so that NaN fails too.
+        if (!(RateLimitHeadroom > 0 && RateLimitHeadroom <= 1))
+        {
+            throw new ArgumentException($"{section}:{nameof(RateLimitHeadroom)} must be in (0, 1], not {RateLimitHeadroom.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        }
+
+        if (BybitIpRequestsPer5Seconds < 1)
+        {
+            throw new ArgumentException($"{section}:{nameof(BybitIpRequestsPer5Seconds)} must be at least 1, not {BybitIpRequestsPer5Seconds}");
+        }
+    }
+
+    private static void CheckUrl(string section, string key, Uri? url)
+    {
+        // A configured "localhost:5099" parses as an absolute URL of scheme "localhost": the scheme is checked too.
+        if (url is not null && !(url.IsAbsoluteUri && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)))
+        {
+            throw new ArgumentException($"{section}:{key} must be an absolute http:// or https:// URL, not '{url.OriginalString}'");
+        }
+    }
+
+    private static void CheckPositive(string section, string key, TimeSpan value)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{section}:{key} must be positive, not {value:c}");
+        }
+    }
+
+    private static void CheckNotNegative(string section, string key, TimeSpan value)
+    {
+        if (value < TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{section}:{key} must be zero or more, not {value:c}");
+        }
     }
 }

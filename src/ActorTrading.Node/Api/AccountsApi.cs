@@ -22,7 +22,7 @@ internal static class AccountsApi
         }).WithName("ListExchangeAccounts");
     }
 
-    private static async Task<IResult> CreateAsync(CreateAccountRequest request, HttpContext http, NodeRuntime runtime, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateAsync(CreateAccountRequest request, HttpContext http, EntityRegions regions, NodeOptions options, CancellationToken cancellationToken)
     {
         var errors = new List<FieldError>();
         // By name only: Enum.TryParse also takes numbers ("2") and flag lists ("Paper,Binance"), each some venue.
@@ -55,8 +55,8 @@ internal static class AccountsApi
         }
 
         var accountId = Guid.CreateVersion7().ToString("N");
-        var reply = await runtime.Accounts.Ask<object>(replyTo => new AccountProtocol.RegisterAccount(accountId, Caller.Of(http).OwnerId, exchange, request.Testnet ?? false, request.ApiKey!, request.SecretKey!, replyTo),
-            TimeSpan.FromSeconds(10), cancellationToken);
+        var reply = await regions.Accounts.Ask<object>(replyTo => new AccountProtocol.RegisterAccount(accountId, Caller.Of(http).OwnerId, exchange, request.Testnet ?? false, request.ApiKey!, request.SecretKey!, replyTo),
+            options.AskTimeout, cancellationToken);
         return reply switch
         {
             AccountProtocol.Ok => Results.Json(new Dictionary<string, object?>

@@ -32,7 +32,7 @@ internal static partial class BotsApi
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{2,63}$")]
     private static partial Regex PathPattern();
 
-    private static async Task<IResult> CreateAsync(CreateBotRequest request, NodeRuntime runtime, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateAsync(CreateBotRequest request, EntityRegions regions, ClaimRegistry claims, NodeOptions options, CancellationToken cancellationToken)
     {
         var errors = new List<FieldError>();
         if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 100)
@@ -61,19 +61,19 @@ internal static partial class BotsApi
 
         // The path is claimed before the bot exists: of two creations of one path at the same moment, on any nodes, one gets it.
         var botId = Guid.CreateVersion7().ToString("N");
-        if (await runtime.ClaimAsync(ClaimKeys.WebhookPath(path), botId, cancellationToken) is not null)
+        if (await claims.ClaimAsync(ClaimKeys.WebhookPath(path), botId, cancellationToken) is not null)
         {
             return Problems.Conflict(WebhookPathField, $"webhook path '{path}' is taken by another bot");
         }
 
         var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         var name = (request.Name ?? "").Trim();
-        var reply = await runtime.Regions.Bots.Ask<object>(replyTo => new BotProtocol.CreateBot(botId, name, request.Description ?? "", path,
-            BotEntity.HashSecret(secret), defaults, TimeSpan.FromSeconds(ttl), replyTo), TimeSpan.FromSeconds(10), cancellationToken);
+        var reply = await regions.Bots.Ask<object>(replyTo => new BotProtocol.CreateBot(botId, name, request.Description ?? "", path,
+            BotEntity.HashSecret(secret), defaults, TimeSpan.FromSeconds(ttl), replyTo), options.AskTimeout, cancellationToken);
         if (reply is not BotProtocol.Ok)
         {
             // Freed only when the bot is known not to exist; after a time-out it may, and the path stays its own.
-            await runtime.ReleaseAsync(ClaimKeys.WebhookPath(path), botId, cancellationToken);
+            await claims.ReleaseAsync(ClaimKeys.WebhookPath(path), botId, cancellationToken);
             return reply is BotProtocol.Rejected rejected ? Problems.From(rejected) : Problems.Unexpected(reply);
         }
 
@@ -94,7 +94,7 @@ internal static partial class BotsApi
         return Results.Json(Caller.Of(http).IsAdmin ? bots : bots.Select(bot => bot with { MasterWebhookPath = null }));
     }
 
-    private static async Task<IResult> GetAsync(string id, HttpContext http, NodeRuntime runtime, ReadQueries queries, CancellationToken cancellationToken)
+    private static async Task<IResult> GetAsync(string id, HttpContext http, EntityRegions regions, NodeOptions options, ReadQueries queries, CancellationToken cancellationToken)
     {
         var admin = Caller.Of(http).IsAdmin;
 
@@ -104,12 +104,12 @@ internal static partial class BotsApi
             return Results.Problem($"bot {id} does not exist", statusCode: StatusCodes.Status404NotFound);
         }
 
-        return await ReadAsync(id, runtime, cancellationToken, withWebhookPath: admin);
+        return await ReadAsync(id, regions, options, cancellationToken, withWebhookPath: admin);
     }
 
-    private static async Task<IResult> ReadAsync(string id, NodeRuntime runtime, CancellationToken cancellationToken, bool withWebhookPath = true)
+    private static async Task<IResult> ReadAsync(string id, EntityRegions regions, NodeOptions options, CancellationToken cancellationToken, bool withWebhookPath = true)
     {
-        var reply = await runtime.Regions.Bots.Ask<object>(replyTo => new BotProtocol.GetBot(id, replyTo), TimeSpan.FromSeconds(10), cancellationToken);
+        var reply = await regions.Bots.Ask<object>(replyTo => new BotProtocol.GetBot(id, replyTo), options.AskTimeout, cancellationToken);
         return reply switch
         {
             BotProtocol.CurrentBot bot => Results.Json(new Dictionary<string, object?>
@@ -132,9 +132,9 @@ internal static partial class BotsApi
         };
     }
 
-    private static async Task<IResult> UpdateAsync(string id, UpdateBotRequest request, NodeRuntime runtime, CancellationToken cancellationToken)
+    private static async Task<IResult> UpdateAsync(string id, UpdateBotRequest request, EntityRegions regions, NodeOptions options, CancellationToken cancellationToken)
     {
-        var current = await runtime.Regions.Bots.Ask<object>(replyTo => new BotProtocol.GetBot(id, replyTo), TimeSpan.FromSeconds(10), cancellationToken);
+        var current = await regions.Bots.Ask<object>(replyTo => new BotProtocol.GetBot(id, replyTo), options.AskTimeout, cancellationToken);
         if (current is not BotProtocol.CurrentBot bot)
         {
             return current is BotProtocol.Rejected rejected ? Problems.From(rejected) : Problems.Unexpected(current);
@@ -176,14 +176,14 @@ internal static partial class BotsApi
 
         foreach (var command in commands)
         {
-            var reply = await runtime.Regions.Bots.Ask<object>(command, TimeSpan.FromSeconds(10), cancellationToken);
+            var reply = await regions.Bots.Ask<object>(command, options.AskTimeout, cancellationToken);
             if (reply is BotProtocol.Rejected rejected)
             {
                 return Problems.From(rejected);
             }
         }
 
-        var updated = await ReadAsync(id, runtime, cancellationToken);
+        var updated = await ReadAsync(id, regions, options, cancellationToken);
         return secret is null ? updated : Results.Json(new Dictionary<string, object?> { ["id"] = id, ["master_secret"] = secret, ["master_secret_note"] = "shown once" });
     }
 }

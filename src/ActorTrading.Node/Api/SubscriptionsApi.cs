@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ActorTrading.Actors;
 using ActorTrading.Domain;
+using ActorTrading.Persistence.Hosting;
 using ActorTrading.ReadModel;
 using ActorTrading.Trading;
 
@@ -26,8 +27,8 @@ internal static class SubscriptionsApi
             var me = Caller.Of(http);
             return Results.Json(await queries.SubscriptionsAsync(me.IsAdmin ? null : me.OwnerId, token));
         }).WithName("ListSubscriptions");
-        subscriptions.MapGet("/{id}", async (string id, HttpContext http, NodeRuntime runtime, CancellationToken token) =>
-            await OwnedAsync(id, http, runtime, token) is { } current ? Results.Json(Json(current)) : NotFound(id)).WithName("GetSubscription");
+        subscriptions.MapGet("/{id}", async (string id, HttpContext http, EntityRegions regions, DurableStores stores, NodeOptions options, CancellationToken token) =>
+            await OwnedAsync(id, http, regions, stores, options, token) is { } current ? Results.Json(Json(current)) : NotFound(id)).WithName("GetSubscription");
         subscriptions.MapPatch("/{id}", UpdateAsync).WithName("UpdateSubscription");
         subscriptions.MapDelete("/{id}", CancelAsync).WithName("CancelSubscription");
     }
@@ -36,15 +37,16 @@ internal static class SubscriptionsApi
 
     /// <summary>The subscription, if it exists and the caller owns it. An id with no journal is answered from the journal
     /// alone: a guess does not start (and keep in memory) an entity for it.</summary>
-    private static async Task<SubscriptionProtocol.CurrentSubscription?> OwnedAsync(string id, HttpContext http, NodeRuntime runtime, CancellationToken cancellationToken) =>
-        await ExistsAsync(runtime, id, cancellationToken)
-            && await runtime.Regions.Subscriptions.Ask<object>(replyTo => new SubscriptionProtocol.GetSubscription(id, replyTo), TimeSpan.FromSeconds(10), cancellationToken) is SubscriptionProtocol.CurrentSubscription current
+    private static async Task<SubscriptionProtocol.CurrentSubscription?> OwnedAsync(string id, HttpContext http, EntityRegions regions, DurableStores stores, NodeOptions options,
+        CancellationToken cancellationToken) =>
+        await ExistsAsync(stores, id, cancellationToken)
+            && await regions.Subscriptions.Ask<object>(replyTo => new SubscriptionProtocol.GetSubscription(id, replyTo), options.AskTimeout, cancellationToken) is SubscriptionProtocol.CurrentSubscription current
             && Caller.Of(http).Owns(current.OwnerId)
             ? current
             : null;
 
-    private static async Task<bool> ExistsAsync(NodeRuntime runtime, string id, CancellationToken cancellationToken) =>
-        await runtime.Stores.Journal.ReadHighestSequenceNrAsync(SubscriptionEntity.PersistenceIdOf(id), cancellationToken) > 0;
+    private static async Task<bool> ExistsAsync(DurableStores stores, string id, CancellationToken cancellationToken) =>
+        await stores.Journal.ReadHighestSequenceNrAsync(SubscriptionEntity.PersistenceIdOf(id), cancellationToken) > 0;
 
     /// <summary>One subscription as the entity has it now, in the fields of <c>POST</c> and of the list (the read table's columns).</summary>
     private static Dictionary<string, object?> Json(SubscriptionProtocol.CurrentSubscription subscription) => new()
@@ -84,7 +86,8 @@ internal static class SubscriptionsApi
         return (overrides, new RiskLimits(maxLoss, maxPositions), errors);
     }
 
-    private static async Task<IResult> CreateAsync(CreateSubscriptionRequest request, HttpContext http, NodeRuntime runtime, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateAsync(CreateSubscriptionRequest request, HttpContext http, EntityRegions regions, ClaimRegistry claims,
+        DurableStores stores, NodeOptions options, CancellationToken cancellationToken)
     {
         var (overrides, limits, errors) = Validate(request.CustomLeverage, request.CustomMarginUsd, request.CustomStopLossPct, request.CustomTakeProfitPct,
             request.MaxDailyLossUsd, request.MaxConcurrentPositions);
@@ -103,35 +106,35 @@ internal static class SubscriptionsApi
             return Problems.Invalid(errors);
         }
 
-        var timeout = TimeSpan.FromSeconds(10);
-        if (await runtime.Regions.Bots.Ask<object>(replyTo => new BotProtocol.GetBot(request.BotId!, replyTo), timeout, cancellationToken) is not BotProtocol.CurrentBot)
+        var timeout = options.AskTimeout;
+        if (await regions.Bots.Ask<object>(replyTo => new BotProtocol.GetBot(request.BotId!, replyTo), timeout, cancellationToken) is not BotProtocol.CurrentBot)
         {
             return Problems.Invalid("bot_id", $"bot {request.BotId} does not exist");
         }
 
-        if (await runtime.Accounts.Ask<object>(replyTo => new AccountProtocol.GetAccount(request.ExchangeAccountId!, replyTo), timeout, cancellationToken) is not AccountProtocol.CurrentAccount { Deleted: false } account
+        if (await regions.Accounts.Ask<object>(replyTo => new AccountProtocol.GetAccount(request.ExchangeAccountId!, replyTo), timeout, cancellationToken) is not AccountProtocol.CurrentAccount { Deleted: false } account
             || !Caller.Of(http).Owns(account.OwnerId))
         {
             return Problems.Invalid("exchange_account_id", $"exchange account {request.ExchangeAccountId} does not exist");
         }
 
         var subscriptionId = Guid.CreateVersion7().ToString("N");
-        if (await ClaimPairAsync(runtime, request.BotId!, account.AccountId, subscriptionId, cancellationToken) is { } holder)
+        if (await ClaimPairAsync(regions, claims, stores, options, request.BotId!, account.AccountId, subscriptionId, cancellationToken) is { } holder)
         {
             return Problems.Conflict("exchange_account_id",
                 $"exchange account {account.AccountId} is already subscribed to bot {request.BotId} (subscription {holder}); change or cancel that one");
         }
 
-        var created = await runtime.Regions.Subscriptions.Ask<object>(replyTo => new SubscriptionProtocol.CreateSubscription(subscriptionId, account.OwnerId, request.BotId!,
+        var created = await regions.Subscriptions.Ask<object>(replyTo => new SubscriptionProtocol.CreateSubscription(subscriptionId, account.OwnerId, request.BotId!,
             account.AccountId, account.Exchange, overrides, limits, replyTo), timeout, cancellationToken);
         if (created is BotProtocol.Rejected rejected)
         {
-            await runtime.ReleaseAsync(ClaimKeys.Subscription(request.BotId!, account.AccountId), subscriptionId, cancellationToken);
+            await claims.ReleaseAsync(ClaimKeys.Subscription(request.BotId!, account.AccountId), subscriptionId, cancellationToken);
             return Problems.From(rejected);
         }
 
         // The subscription exists before the bot fans out to it; if this step fails the call can be repeated.
-        var added = await runtime.Regions.Bots.Ask<object>(replyTo => new BotProtocol.AddSubscriber(request.BotId!, subscriptionId, replyTo), timeout, cancellationToken);
+        var added = await regions.Bots.Ask<object>(replyTo => new BotProtocol.AddSubscriber(request.BotId!, subscriptionId, replyTo), timeout, cancellationToken);
         return added is BotProtocol.Rejected notAdded
             ? Problems.From(notAdded)
             : Results.Json(new Dictionary<string, object?> { ["id"] = subscriptionId, ["bot_id"] = request.BotId, ["exchange_account_id"] = account.AccountId, ["status"] = "active" },
@@ -145,30 +148,31 @@ internal static class SubscriptionsApi
     /// <summary>Claims the one subscription of <paramref name="accountId"/> to <paramref name="botId"/>: null when it is now
     /// <paramref name="subscriptionId"/>'s, else the subscription that holds it. A holder that was cancelled (or whose creation
     /// failed before it was written, long enough ago) no longer counts: the claim passes on, compared and swapped.</summary>
-    private static async Task<string?> ClaimPairAsync(NodeRuntime runtime, string botId, string accountId, string subscriptionId, CancellationToken cancellationToken)
+    private static async Task<string?> ClaimPairAsync(EntityRegions regions, ClaimRegistry claims, DurableStores stores, NodeOptions options, string botId, string accountId, string subscriptionId, CancellationToken cancellationToken)
     {
         var key = ClaimKeys.Subscription(botId, accountId);
-        if (await runtime.ClaimAsync(key, subscriptionId, cancellationToken) is not { } taken)
+        if (await claims.ClaimAsync(key, subscriptionId, cancellationToken) is not { } taken)
         {
             return null;
         }
 
-        var gone = await ExistsAsync(runtime, taken.Owner, cancellationToken)
-            ? await runtime.Regions.Subscriptions.Ask<object>(replyTo => new SubscriptionProtocol.GetSubscription(taken.Owner, replyTo), TimeSpan.FromSeconds(10), cancellationToken)
+        var gone = await ExistsAsync(stores, taken.Owner, cancellationToken)
+            ? await regions.Subscriptions.Ask<object>(replyTo => new SubscriptionProtocol.GetSubscription(taken.Owner, replyTo), options.AskTimeout, cancellationToken)
                 is SubscriptionProtocol.CurrentSubscription { Status: SubscriptionStatus.Cancelled }
-            : runtime.System.TimeProvider.GetUtcNow() - taken.Since > AbandonedClaimAge;
-        return gone && await runtime.ClaimAsync(key, subscriptionId, cancellationToken, replacing: taken.Owner) is null ? null : taken.Owner;
+            : claims.AgeOf(taken) > AbandonedClaimAge;
+        return gone && await claims.ClaimAsync(key, subscriptionId, cancellationToken, replacing: taken.Owner) is null ? null : taken.Owner;
     }
 
-    private static async Task<IResult> UpdateAsync(string id, JsonElement request, HttpContext http, NodeRuntime runtime, CancellationToken cancellationToken)
+    private static async Task<IResult> UpdateAsync(string id, JsonElement request, HttpContext http, EntityRegions regions, DurableStores stores, NodeOptions options,
+        CancellationToken cancellationToken)
     {
-        var timeout = TimeSpan.FromSeconds(10);
+        var timeout = options.AskTimeout;
         if (request.ValueKind != JsonValueKind.Object)
         {
             return Problems.Invalid("body", $"must be a JSON object, got {request.ValueKind.ToString().ToLowerInvariant()}");
         }
 
-        if (await OwnedAsync(id, http, runtime, cancellationToken) is not { } current)
+        if (await OwnedAsync(id, http, regions, stores, options, cancellationToken) is not { } current)
         {
             return NotFound(id);
         }
@@ -197,13 +201,13 @@ internal static class SubscriptionsApi
 
         foreach (var command in commands)
         {
-            if (await runtime.Regions.Subscriptions.Ask<object>(command, timeout, cancellationToken) is BotProtocol.Rejected rejected)
+            if (await regions.Subscriptions.Ask<object>(command, timeout, cancellationToken) is BotProtocol.Rejected rejected)
             {
                 return Problems.From(rejected);
             }
         }
 
-        return await runtime.Regions.Subscriptions.Ask<object>(replyTo => new SubscriptionProtocol.GetSubscription(id, replyTo), timeout, cancellationToken) switch
+        return await regions.Subscriptions.Ask<object>(replyTo => new SubscriptionProtocol.GetSubscription(id, replyTo), timeout, cancellationToken) switch
         {
             SubscriptionProtocol.CurrentSubscription updated => Results.Json(Json(updated)),
             BotProtocol.Rejected rejected => Problems.From(rejected),
@@ -238,23 +242,24 @@ internal static class SubscriptionsApi
         return current;
     }
 
-    private static async Task<IResult> CancelAsync(string id, HttpContext http, NodeRuntime runtime, CancellationToken cancellationToken)
+    private static async Task<IResult> CancelAsync(string id, HttpContext http, EntityRegions regions, ClaimRegistry claims, DurableStores stores, NodeOptions options,
+        CancellationToken cancellationToken)
     {
-        var timeout = TimeSpan.FromSeconds(10);
-        if (await OwnedAsync(id, http, runtime, cancellationToken) is not { } current)
+        var timeout = options.AskTimeout;
+        if (await OwnedAsync(id, http, regions, stores, options, cancellationToken) is not { } current)
         {
             return NotFound(id);
         }
 
-        await runtime.Regions.Bots.Ask<object>(replyTo => new BotProtocol.RemoveSubscriber(current.BotId, id, replyTo), timeout, cancellationToken);
-        var reply = await runtime.Regions.Subscriptions.Ask<object>(replyTo => new SubscriptionProtocol.CancelSubscription(id, replyTo), timeout, cancellationToken);
+        await regions.Bots.Ask<object>(replyTo => new BotProtocol.RemoveSubscriber(current.BotId, id, replyTo), timeout, cancellationToken);
+        var reply = await regions.Subscriptions.Ask<object>(replyTo => new SubscriptionProtocol.CancelSubscription(id, replyTo), timeout, cancellationToken);
         if (reply is BotProtocol.Rejected rejected)
         {
             return Problems.From(rejected);
         }
 
         // The account may subscribe to the bot again (were this cut short, the next subscription finds this one cancelled).
-        await runtime.ReleaseAsync(ClaimKeys.Subscription(current.BotId, current.AccountId), id, cancellationToken);
+        await claims.ReleaseAsync(ClaimKeys.Subscription(current.BotId, current.AccountId), id, cancellationToken);
         return Results.NoContent();
     }
 }

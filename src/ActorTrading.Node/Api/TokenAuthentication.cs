@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-
 namespace ActorTrading.Node.Api;
 
 /// <summary>Who calls: the operator (admin token) or a user (the token <c>POST /api/v1/users</c> gave them).</summary>
@@ -21,7 +18,7 @@ internal sealed record Caller(string? UserId)
 /// <c>Authorization: Bearer &lt;token&gt;</c>: the admin token (compared as hashes in constant time) or a user's
 /// token (looked up by its hash). <paramref name="adminOnly"/> endpoints refuse users with 403.
 /// </summary>
-internal sealed class TokenAuthentication(NodeRuntime runtime, FailedAttempts attempts, bool adminOnly) : IEndpointFilter
+internal sealed class TokenAuthentication(ApiTokens tokens, FailedAttempts attempts, bool adminOnly) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -37,13 +34,13 @@ internal sealed class TokenAuthentication(NodeRuntime runtime, FailedAttempts at
             return refused;
         }
 
-        var presented = NodeRuntime.Sha256(header[scheme.Length..].Trim());
+        var presented = TokenHash.Sha256(header[scheme.Length..].Trim());
         Caller caller;
-        if (CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(presented), Encoding.ASCII.GetBytes(runtime.AdminTokenSha256)))
+        if (tokens.IsAdmin(presented))
         {
             caller = new Caller(null);
         }
-        else if (await runtime.UserIdForTokenAsync(presented, context.HttpContext.RequestAborted) is { } userId)
+        else if (await tokens.UserIdAsync(presented, context.HttpContext.RequestAborted) is { } userId)
         {
             if (adminOnly)
             {

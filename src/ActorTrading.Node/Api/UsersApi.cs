@@ -12,7 +12,7 @@ internal static class UsersApi
     public static void MapUsersApi(this IEndpointRouteBuilder app, IEndpointFilter admin) =>
         app.MapPost("/api/v1/users", CreateAsync).AddEndpointFilter(admin).WithName("CreateUser");
 
-    private static async Task<IResult> CreateAsync(CreateUserRequest request, NodeRuntime runtime, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateAsync(CreateUserRequest request, EntityRegions regions, ClaimRegistry claims, NodeOptions options, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 100)
         {
@@ -21,15 +21,15 @@ internal static class UsersApi
 
         var userId = Guid.CreateVersion7().ToString("N");
         var token = "at_user_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-        var tokenSha256 = NodeRuntime.Sha256(token);
+        var tokenSha256 = TokenHash.Sha256(token);
         // The token is claimed first: once the user exists, every node finds its token at once. A fresh random token is never
         // taken; a claim left by a creation that then failed names a user that does not exist, and authenticates no one.
-        if (await runtime.ClaimAsync(ClaimKeys.UserToken(tokenSha256), userId, cancellationToken) is { } taken)
+        if (await claims.ClaimAsync(ClaimKeys.UserToken(tokenSha256), userId, cancellationToken) is { } taken)
         {
             return Problems.Unexpected(taken);
         }
 
-        var reply = await runtime.Users.Ask<object>(replyTo => new UserProtocol.CreateUser(userId, request.Name.Trim(), tokenSha256, replyTo), TimeSpan.FromSeconds(10), cancellationToken);
+        var reply = await regions.Users.Ask<object>(replyTo => new UserProtocol.CreateUser(userId, request.Name.Trim(), tokenSha256, replyTo), options.AskTimeout, cancellationToken);
         if (reply is not UserProtocol.Ok)
         {
             return reply is BotProtocol.Rejected rejected ? Problems.From(rejected) : Problems.Unexpected(reply);

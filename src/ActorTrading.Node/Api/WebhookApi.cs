@@ -18,7 +18,7 @@ internal static class WebhookApi
     public static void MapWebhookApi(this IEndpointRouteBuilder app) =>
         app.MapPost("/api/v1/bots/webhook/master/{path}", ReceiveAlertAsync).WithName("ReceiveAlert");
 
-    private static async Task<IResult> ReceiveAlertAsync(string path, HttpRequest request, NodeRuntime runtime, ReadQueries queries, NodeOptions options, FailedAttempts attempts, CancellationToken cancellationToken)
+    private static async Task<IResult> ReceiveAlertAsync(string path, HttpRequest request, WebhookPaths paths, EntityRegions regions, ReadQueries queries, NodeOptions options, FailedAttempts attempts, CancellationToken cancellationToken)
     {
         if ((attempts.Refusal(request.HttpContext, FailedAttempts.Kind.WebhookPath) ?? attempts.Refusal(request.HttpContext, FailedAttempts.Kind.WebhookSecret, path)) is { } refused)
         {
@@ -66,7 +66,7 @@ internal static class WebhookApi
             alert = alert with { Signal = alert.Signal with { AlertId = keyText } };
         }
 
-        if (await runtime.BotIdForPathAsync(path, cancellationToken) is not { } botId)
+        if (await paths.BotIdAsync(path, cancellationToken) is not { } botId)
         {
             attempts.Record(request.HttpContext, FailedAttempts.Kind.WebhookPath);
             return Results.Problem($"no bot listens on webhook path '{path}'", statusCode: StatusCodes.Status404NotFound);
@@ -88,7 +88,7 @@ internal static class WebhookApi
         object reply;
         try
         {
-            reply = await runtime.Regions.Bots.Ask<object>(replyTo => new BotProtocol.AcceptSignal(botId, alert.Secret, alert.Signal, replyTo), TimeSpan.FromSeconds(2.5), cancellationToken);
+            reply = await regions.Bots.Ask<object>(replyTo => new BotProtocol.AcceptSignal(botId, alert.Secret, alert.Signal, replyTo), TimeSpan.FromSeconds(2.5), cancellationToken);
         }
         catch (Exception error) when (UnavailableHandler.IsOutage(error))
         {
@@ -113,7 +113,7 @@ internal static class WebhookApi
             return Problems.Unexpected(reply);
         }
 
-        runtime.PathServed(path, botId);
+        paths.Served(path, botId);
 
         var body = new Dictionary<string, object?>
         {

@@ -1,0 +1,21 @@
+using ActorTrading.Actors;
+using ActorTrading.Persistence.Hosting;
+using ActorTrading.Persistence.Projections;
+
+namespace ActorTrading.Node;
+
+/// <summary>What the health endpoints report: the trading read model's projection, the store, the dead letters.</summary>
+public sealed class NodeHealth(ProjectionRunner readModel, DurableStores stores, ActorSystem system)
+{
+    /// <summary>The read model projection's last failure, until a batch succeeds; null when it is healthy.</summary>
+    public string? ProjectionError => readModel.Status.LastError;
+
+    /// <summary>The store, named for an operator (without a password).</summary>
+    public string Store => stores.Description;
+
+    /// <summary>How many journal events the read model has still to apply.</summary>
+    public long ReadModelLagEvents => readModel.Status.Head.Ordering - readModel.Status.Offset.Ordering;
+
+    /// <summary>Messages sent to actors that were not there, since start.</summary>
+    public long DeadLetters => system.DeadLetterCount;
+}
