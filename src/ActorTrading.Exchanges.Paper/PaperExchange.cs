@@ -20,14 +20,15 @@ public sealed record PaperExchangeSettings
 
     /// <summary>
     /// Finished orders (filled, cancelled, expired) an account keeps, newest first; its open orders are always kept.
-    /// Default 1,000. A node runs for months and a copy-trading account places orders every signal: kept for ever they
-    /// would be a leak. A subscription only ever looks up the orders of the signal it is finishing, its newest.
+    /// Default 100. A node runs for months and a copy-trading account places orders every signal: kept for ever they
+    /// would be a leak. A subscription only ever looks up the orders of the signal it is finishing, its newest. Every
+    /// hundredth save of an account is a whole one, so what is kept is also what such a save writes.
     /// </summary>
-    public int FinishedOrdersKept { get; init; } = 1_000;
+    public int FinishedOrdersKept { get; init; } = 100;
 
-    /// <summary>How long each fill's realized profit and loss is kept. Default 7 days (the daily loss limit asks since
-    /// 00:00 UTC); asking for more than is kept is refused, never answered short.</summary>
-    public TimeSpan RealizedPnlKept { get; init; } = TimeSpan.FromDays(7);
+    /// <summary>How long each fill's realized profit and loss is kept. Default 2 days (the daily loss limit asks since
+    /// 00:00 UTC, at most a day back); asking for more than is kept is refused, never answered short.</summary>
+    public TimeSpan RealizedPnlKept { get; init; } = TimeSpan.FromDays(2);
 }
 
 /// <summary>

@@ -48,17 +48,18 @@ public sealed class PaperExchangeSpecs
     }
 
     [Fact]
-    public async Task Realized_profit_and_loss_is_kept_for_a_week_and_asking_for_more_is_refused()
+    public async Task Realized_profit_and_loss_is_kept_for_two_days_and_asking_for_more_is_refused()
     {
         _prices.Set("BTCUSDT", 64_000m);
         var clock = new ManualClock(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var account = new PaperExchange(_prices, new PaperExchangeSettings { Slippage = 0m, TimeProvider = clock }).Account("key-week");
         await account.PlaceMarketOrderAsync(new MarketOrderRequest("BTCUSDT", OrderSide.Buy, 0.015m, "m-1"));
-        clock.Now += TimeSpan.FromDays(8);
+        clock.Now += TimeSpan.FromDays(3);
         await account.PlaceMarketOrderAsync(new MarketOrderRequest("BTCUSDT", OrderSide.Sell, 0.015m, "m-2", ReduceOnly: true));
 
+        // The daily loss limit's question (since 00:00 UTC) is always within what is kept.
         (await account.GetRealizedPnlAsync(clock.Now - TimeSpan.FromDays(1))).ShouldBe(-0.48m);
-        var refused = await Should.ThrowAsync<ArgumentOutOfRangeException>(() => account.GetRealizedPnlAsync(clock.Now - TimeSpan.FromDays(8)));
+        var refused = await Should.ThrowAsync<ArgumentOutOfRangeException>(() => account.GetRealizedPnlAsync(clock.Now - TimeSpan.FromDays(3)));
         refused.Message.ShouldContain("keeps realized profit and loss since 2026-01-02");
     }
 
