@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using ActorTrading.Actors;
+using ActorTrading.Actors.Sharding;
 using ActorTrading.Domain;
 using ActorTrading.Exchanges;
 
@@ -137,7 +138,16 @@ public sealed class AccountGateways(IAccountDirectory directory, IExchangeAccoun
             throw new InvalidOperationException("the account gateway region is already started");
         }
 
-        _region = TradingRegions.StartRegion(system, "account-gateway", id => AccountGatewayEntity.Props(id, directory, factory, settings, time),
-            new AccountMessageExtractor(tradingSettings.NumberOfShards), tradingSettings);
+        // Not under a backoff supervisor, unlike the persistent entities: a gateway stores nothing and answers every call's
+        // failure itself, so the shard's restart is all a crash (a bug) needs, and every exchange call saves the hop through
+        // it. On the subscriptions' dispatcher: the two answer each other, and the thread pool stays free for the webhooks.
+        Props GatewayProps(string id) => AccountGatewayEntity.Props(id, directory, factory, settings, time) is var props
+            && tradingSettings.SubscriptionDispatcher is { } dispatcher
+            ? props.WithDispatcher(dispatcher)
+            : props;
+
+        _region = ClusterSharding.Get(system).Start("account-gateway", GatewayProps,
+            new ClusterShardingSettings { PassivateIdleEntityAfter = tradingSettings.PassivateIdleEntityAfter },
+            new AccountMessageExtractor(tradingSettings.NumberOfShards), TradingRegions.StopEntity.Instance);
     }
 }

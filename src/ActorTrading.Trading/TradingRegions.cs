@@ -29,7 +29,8 @@ public sealed record TradingSettings
     /// long before; only one that crashes on every message, or cannot be reached, is silent that long.</summary>
     public TimeSpan SignalReceiptTimeout { get; init; } = TimeSpan.FromHours(1);
 
-    /// <summary>The actor system's dispatcher (<see cref="ActorSystemSettings.Dispatchers"/>) that runs the subscription entities, or
+    /// <summary>The actor system's dispatcher (<see cref="ActorSystemSettings.Dispatchers"/>) that runs the subscription entities
+    /// (and their accounts' gateways), or
     /// null for the thread pool. A fan-out wakes thousands of them at once; on a dispatcher of their own they queue behind
     /// each other, not ahead of other bots' webhooks, the journal and the projections. Default null.</summary>
     public string? SubscriptionDispatcher { get; init; }
