@@ -138,12 +138,19 @@ public static class CapacityHarness
     private sealed record Signal(string SignalId, int Subscribers, TimeSpan Ack, TimeSpan Complete, bool TimedOut, SignalOutcome Outcome,
         IReadOnlyDictionary<string, (string Status, string? Reason)> Rows, string Requests);
 
-    private static readonly string[] s_paths = ["/fapi/v1/order", "/fapi/v1/algoOrder", "/fapi/v2/positionRisk", "/fapi/v1/premiumIndex", "/fapi/v1/income", "/fapi/v1/leverage", "/fapi/v1/exchangeInfo", "/fapi/v1/time"];
+    // By method too: a place, a look-up and a cancel share a path.
+    private static readonly (string Method, string Path)[] s_endpoints =
+    [
+        ("POST", "/fapi/v1/order"), ("GET", "/fapi/v1/order"), ("DELETE", "/fapi/v1/order"),
+        ("POST", "/fapi/v1/algoOrder"), ("GET", "/fapi/v1/algoOrder"), ("DELETE", "/fapi/v1/algoOrder"),
+        ("GET", "/fapi/v2/positionRisk"), ("GET", "/fapi/v1/premiumIndex"), ("GET", "/fapi/v1/income"), ("POST", "/fapi/v1/leverage"),
+        ("GET", "/fapi/v1/exchangeInfo"), ("GET", "/fapi/v1/time"),
+    ];
 
     private static async Task<Signal> FireAsync(BenchNode node, SimulatorHost simulator, HttpClient client, BenchBot bot, string action, string alertId)
     {
         var runtime = node.Runtime;
-        var before = s_paths.Select(simulator.State.RequestCount).ToArray();
+        var before = s_endpoints.Select(e => simulator.State.RequestCount(e.Method, e.Path)).ToArray();
         var wallStart = simulator.State.NowMs;
         var start = Stopwatch.GetTimestamp();
         using var response = await client.PostAsync(bot.WebhookUri, bot.AlertContent(action, alertId));
@@ -171,7 +178,11 @@ public static class CapacityHarness
         }
 
         var complete = Stopwatch.GetElapsedTime(start);
-        var requests = string.Join(", ", s_paths.Select((path, i) => (path, n: simulator.State.RequestCount(path) - before[i])).Where(p => p.n > 0).Select(p => $"{p.path} {p.n:N0}"));
+        var counted = s_endpoints.Select((e, i) => (e.Method, e.Path, n: simulator.State.RequestCount(e.Method, e.Path) - before[i])).Where(p => p.n > 0).ToArray();
+        var requests = string.Join(", ", counted.Select(p => $"{p.Method} {p.Path} {p.n:N0}"));
+        // Per subscription: what one signal costs each account at the venue (the bare blast is 1 POST /fapi/v1/order).
+        var perSubscription = string.Join(", ", counted.Select(p => $"{p.Method} {p.Path} {(double)p.n / subscribers:0.##}"));
+        requests += $"; per subscription {(double)counted.Sum(p => p.n) / subscribers:0.##} requests ({perSubscription})";
         // When the simulator took each kind of order (its own clock, ms after the POST): where the signal's time goes.
         var timeline = string.Join(", ", simulator.State.Orders().Where(o => o.Time >= wallStart).GroupBy(o => o.Type)
             .Select(g => $"{g.Key} +{g.Min(o => o.Time) - wallStart}..+{g.Max(o => o.Time) - wallStart} ms"));
