@@ -288,6 +288,41 @@ public sealed class TradingSpecs : TestKitBase
     }
 
     [Fact]
+    public async Task The_stop_loss_and_take_profit_of_a_position_are_placed_at_once_not_one_after_the_other()
+    {
+        // Independent at the venue: one waiting for the other's round trip only makes the position wait longer unprotected.
+        StartRegions();
+        await CreateBotAsync("bot-pair");
+        await SubscribeAsync("pair", "bot-pair");
+        _exchanges.Pairs = new Rendezvous(TimeSpan.FromSeconds(3));
+
+        var buy = await SignalAsync("bot-pair", SignalAction.Buy);
+        var outcome = await OutcomeAsync("pair", buy.SignalId);
+
+        _exchanges.Pairs.Alone.ShouldBeEmpty();
+        outcome.Status.ShouldBe(ExecutionStatus.Executed);
+        outcome.Reason.ShouldBeNull();
+        OpenOrdersOf("pair").ShouldBe([ClientOrderIds.For("pair", buy.SignalId, ClientOrderIds.Legs.StopLoss), ClientOrderIds.For("pair", buy.SignalId, ClientOrderIds.Legs.TakeProfit)], ignoreOrder: true);
+    }
+
+    [Fact]
+    public async Task A_close_cancels_the_stop_loss_and_take_profit_at_once_not_one_after_the_other()
+    {
+        StartRegions();
+        var buy = await BoughtAsync("bot-unpair", "unpair");
+        OpenOrdersOf("unpair").Length.ShouldBe(2);
+        _exchanges.Pairs = new Rendezvous(TimeSpan.FromSeconds(3));
+
+        var close = await SignalAsync("bot-unpair", SignalAction.Close);
+        var outcome = await OutcomeAsync("unpair", close.SignalId);
+
+        _exchanges.Pairs.Alone.ShouldBeEmpty();
+        outcome.Status.ShouldBe(ExecutionStatus.Executed);
+        outcome.Reason.ShouldBeNull();
+        OpenOrdersOf("unpair").ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task A_close_finding_the_position_gone_cancels_the_stop_loss_and_take_profit_it_had()
     {
         // Left open on a flat account, they would close (or, reduce-only, fight) whatever position the trader opens next.
@@ -323,7 +358,8 @@ public sealed class TradingSpecs : TestKitBase
         var flipped = await OutcomeAsync("stuck", sell.SignalId);
         flipped.Status.ShouldBe(ExecutionStatus.Executed);
         flipped.Reason.ShouldBe($"stop-loss and take-profit of signal {buy.SignalId} not cancelled: Paper unavailable: service unavailable");
-        OpenOrdersOf("stuck").Length.ShouldBe(4);
+        // The stop-loss's cancel failed; the take-profit's, sent with it, went through: the old stop-loss and the new pair are open.
+        OpenOrdersOf("stuck").Length.ShouldBe(3);
 
         var close = await SignalAsync("bot-stuck", SignalAction.Close);
         (await OutcomeAsync("stuck", close.SignalId)).Status.ShouldBe(ExecutionStatus.Executed);

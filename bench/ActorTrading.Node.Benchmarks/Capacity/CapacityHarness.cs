@@ -109,8 +109,8 @@ public static class CapacityHarness
         Console.WriteLine($"baseline: {count:N0} bare signed PlaceMarketOrderAsync through BinanceClient (one per account, all at once) against the same simulator:");
         Console.WriteLine($"  buy                        {buyBare.TotalMilliseconds,8:F1} ms   ({count / buyBare.TotalSeconds:N0} orders/s)");
         Console.WriteLine($"  sell (reduce-only)         {closeBare.TotalMilliseconds,8:F1} ms   ({count / closeBare.TotalSeconds:N0} orders/s)");
-        Console.WriteLine("wider baseline: the exchange calls a subscription makes, bare, one after the other per account, all accounts at once "
-            + "(positions; the market order; for the buy a stop-loss and a take-profit, for the close their cancel):");
+        Console.WriteLine("wider baseline: the exchange calls a subscription makes, bare, in its order per account, all accounts at once "
+            + "(positions; the market order; then for the buy a stop-loss and a take-profit at once, for the close their two cancels at once):");
         Console.WriteLine($"  buy                        {buyCalls.TotalMilliseconds,8:F1} ms");
         Console.WriteLine($"  close                      {closeCalls.TotalMilliseconds,8:F1} ms");
         Console.WriteLine();
@@ -207,7 +207,7 @@ public static class CapacityHarness
         return elapsed;
     }
 
-    /// <summary>The wider baseline: per account, one call after the other, what a subscription asks of the venue for the signal.</summary>
+    /// <summary>The wider baseline: per account, in the order a subscription makes them, what it asks of the venue for the signal.</summary>
     private static async Task<TimeSpan> CallsAsync(IExchangeAccount[] accounts, SymbolFilters filters, string tag, OrderSide side, decimal quantity, string? protectedBy)
     {
         var started = Stopwatch.GetTimestamp();
@@ -215,17 +215,17 @@ public static class CapacityHarness
         {
             await account.GetPositionsAsync();
             var order = await account.PlaceMarketOrderAsync(new MarketOrderRequest(Symbol, side, quantity, $"{tag}-{i}", ReduceOnly: protectedBy is not null));
+            // As a subscription does: the two legs (or their cancels) at once, after the market order.
             if (protectedBy is not null)
             {
-                await account.CancelOrderAsync(Symbol, $"{protectedBy}-{i}-{ProtectiveKind.StopLoss}");
-                await account.CancelOrderAsync(Symbol, $"{protectedBy}-{i}-{ProtectiveKind.TakeProfit}");
+                await Task.WhenAll(
+                    account.CancelOrderAsync(Symbol, $"{protectedBy}-{i}-{ProtectiveKind.StopLoss}"),
+                    account.CancelOrderAsync(Symbol, $"{protectedBy}-{i}-{ProtectiveKind.TakeProfit}"));
                 return;
             }
 
-            foreach (var (kind, closingSide, trigger) in Protection.For(side, order.AveragePrice, BenchBot.Defaults, filters))
-            {
-                await account.PlaceProtectiveOrderAsync(new ProtectiveOrderRequest(Symbol, closingSide, kind, trigger, $"{tag}-{i}-{kind}"));
-            }
+            await Task.WhenAll(Protection.For(side, order.AveragePrice, BenchBot.Defaults, filters).Select(leg =>
+                account.PlaceProtectiveOrderAsync(new ProtectiveOrderRequest(Symbol, leg.Side, leg.Kind, leg.TriggerPrice, $"{tag}-{i}-{leg.Kind}"))));
         }));
         return Stopwatch.GetElapsedTime(started);
     }
