@@ -524,6 +524,24 @@ public sealed class TradingSpecs : TestKitBase
     }
 
     [Fact]
+    public async Task A_bot_tells_a_signal_again_only_once_it_has_waited_a_resend_interval_for_it()
+    {
+        // The resend timer ticks every 300 ms from the first signal pending (the mute subscription never answers it); a
+        // later signal is not told again at a tick that comes before it is 300 ms old.
+        var told = CreateTestProbe();
+        StartRegions((id, bots) => Props.Create(() => new Recorder(told.Ref)));
+        await CreateBotAsync("bot-young");
+        (await _regions.Bots.Ask<object>(replyTo => new AddSubscriber("bot-young", "mute", replyTo))).ShouldBeOfType<BotProtocol.Ok>();
+        var first = await SignalAsync("bot-young", SignalAction.Sell);
+        (await told.FishForMessageAsync<TradeSignal>(s => s.SignalId == first.SignalId && s.Redelivered, TimeSpan.FromSeconds(5))).ShouldNotBeNull();
+
+        var second = await SignalAsync("bot-young", SignalAction.Buy);
+        var again = await told.FishForMessageAsync<TradeSignal>(s => s.SignalId == second.SignalId && s.Redelivered, TimeSpan.FromSeconds(5));
+
+        (DateTimeOffset.UtcNow - again.AcceptedAt).ShouldBeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(300));
+    }
+
+    [Fact]
     public async Task A_bot_waiting_for_a_receipt_is_not_passivated_and_keeps_telling_the_signal_again()
     {
         // Idle entities are passivated after 1.5 s; the bot tells again every 300 ms a signal the mute subscription never answers.
