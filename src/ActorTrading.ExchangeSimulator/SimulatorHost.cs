@@ -70,7 +70,7 @@ public sealed class SimulatorHost : IAsyncDisposable
             return;
         }
 
-        state.CountRequest(path);
+        state.CountRequest(context.Request.Method, path);
         var binance = path.StartsWith("/fapi", StringComparison.Ordinal);
         var (faults, draw, delay) = state.Roll(context.Request.Method, path);
         if (faults.Banned)

@@ -125,7 +125,14 @@ public sealed class SimulatorState
     /// <summary>How many requests reached <paramref name="path"/> (for example <c>/fapi/v1/exchangeInfo</c>).</summary>
     public int RequestCount(string path) => _requests.GetValueOrDefault(path);
 
-    internal void CountRequest(string path) => _requests.AddOrUpdate(path, 1, static (_, n) => n + 1);
+    /// <summary>How many <paramref name="method"/> requests reached <paramref name="path"/> (a place and a cancel share a path).</summary>
+    public int RequestCount(string method, string path) => _requests.GetValueOrDefault(method + " " + path);
+
+    internal void CountRequest(string method, string path)
+    {
+        _requests.AddOrUpdate(path, 1, static (_, n) => n + 1);
+        _requests.AddOrUpdate(method + " " + path, 1, static (_, n) => n + 1);
+    }
 
     /// <summary>Registers (or replaces) an API key pair on both venues with a USDT balance.</summary>
     public void RegisterAccount(string apiKey, string apiSecret, decimal balance = 10_000m)

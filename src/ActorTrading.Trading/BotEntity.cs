@@ -235,6 +235,13 @@ public sealed class BotEntity : ReceivePersistentActor
         {
             var awaiting = _awaitingReceipts[pending.Accepted.SignalId];
             var waited = _time.GetUtcNow() - pending.Accepted.AcceptedAt;
+            if (waited < _resendInterval)
+            {
+                // Accepted since the last tick (the timer runs from the first signal pending, not from this one): its
+                // subscriptions are still working on it and would only ignore it, 10,000 messages at 10,000 subscribers.
+                continue;
+            }
+
             if (!pending.TimedOut && waited >= _receiptTimeout)
             {
                 TimeOut(pending, awaiting, waited);

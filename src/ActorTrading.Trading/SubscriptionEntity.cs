@@ -202,15 +202,7 @@ public sealed class SubscriptionEntity : PersistentActor
                 break;
             case SubscriptionEffect.Cancel cancel:
                 // Cancelling is idempotent at every venue here: an order already filled, cancelled or never placed is not an error.
-                Gateway(cancel, static async (account, cancel, token) =>
-                {
-                    foreach (var id in cancel.ClientOrderIds)
-                    {
-                        await account.CancelOrderAsync(cancel.Symbol, id, token);
-                    }
-
-                    return true;
-                }).PipeTo(Self, Self, _ => new EffectResult(phase, SubscriptionInput.StaleProtectionCancelled.Instance),
+                Gateway(cancel, static (account, cancel, token) => CancelAllAsync(account, cancel, token)).PipeTo(Self, Self, _ => new EffectResult(phase, SubscriptionInput.StaleProtectionCancelled.Instance),
                     e => new EffectResult(phase, new SubscriptionInput.StaleProtectionCancelFailed(e)));
                 break;
             case SubscriptionEffect.Place place:
@@ -246,30 +238,68 @@ public sealed class SubscriptionEntity : PersistentActor
         }
     }
 
-    /// <summary>The stop-loss and take-profit, each placed once (a duplicate client order id is one placed before a crash):
-    /// what could not be placed.</summary>
+    /// <summary>The stop-loss and take-profit, each placed once (a duplicate client order id is one placed before a crash), both
+    /// at once: what could not be placed, stop-loss first.</summary>
+    /// <remarks>The two are independent at the venue (each closes the whole position at its own trigger), so neither waits for
+    /// the other's round trip; both still run in the one gateway turn, so no other call on the account comes between.</remarks>
     private static async Task<IReadOnlyList<string>> ProtectAsync(IExchangeAccount account, SubscriptionEffect.Protect protect, CancellationToken token)
     {
-        var problems = new List<string>();
         var filters = await account.GetSymbolFiltersAsync(protect.Symbol, token);
-        foreach (var (kind, side, trigger) in Protection.For(protect.Side, protect.EntryPrice, protect.Parameters, filters))
+        var legs = Protection.For(protect.Side, protect.EntryPrice, protect.Parameters, filters);
+        var placing = new Task<string?>[legs.Count];
+        for (var index = 0; index < placing.Length; index++)
         {
+            var (kind, side, trigger) = legs[index];
             var clientOrderId = kind == ProtectiveKind.StopLoss ? protect.StopLossClientOrderId : protect.TakeProfitClientOrderId;
+            placing[index] = PlaceLegAsync(account, new ProtectiveOrderRequest(protect.Symbol, side, kind, trigger, clientOrderId), token);
+        }
+
+        // Both ended before the turn does (an error that is not the venue's ends the call, but only after the other leg).
+        await Task.WhenAll(placing);
+        List<string>? problems = null;
+        foreach (var leg in placing)
+        {
+            if (leg.Result is { } problem)
+            {
+                (problems ??= new List<string>(placing.Length)).Add(problem);
+            }
+        }
+
+        return problems ?? (IReadOnlyList<string>)[];
+
+        static async Task<string?> PlaceLegAsync(IExchangeAccount account, ProtectiveOrderRequest request, CancellationToken token)
+        {
             try
             {
-                await account.PlaceProtectiveOrderAsync(new ProtectiveOrderRequest(protect.Symbol, side, kind, trigger, clientOrderId), token);
+                await account.PlaceProtectiveOrderAsync(request, token);
+                return null;
             }
             catch (ExchangeException exception) when (exception.Code == ExchangeErrorCodes.DuplicateClientOrderId)
             {
                 // Placed before a crash: the exchange has it.
+                return null;
             }
             catch (ExchangeException exception)
             {
-                problems.Add($"{(kind == ProtectiveKind.StopLoss ? "stop-loss" : "take-profit")} at {trigger} not placed: {exception.VenueMessage}");
+                return $"{(request.Kind == ProtectiveKind.StopLoss ? "stop-loss" : "take-profit")} at {request.TriggerPrice} not placed: {exception.VenueMessage}";
             }
         }
+    }
 
-        return problems;
+    /// <summary>Cancels every order of <paramref name="cancel"/> at once (independent at the venue, and idempotent: one filled,
+    /// cancelled or never placed is no error); the first error, once every cancel has ended.</summary>
+    private static async Task<bool> CancelAllAsync(IExchangeAccount account, SubscriptionEffect.Cancel cancel, CancellationToken token)
+    {
+        var cancelling = new Task[cancel.ClientOrderIds.Count];
+        for (var index = 0; index < cancelling.Length; index++)
+        {
+            cancelling[index] = account.CancelOrderAsync(cancel.Symbol, cancel.ClientOrderIds[index], token);
+        }
+
+        // Every cancel ends before the turn does; awaited, WhenAll throws the first failed cancel's error.
+        await Task.WhenAll(cancelling);
+
+        return true;
     }
 
     private void Receipt(SignalCompleted completed) =>

@@ -36,6 +36,9 @@ internal sealed class LosingResponses(IExchangeAccountFactory inner) : IExchange
     /// <summary>Reads of the realized profit and loss (Binance's costliest read).</summary>
     public int PnlReads;
 
+    /// <summary>When set, each stop-loss or take-profit placed, and each cancel, waits for its pair to be sent too.</summary>
+    public Rendezvous? Pairs;
+
     /// <summary>Market orders sent, by client order id (whatever the exchange answered).</summary>
     public ConcurrentDictionary<string, int> Sent { get; } = new();
 
@@ -69,17 +72,35 @@ internal sealed class LosingResponses(IExchangeAccountFactory inner) : IExchange
             return placed;
         }
 
-        public Task<ExchangeOrder> PlaceProtectiveOrderAsync(ProtectiveOrderRequest order, CancellationToken cancellationToken = default) => inner.PlaceProtectiveOrderAsync(order, cancellationToken);
+        public async Task<ExchangeOrder> PlaceProtectiveOrderAsync(ProtectiveOrderRequest order, CancellationToken cancellationToken = default)
+        {
+            if (owner.Pairs is { } pairs)
+            {
+                await pairs.MeetAsync(Exchange, order.ClientOrderId);
+            }
+
+            return await inner.PlaceProtectiveOrderAsync(order, cancellationToken);
+        }
 
         public Task<ExchangeOrder?> GetOrderAsync(string symbol, string clientOrderId, CancellationToken cancellationToken = default) =>
             Interlocked.Decrement(ref owner.FailLookups) >= 0
                 ? Task.FromException<ExchangeOrder?>(new ExchangeException(Exchange, ExchangeErrorKind.Retryable, "503", "service unavailable"))
                 : inner.GetOrderAsync(symbol, clientOrderId, cancellationToken);
 
-        public Task CancelOrderAsync(string symbol, string clientOrderId, CancellationToken cancellationToken = default) =>
-            Interlocked.Decrement(ref owner.FailCancels) >= 0
-                ? Task.FromException(new ExchangeException(Exchange, ExchangeErrorKind.Retryable, "503", "service unavailable"))
-                : inner.CancelOrderAsync(symbol, clientOrderId, cancellationToken);
+        public async Task CancelOrderAsync(string symbol, string clientOrderId, CancellationToken cancellationToken = default)
+        {
+            if (Interlocked.Decrement(ref owner.FailCancels) >= 0)
+            {
+                throw new ExchangeException(Exchange, ExchangeErrorKind.Retryable, "503", "service unavailable");
+            }
+
+            if (owner.Pairs is { } pairs)
+            {
+                await pairs.MeetAsync(Exchange, clientOrderId);
+            }
+
+            await inner.CancelOrderAsync(symbol, clientOrderId, cancellationToken);
+        }
 
         public Task<IReadOnlyList<Position>> GetPositionsAsync(CancellationToken cancellationToken = default) => inner.GetPositionsAsync(cancellationToken);
 
@@ -89,6 +110,52 @@ internal sealed class LosingResponses(IExchangeAccountFactory inner) : IExchange
         {
             Interlocked.Increment(ref owner.PnlReads);
             return inner.GetRealizedPnlAsync(since, cancellationToken);
+        }
+    }
+}
+
+/// <summary>
+/// Calls that go through only in pairs: each waits (up to <paramref name="limit"/>) until a second one is in flight with it,
+/// then both go on; one left alone fails as the venue's 503. Made one after the other, the first of two always fails.
+/// </summary>
+internal sealed class Rendezvous(TimeSpan limit)
+{
+    private readonly Lock _lock = new();
+    private TaskCompletionSource? _waiting;
+
+    /// <summary>Client order ids of the calls that came alone.</summary>
+    public ConcurrentQueue<string> Alone { get; } = new();
+
+    public async Task MeetAsync(ExchangeName exchange, string clientOrderId)
+    {
+        TaskCompletionSource? partner;
+        TaskCompletionSource mine;
+        lock (_lock)
+        {
+            partner = _waiting;
+            mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiting = partner is null ? mine : null;
+        }
+
+        if (partner is not null)
+        {
+            partner.TrySetResult();
+            return;
+        }
+
+        try
+        {
+            await mine.Task.WaitAsync(limit);
+        }
+        catch (TimeoutException)
+        {
+            lock (_lock)
+            {
+                _waiting = ReferenceEquals(_waiting, mine) ? null : _waiting;
+            }
+
+            Alone.Enqueue(clientOrderId);
+            throw new ExchangeException(exchange, ExchangeErrorKind.Retryable, "503", $"{clientOrderId} came alone: nothing else was in flight with it");
         }
     }
 }

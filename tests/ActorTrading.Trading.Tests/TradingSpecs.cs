@@ -288,6 +288,41 @@ public sealed class TradingSpecs : TestKitBase
     }
 
     [Fact]
+    public async Task The_stop_loss_and_take_profit_of_a_position_are_placed_at_once_not_one_after_the_other()
+    {
+        // Independent at the venue: one waiting for the other's round trip only makes the position wait longer unprotected.
+        StartRegions();
+        await CreateBotAsync("bot-pair");
+        await SubscribeAsync("pair", "bot-pair");
+        _exchanges.Pairs = new Rendezvous(TimeSpan.FromSeconds(3));
+
+        var buy = await SignalAsync("bot-pair", SignalAction.Buy);
+        var outcome = await OutcomeAsync("pair", buy.SignalId);
+
+        _exchanges.Pairs.Alone.ShouldBeEmpty();
+        outcome.Status.ShouldBe(ExecutionStatus.Executed);
+        outcome.Reason.ShouldBeNull();
+        OpenOrdersOf("pair").ShouldBe([ClientOrderIds.For("pair", buy.SignalId, ClientOrderIds.Legs.StopLoss), ClientOrderIds.For("pair", buy.SignalId, ClientOrderIds.Legs.TakeProfit)], ignoreOrder: true);
+    }
+
+    [Fact]
+    public async Task A_close_cancels_the_stop_loss_and_take_profit_at_once_not_one_after_the_other()
+    {
+        StartRegions();
+        var buy = await BoughtAsync("bot-unpair", "unpair");
+        OpenOrdersOf("unpair").Length.ShouldBe(2);
+        _exchanges.Pairs = new Rendezvous(TimeSpan.FromSeconds(3));
+
+        var close = await SignalAsync("bot-unpair", SignalAction.Close);
+        var outcome = await OutcomeAsync("unpair", close.SignalId);
+
+        _exchanges.Pairs.Alone.ShouldBeEmpty();
+        outcome.Status.ShouldBe(ExecutionStatus.Executed);
+        outcome.Reason.ShouldBeNull();
+        OpenOrdersOf("unpair").ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task A_close_finding_the_position_gone_cancels_the_stop_loss_and_take_profit_it_had()
     {
         // Left open on a flat account, they would close (or, reduce-only, fight) whatever position the trader opens next.
@@ -323,7 +358,8 @@ public sealed class TradingSpecs : TestKitBase
         var flipped = await OutcomeAsync("stuck", sell.SignalId);
         flipped.Status.ShouldBe(ExecutionStatus.Executed);
         flipped.Reason.ShouldBe($"stop-loss and take-profit of signal {buy.SignalId} not cancelled: Paper unavailable: service unavailable");
-        OpenOrdersOf("stuck").Length.ShouldBe(4);
+        // The stop-loss's cancel failed; the take-profit's, sent with it, went through: the old stop-loss and the new pair are open.
+        OpenOrdersOf("stuck").Length.ShouldBe(3);
 
         var close = await SignalAsync("bot-stuck", SignalAction.Close);
         (await OutcomeAsync("stuck", close.SignalId)).Status.ShouldBe(ExecutionStatus.Executed);
@@ -485,6 +521,24 @@ public sealed class TradingSpecs : TestKitBase
 
         sequence[0].ShouldBe((first.SignalId, false));
         sequence[^2].ShouldBe((first.SignalId, true));
+    }
+
+    [Fact]
+    public async Task A_bot_tells_a_signal_again_only_once_it_has_waited_a_resend_interval_for_it()
+    {
+        // The resend timer ticks every 300 ms from the first signal pending (the mute subscription never answers it); a
+        // later signal is not told again at a tick that comes before it is 300 ms old.
+        var told = CreateTestProbe();
+        StartRegions((id, bots) => Props.Create(() => new Recorder(told.Ref)));
+        await CreateBotAsync("bot-young");
+        (await _regions.Bots.Ask<object>(replyTo => new AddSubscriber("bot-young", "mute", replyTo))).ShouldBeOfType<BotProtocol.Ok>();
+        var first = await SignalAsync("bot-young", SignalAction.Sell);
+        (await told.FishForMessageAsync<TradeSignal>(s => s.SignalId == first.SignalId && s.Redelivered, TimeSpan.FromSeconds(5))).ShouldNotBeNull();
+
+        var second = await SignalAsync("bot-young", SignalAction.Buy);
+        var again = await told.FishForMessageAsync<TradeSignal>(s => s.SignalId == second.SignalId && s.Redelivered, TimeSpan.FromSeconds(5));
+
+        (DateTimeOffset.UtcNow - again.AcceptedAt).ShouldBeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(300));
     }
 
     [Fact]

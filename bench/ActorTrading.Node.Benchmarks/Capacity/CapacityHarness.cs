@@ -20,6 +20,9 @@ public static class CapacityHarness
 {
     public const int DefaultSubscriptions = 10_000;
 
+    /// <summary>Rounds of a buy and a close (and of both baselines) before anything is measured.</summary>
+    public const int DefaultWarmupRounds = 3;
+
     /// <summary>The issue's aim: the fan-out within twice the bare blast.</summary>
     public const double AimRatio = 2.0;
 
@@ -43,6 +46,7 @@ public static class CapacityHarness
     {
         var kind = StoreArgument.Store(args);
         var count = HarnessArguments.Int(args, "--subscriptions", DefaultSubscriptions);
+        var warmupRounds = HarnessArguments.Int(args, "--warmup-rounds", DefaultWarmupRounds);
         var store = BenchNode.Name(kind);
         await using var simulator = await SimulatorHost.StartAsync(s_raised);
         simulator.State.SetPrice(Symbol, 64_000m);
@@ -86,12 +90,21 @@ public static class CapacityHarness
         using var client = node.NewClient();
         Console.WriteLine();
 
-        // Warm-up, not a result: the gateways make their clients, the leverage is set once, the JIT compiles both paths.
-        var warmBuy = await FireAsync(node, simulator, client, bot, "buy", "capacity-warm-up-buy");
-        var warmClose = await FireAsync(node, simulator, client, bot, "close", "capacity-warm-up-close");
-        Console.WriteLine($"warm-up (not a result): buy {Seconds(warmBuy.Complete)}, close {Seconds(warmClose.Complete)}; {warmBuy.Outcome.Statuses}; {warmClose.Outcome.Statuses}");
-        await BlastAsync(bare, "warm-buy", OrderSide.Buy, quantity, reduceOnly: false);
-        await BlastAsync(bare, "warm-sell", OrderSide.Sell, quantity, reduceOnly: true);
+        // Warm-up, not a result: the gateways make their clients, the leverage is set once, the JIT compiles every path measured
+        // (the node's and both baselines'). One round was not enough: tiered compilation was still recompiling hot methods on
+        // a background thread through the measured signals (a fifth of the process's samples), as in fan-out.
+        for (var round = 1; round <= warmupRounds; round++)
+        {
+            var warmBuy = await FireAsync(node, simulator, client, bot, "buy", $"capacity-warm-up-buy-{round}");
+            var warmClose = await FireAsync(node, simulator, client, bot, "close", $"capacity-warm-up-close-{round}");
+            var (warmBlast, _) = await BlastAsync(bare, $"warm-buy-{round}", OrderSide.Buy, quantity, reduceOnly: false);
+            await BlastAsync(bare, $"warm-sell-{round}", OrderSide.Sell, quantity, reduceOnly: true);
+            var (warmCalls, _) = await CallsAsync(bare, filters, $"warm-calls-buy-{round}", OrderSide.Buy, quantity, protectedBy: null);
+            await CallsAsync(bare, filters, $"warm-calls-sell-{round}", OrderSide.Sell, quantity, protectedBy: $"warm-calls-buy-{round}");
+            Console.WriteLine($"warm-up round {round} (not a result): buy {Seconds(warmBuy.Complete)}, close {Seconds(warmClose.Complete)}; {warmBuy.Outcome.Statuses}; "
+                + $"{warmClose.Outcome.Statuses}; bare blast {warmBlast.TotalMilliseconds:F0} ms, the same calls bare {warmCalls.TotalMilliseconds:F0} ms");
+        }
+
 
         var buy = await FireAsync(node, simulator, client, bot, "buy", "capacity-buy");
         Print("buy (a market order, then a stop-loss and a take-profit each)", buy);
@@ -107,44 +120,66 @@ public static class CapacityHarness
 
         Console.WriteLine();
         Console.WriteLine($"baseline: {count:N0} bare signed PlaceMarketOrderAsync through BinanceClient (one per account, all at once) against the same simulator:");
-        Console.WriteLine($"  buy                        {buyBare.TotalMilliseconds,8:F1} ms   ({count / buyBare.TotalSeconds:N0} orders/s)");
-        Console.WriteLine($"  sell (reduce-only)         {closeBare.TotalMilliseconds,8:F1} ms   ({count / closeBare.TotalSeconds:N0} orders/s)");
-        Console.WriteLine("wider baseline: the exchange calls a subscription makes, bare, one after the other per account, all accounts at once "
-            + "(positions; the market order; for the buy a stop-loss and a take-profit, for the close their cancel):");
-        Console.WriteLine($"  buy                        {buyCalls.TotalMilliseconds,8:F1} ms");
-        Console.WriteLine($"  close                      {closeCalls.TotalMilliseconds,8:F1} ms");
+        Console.WriteLine($"  buy                        {buyBare.Elapsed.TotalMilliseconds,8:F1} ms   ({count / buyBare.Elapsed.TotalSeconds:N0} orders/s); {buyBare.Cost.Describe(count)}");
+        Console.WriteLine($"  sell (reduce-only)         {closeBare.Elapsed.TotalMilliseconds,8:F1} ms   ({count / closeBare.Elapsed.TotalSeconds:N0} orders/s); {closeBare.Cost.Describe(count)}");
+        Console.WriteLine("wider baseline: the exchange calls a subscription makes, bare, in its order per account, all accounts at once "
+            + "(positions; the market order; then for the buy a stop-loss and a take-profit at once, for the close their two cancels at once):");
+        Console.WriteLine($"  buy                        {buyCalls.Elapsed.TotalMilliseconds,8:F1} ms; {buyCalls.Cost.Describe(count)}");
+        Console.WriteLine($"  close                      {closeCalls.Elapsed.TotalMilliseconds,8:F1} ms; {closeCalls.Cost.Describe(count)}");
         Console.WriteLine();
 
         var ok = true;
-        foreach (var (name, result, baseline, calls) in new[] { ("buy", buy, buyBare, buyCalls), ("close", close, closeBare, closeCalls) })
+        foreach (var (name, result, (baseline, baselineCost), (calls, callsCost)) in new[] { ("buy", buy, buyBare, buyCalls), ("close", close, closeBare, closeCalls) })
         {
             var ratio = result.Complete / baseline;
             Console.WriteLine(
                 $"result: capacity {store} {name}, {count:N0} Binance subscriptions on the simulator: POST -> last outcome in bot_signal_executions {Seconds(result.Complete)} "
                 + $"(202 after {result.Ack.TotalMilliseconds:F1} ms) vs bare blast of {count:N0} signed market orders {baseline.TotalMilliseconds:F1} ms = ratio {ratio:F2} "
-                + $"(vs the same calls bare {calls.TotalMilliseconds:F1} ms: {result.Complete / calls:F2}); {result.Outcome.Statuses}; {result.Requests}");
+                + $"(vs the same calls bare {calls.TotalMilliseconds:F1} ms: {result.Complete / calls:F2}); "
+                // The machine is shared: the CPU each figure took is steadier than its wall time.
+                + $"CPU {result.Cost.Cpu.TotalMilliseconds:N0} ms vs {baselineCost.Cpu.TotalMilliseconds:N0} ms bare = {result.Cost.Cpu / baselineCost.Cpu:F2} "
+                + $"(vs the same calls bare {callsCost.Cpu.TotalMilliseconds:N0} ms: {result.Cost.Cpu / callsCost.Cpu:F2}); {result.Outcome.Statuses}; {result.Requests}");
             ok &= result.Outcome.Executed == count && !result.TimedOut;
         }
 
         Console.WriteLine($"result: capacity {store}, protective orders missing on the simulator or left uncancelled without the outcome saying so: {unprotected.Unreported + uncancelled.Unreported} "
             + $"(after the buy {unprotected.Unreported} of {unprotected.Open} not open and unreported; after the close {uncancelled.Unreported} of {uncancelled.Open} still open and unreported; must be 0)");
         ok &= unprotected.Unreported + uncancelled.Unreported == 0;
-        var worst = Math.Max(buy.Complete / buyBare, close.Complete / closeBare);
+        var worst = Math.Max(buy.Complete / buyBare.Elapsed, close.Complete / closeBare.Elapsed);
         Console.WriteLine($"aim: within {AimRatio:F0}x the bare blast, both signals: worst ratio {worst:F2}, " + (worst <= AimRatio ? "met" : "NOT met"));
         return ok ? 0 : 1;
     }
 
+    /// <summary>What a figure cost the process (node, clients and simulator alike: they share it): CPU time, GC pause, bytes allocated.</summary>
+    private readonly record struct Cost(TimeSpan Cpu, TimeSpan GcPause, long Allocated)
+    {
+        public static Cost Now() => new(Process.GetCurrentProcess().TotalProcessorTime, GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes());
+
+        public Cost Since(Cost start) => new(Cpu - start.Cpu, GcPause - start.GcPause, Allocated - start.Allocated);
+
+        public string Describe(int count) =>
+            $"CPU {Cpu.TotalMilliseconds:N0} ms ({Cpu.TotalMicroseconds / count:N0} us per account), GC pause {GcPause.TotalMilliseconds:N0} ms, {Allocated / count / 1024.0:N1} KB allocated per account";
+    }
+
     /// <summary>One signal: its 202, the last outcome in the read model, each subscription's row, and the simulator's requests by path.</summary>
     private sealed record Signal(string SignalId, int Subscribers, TimeSpan Ack, TimeSpan Complete, bool TimedOut, SignalOutcome Outcome,
-        IReadOnlyDictionary<string, (string Status, string? Reason)> Rows, string Requests);
+        IReadOnlyDictionary<string, (string Status, string? Reason)> Rows, string Requests, Cost Cost);
 
-    private static readonly string[] s_paths = ["/fapi/v1/order", "/fapi/v1/algoOrder", "/fapi/v2/positionRisk", "/fapi/v1/premiumIndex", "/fapi/v1/income", "/fapi/v1/leverage", "/fapi/v1/exchangeInfo", "/fapi/v1/time"];
+    // By method too: a place, a look-up and a cancel share a path.
+    private static readonly (string Method, string Path)[] s_endpoints =
+    [
+        ("POST", "/fapi/v1/order"), ("GET", "/fapi/v1/order"), ("DELETE", "/fapi/v1/order"),
+        ("POST", "/fapi/v1/algoOrder"), ("GET", "/fapi/v1/algoOrder"), ("DELETE", "/fapi/v1/algoOrder"),
+        ("GET", "/fapi/v2/positionRisk"), ("GET", "/fapi/v1/premiumIndex"), ("GET", "/fapi/v1/income"), ("POST", "/fapi/v1/leverage"),
+        ("GET", "/fapi/v1/exchangeInfo"), ("GET", "/fapi/v1/time"),
+    ];
 
     private static async Task<Signal> FireAsync(BenchNode node, SimulatorHost simulator, HttpClient client, BenchBot bot, string action, string alertId)
     {
         var runtime = node.Runtime;
-        var before = s_paths.Select(simulator.State.RequestCount).ToArray();
+        var before = s_endpoints.Select(e => simulator.State.RequestCount(e.Method, e.Path)).ToArray();
         var wallStart = simulator.State.NowMs;
+        var cost = Cost.Now();
         var start = Stopwatch.GetTimestamp();
         using var response = await client.PostAsync(bot.WebhookUri, bot.AlertContent(action, alertId));
         var text = await response.Content.ReadAsStringAsync();
@@ -171,7 +206,12 @@ public static class CapacityHarness
         }
 
         var complete = Stopwatch.GetElapsedTime(start);
-        var requests = string.Join(", ", s_paths.Select((path, i) => (path, n: simulator.State.RequestCount(path) - before[i])).Where(p => p.n > 0).Select(p => $"{p.path} {p.n:N0}"));
+        var spent = Cost.Now().Since(cost);
+        var counted = s_endpoints.Select((e, i) => (e.Method, e.Path, n: simulator.State.RequestCount(e.Method, e.Path) - before[i])).Where(p => p.n > 0).ToArray();
+        var requests = string.Join(", ", counted.Select(p => $"{p.Method} {p.Path} {p.n:N0}"));
+        // Per subscription: what one signal costs each account at the venue (the bare blast is 1 POST /fapi/v1/order).
+        var perSubscription = string.Join(", ", counted.Select(p => $"{p.Method} {p.Path} {(double)p.n / subscribers:0.##}"));
+        requests += $"; per subscription {(double)counted.Sum(p => p.n) / subscribers:0.##} requests ({perSubscription})";
         // When the simulator took each kind of order (its own clock, ms after the POST): where the signal's time goes.
         var timeline = string.Join(", ", simulator.State.Orders().Where(o => o.Time >= wallStart).GroupBy(o => o.Type)
             .Select(g => $"{g.Key} +{g.Min(o => o.Time) - wallStart}..+{g.Max(o => o.Time) - wallStart} ms"));
@@ -179,44 +219,47 @@ public static class CapacityHarness
         var outcome = await ReadModelQueries.OutcomeAsync(runtime, signalId);
         var rows = await ReadModelQueries.ExecutionRowsAsync(runtime, signalId);
         await Task.Delay(TimeSpan.FromSeconds(1)); // let the node settle before the baseline or the next signal
-        return new Signal(signalId, subscribers, ack, complete, timedOut, outcome, rows, "simulator requests: " + (requests.Length == 0 ? "none" : requests));
+        return new Signal(signalId, subscribers, ack, complete, timedOut, outcome, rows, "simulator requests: " + (requests.Length == 0 ? "none" : requests), spent);
     }
 
     /// <summary>N signed market orders, one per account, all at once.</summary>
-    private static async Task<TimeSpan> BlastAsync(IExchangeAccount[] accounts, string tag, OrderSide side, decimal quantity, bool reduceOnly)
+    private static async Task<(TimeSpan Elapsed, Cost Cost)> BlastAsync(IExchangeAccount[] accounts, string tag, OrderSide side, decimal quantity, bool reduceOnly)
     {
+        var cost = Cost.Now();
         var started = Stopwatch.GetTimestamp();
         var orders = await Task.WhenAll(accounts.Select((account, i) => account.PlaceMarketOrderAsync(new MarketOrderRequest(Symbol, side, quantity, $"{tag}-{i}", reduceOnly))));
         var elapsed = Stopwatch.GetElapsedTime(started);
+        var spent = Cost.Now().Since(cost);
         if (orders.FirstOrDefault(o => o.Status != OrderStatus.Filled) is { } order)
         {
             throw new InvalidOperationException($"bare order {order.ClientOrderId} is {order.Status}");
         }
 
-        return elapsed;
+        return (elapsed, spent);
     }
 
-    /// <summary>The wider baseline: per account, one call after the other, what a subscription asks of the venue for the signal.</summary>
-    private static async Task<TimeSpan> CallsAsync(IExchangeAccount[] accounts, SymbolFilters filters, string tag, OrderSide side, decimal quantity, string? protectedBy)
+    /// <summary>The wider baseline: per account, in the order a subscription makes them, what it asks of the venue for the signal.</summary>
+    private static async Task<(TimeSpan Elapsed, Cost Cost)> CallsAsync(IExchangeAccount[] accounts, SymbolFilters filters, string tag, OrderSide side, decimal quantity, string? protectedBy)
     {
+        var cost = Cost.Now();
         var started = Stopwatch.GetTimestamp();
         await Task.WhenAll(accounts.Select(async (account, i) =>
         {
             await account.GetPositionsAsync();
             var order = await account.PlaceMarketOrderAsync(new MarketOrderRequest(Symbol, side, quantity, $"{tag}-{i}", ReduceOnly: protectedBy is not null));
+            // As a subscription does: the two legs (or their cancels) at once, after the market order.
             if (protectedBy is not null)
             {
-                await account.CancelOrderAsync(Symbol, $"{protectedBy}-{i}-{ProtectiveKind.StopLoss}");
-                await account.CancelOrderAsync(Symbol, $"{protectedBy}-{i}-{ProtectiveKind.TakeProfit}");
+                await Task.WhenAll(
+                    account.CancelOrderAsync(Symbol, $"{protectedBy}-{i}-{ProtectiveKind.StopLoss}"),
+                    account.CancelOrderAsync(Symbol, $"{protectedBy}-{i}-{ProtectiveKind.TakeProfit}"));
                 return;
             }
 
-            foreach (var (kind, closingSide, trigger) in Protection.For(side, order.AveragePrice, BenchBot.Defaults, filters))
-            {
-                await account.PlaceProtectiveOrderAsync(new ProtectiveOrderRequest(Symbol, closingSide, kind, trigger, $"{tag}-{i}-{kind}"));
-            }
+            await Task.WhenAll(Protection.For(side, order.AveragePrice, BenchBot.Defaults, filters).Select(leg =>
+                account.PlaceProtectiveOrderAsync(new ProtectiveOrderRequest(Symbol, leg.Side, leg.Kind, leg.TriggerPrice, $"{tag}-{i}-{leg.Kind}"))));
         }));
-        return Stopwatch.GetElapsedTime(started);
+        return (Stopwatch.GetElapsedTime(started), Cost.Now().Since(cost));
     }
 
     /// <summary>
@@ -256,6 +299,7 @@ public static class CapacityHarness
             + result.Outcome.Statuses + (result.Outcome.Reasons.Count > 0 ? $" ({string.Join("; ", result.Outcome.Reasons)})" : ""));
         Console.WriteLine($"  per subscription, SignalReceived -> outcome (elapsed_ms): {result.Outcome.ElapsedMs.Describe("ms", "F0")}");
         Console.WriteLine($"  {result.Requests}");
+        Console.WriteLine($"  POST -> last outcome: {result.Cost.Describe(result.Subscribers)}");
     }
 
     private static string Seconds(TimeSpan value) => $"{value.TotalSeconds:F3} s";
