@@ -8,8 +8,8 @@ namespace ActorTrading.Node;
 /// <summary>
 /// Paper accounts kept in the node's journal (SQLite or PostgreSQL, whichever the node runs on), group-committed with
 /// every other write: each save is one event of <c>paper-account-{key}</c> (sequence number = version), a whole state now
-/// and then and the changes since the last save in between; a whole save deletes the ones before it, and an account is
-/// read back as its last whole save with the changes after it. Each new account is listed once in <c>paper-accounts</c>.
+/// and then and the changes since the last save in between, and an account is read back as its last whole save with the
+/// changes after it. Each new account is listed once in <c>paper-accounts</c>.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "SemaphoreSlim without a wait handle holds nothing to dispose.")]
 public sealed class JournalPaperAccountStore(IJournal journal) : IPaperAccountStore
@@ -86,18 +86,10 @@ public sealed class JournalPaperAccountStore(IJournal journal) : IPaperAccountSt
     {
         // Listed before its first save: an account saved but not listed would not be found after a restart.
         await ListAsync(state.ApiKey, cancellationToken);
+        // The saves before it are not deleted: reading starts at the last whole save anyway, and a delete (logical, the rows
+        // stay) is a write of its own outside the group commit, taken before the answer; on SQLite it held the write lock
+        // the journal's batches wait for.
         await WriteAsync(PersistenceIdOf(state.ApiKey), state.Version, state, cancellationToken);
-        if (state.Version > 1)
-        {
-            try
-            {
-                await journal.DeleteMessagesToAsync(PersistenceIdOf(state.ApiKey), state.Version - 1, cancellationToken);
-            }
-            catch (JournalException)
-            {
-                // Older saves stay for now: the next whole save deletes them, and reading skips them.
-            }
-        }
     }
 
     /// <inheritdoc/>

@@ -101,7 +101,7 @@ public sealed class SqliteJournal : IJournal, IAsyncDisposable
         // Logical delete: the rows keep their sequence numbers taken, and the highest one stays readable.
         await using var connection = await _database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE event_journal SET is_deleted = 1 WHERE persistence_id = $pid AND sequence_nr <= $to";
+        command.CommandText = "UPDATE event_journal SET is_deleted = 1 WHERE persistence_id = $pid AND sequence_nr <= $to AND is_deleted = 0";
         command.Parameters.AddWithValue("$pid", persistenceId);
         command.Parameters.AddWithValue("$to", toSequenceNr);
         await command.ExecuteNonQueryAsync(cancellationToken);
