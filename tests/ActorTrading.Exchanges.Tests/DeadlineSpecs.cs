@@ -41,7 +41,8 @@ public abstract class DeadlineSpecs : IAsyncLifetime
         error.Code.ShouldBe(ExchangeErrorCodes.DeadlineExceeded, error.Message);
         error.Kind.ShouldBe(ExchangeErrorKind.Retryable);
         error.VenueMessage.ShouldContain("nothing sent");
-        elapsed.ShouldBeLessThan(TimeSpan.FromMilliseconds(400));
+        // Under the Retry-After (a wait taken lasts at least that), not the deadline: a busy machine adds scheduling time.
+        elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(1));
         Simulator.State.RequestCount(MarkPricePath).ShouldBe(1, "only the attempt that got the 429");
     }
 
