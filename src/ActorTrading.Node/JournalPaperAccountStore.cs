@@ -82,36 +82,32 @@ public sealed class JournalPaperAccountStore(IJournal journal) : IPaperAccountSt
     }
 
     /// <inheritdoc/>
-    public async Task SaveAsync(PaperAccountState state, CancellationToken cancellationToken = default)
-    {
-        // Listed before its first save: an account saved but not listed would not be found after a restart.
-        await ListAsync(state.ApiKey, cancellationToken);
-        // The saves before it are not deleted: reading starts at the last whole save anyway, and a delete (logical, the rows
-        // stay) is a write of its own outside the group commit, taken before the answer; on SQLite it held the write lock
-        // the journal's batches wait for.
-        await WriteAsync(PersistenceIdOf(state.ApiKey), state.Version, state, cancellationToken);
-    }
+    /// <remarks>The saves before it are not deleted: reading starts at the last whole save anyway, and a delete (logical, the
+    /// rows stay) is a write of its own outside the group commit, taken before the answer; on SQLite it held the write lock
+    /// the journal's batches wait for.</remarks>
+    public Task SaveAsync(PaperAccountState state, CancellationToken cancellationToken = default) =>
+        WriteListedAsync(state.ApiKey, state.Version, state, cancellationToken);
 
     /// <inheritdoc/>
     public Task SaveChangesAsync(PaperAccountChanges changes, CancellationToken cancellationToken = default) =>
-        // Listed by the whole save that came first.
-        _listed.ContainsKey(changes.ApiKey)
-            ? WriteAsync(PersistenceIdOf(changes.ApiKey), changes.Version, changes, cancellationToken)
-            : ListThenWriteAsync(changes, cancellationToken);
-
-    private async Task ListThenWriteAsync(PaperAccountChanges changes, CancellationToken cancellationToken)
-    {
-        await ListAsync(changes.ApiKey, cancellationToken);
-        await WriteAsync(PersistenceIdOf(changes.ApiKey), changes.Version, changes, cancellationToken);
-    }
+        WriteListedAsync(changes.ApiKey, changes.Version, changes, cancellationToken);
 
     private static string PersistenceIdOf(string apiKey) => "paper-account-" + apiKey;
 
-    // Every save asks; only an account's first waits (for the one listing write at a time), the others find it listed at once.
-    private Task ListAsync(string apiKey, CancellationToken cancellationToken) =>
-        _listed.ContainsKey(apiKey) ? Task.CompletedTask : ListFirstAsync(apiKey, cancellationToken);
+    // Listed before its first save: an account saved but not listed would not be found after a restart. Only an account's
+    // first save waits for the listing (one write at a time); every later one finds it listed at once.
+    private Task WriteListedAsync(string apiKey, long version, object payload, CancellationToken cancellationToken) =>
+        _listed.ContainsKey(apiKey)
+            ? WriteAsync(PersistenceIdOf(apiKey), version, payload, cancellationToken)
+            : ListThenWriteAsync(apiKey, version, payload, cancellationToken);
 
-    private async Task ListFirstAsync(string apiKey, CancellationToken cancellationToken)
+    private async Task ListThenWriteAsync(string apiKey, long version, object payload, CancellationToken cancellationToken)
+    {
+        await ListAsync(apiKey, cancellationToken);
+        await WriteAsync(PersistenceIdOf(apiKey), version, payload, cancellationToken);
+    }
+
+    private async Task ListAsync(string apiKey, CancellationToken cancellationToken)
     {
         await _listing.WaitAsync(cancellationToken);
         try
