@@ -10,8 +10,8 @@ public sealed class NodeHealth(ProjectionRunner readModel, DurableStores stores,
     /// <summary>The read model projection's last failure, until a batch succeeds; null when it is healthy.</summary>
     public string? ProjectionError => readModel.Status.LastError;
 
-    /// <summary>The store, named for an operator (without a password).</summary>
-    public string Store => stores.Description;
+    /// <summary>The kind of store, <c>sqlite</c> or <c>postgresql</c>: what an unauthenticated caller may learn of it.</summary>
+    public string StoreKind => stores.Kind;
 
     /// <summary>How many journal events the read model has still to apply.</summary>
     public long ReadModelLagEvents => readModel.Status.Head.Ordering - readModel.Status.Offset.Ordering;

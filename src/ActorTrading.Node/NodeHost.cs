@@ -19,6 +19,13 @@ public static class NodeHost
             builder.Services.AddSingleton(exchanges);
         }
 
+        // One line per message, with the UTC time: what log collectors and `grep` expect of a service.
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.UseUtcTimestamp = true;
+            console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+        });
         builder.Services.AddActorTrading(builder.Configuration);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = NodeOptions.LargestBodyBytes);
         var runtime = await builder.Services.StartActorTradingAsync(line => Console.WriteLine($"actortrading: {line}"), prices);
@@ -37,9 +44,12 @@ public static class NodeHost
         app.MapAccountsApi(anyCaller);
         app.MapSubscriptionsApi(anyCaller);
         app.MapGet("/health/live", () => Results.Ok(new { status = "live" }));
-        app.MapGet("/health/ready", (NodeHealth node) => node.ProjectionError is { } error
-            ? Results.Json(new { status = "degraded", projection = error }, statusCode: StatusCodes.Status503ServiceUnavailable)
-            : Results.Ok(new { status = "ready", store = node.Store }));
+        // Unauthenticated (load balancers and orchestrators call it): the kind of store and whether it works, never its path,
+        // host, user or an error's text; those are in the log.
+        app.MapGet("/health/ready", (NodeHealth node) => node.ProjectionError is not null
+            ? Results.Json(new { status = "degraded", store = node.StoreKind, reason = "the read model cannot be updated: see the node's log" },
+                statusCode: StatusCodes.Status503ServiceUnavailable)
+            : Results.Ok(new { status = "ready", store = node.StoreKind }));
         app.MapGet("/api/v1/bots/health", (NodeHealth node) => Results.Ok(new
         {
             status = "ok",
@@ -62,11 +72,24 @@ public static class NodeHost
     /// file would outrank them.
     /// </summary>
     internal static void AddSettings(IConfigurationBuilder configuration, string configFile, string[] args, Func<string, string?>? environment = null) => configuration
+        .AddInMemoryCollection(LogLevelDefaults)
         .AddJsonFile(configFile, optional: true)
         .AddEnvironmentVariables()
         .AddInMemoryCollection(EnvironmentSettings(environment ?? Environment.GetEnvironmentVariable))
         .AddCommandLine(args)
         .AddInMemoryCollection(args.Contains("--demo") ? [new(NodeServices.Section + ":Demo", "true")] : []);
+
+    // ASP.NET's own lines (about 8 per request at Information) only from Warning up: the node logs what it does itself, a
+    // line per accepted signal and per fan-out. Any source above outranks these (Logging:LogLevel:Microsoft.AspNetCore).
+    private static readonly Dictionary<string, string?> LogLevelDefaults = new(StringComparer.Ordinal)
+    {
+        ["Logging:LogLevel:Default"] = "Information",
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+
+        // The host logs a failed start (a port in use) with its whole stack trace before it throws it to Program, which
+        // prints it as one line (or, for a bug, with the trace). The node runs no hosted services the host would report on.
+        ["Logging:LogLevel:Microsoft.Extensions.Hosting.Internal.Host"] = "Critical",
+    };
 
     // The one place the documented ACTORTRADING_* variables become keys: they are read like any other source, so the key's
     // default, binding and check apply to them too.

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Security.Cryptography;
 using ActorTrading.Actors;
+using ActorTrading.Actors.Event;
 using ActorTrading.Exchanges;
 using ActorTrading.Exchanges.Paper;
 using ActorTrading.Exchanges.Transport;
@@ -165,6 +166,7 @@ public sealed class NodeRuntime : IAsyncDisposable
     private async Task RunPaperMarketAsync(IMovingPriceSource prices, TimeSpan step, ILogger logger)
     {
         using var timer = new PeriodicTimer(step);
+        var outage = new OutageLog(TimeProvider.System);
         try
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token))
@@ -173,10 +175,22 @@ public sealed class NodeRuntime : IAsyncDisposable
                 {
                     prices.Step();
                     await Paper.CheckTriggersAsync();
+                    if (outage.Succeeded() is var (failures, lasted))
+                    {
+                        NodeLog.PaperStepRecovered(logger, failures, lasted);
+                    }
                 }
                 catch (Exception error)
                 {
-                    logger.LogError(error, "The paper market's step failed; the next one tries again");
+                    switch (outage.Failed())
+                    {
+                        case (OutageReport.First, _):
+                            NodeLog.PaperStepFailed(logger, error);
+                            break;
+                        case (OutageReport.Summary, var failures):
+                            NodeLog.PaperStepStillFailing(logger, failures, outage.Interval, error.Message);
+                            break;
+                    }
                 }
             }
         }
@@ -229,7 +243,7 @@ public sealed class NodeRuntime : IAsyncDisposable
             return TokenHash.Sha256(configured);
         }
 
-        var file = Path.Combine(options.DataDirectory, "admin-token.sha256");
+        var file = Path.GetFullPath(Path.Combine(options.DataDirectory, "admin-token.sha256"));
         if (File.Exists(file))
         {
             return File.ReadAllText(file).Trim();
@@ -248,7 +262,7 @@ public sealed class NodeRuntime : IAsyncDisposable
             return SecretProtector.FromBase64(configured);
         }
 
-        var file = Path.Combine(options.DataDirectory, "secret.key");
+        var file = Path.GetFullPath(Path.Combine(options.DataDirectory, "secret.key"));
         if (!File.Exists(file))
         {
             WritePrivate(file, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));

@@ -1,5 +1,9 @@
 using ActorTrading.Node;
-using ActorTrading.Persistence.Hosting;
+
+if (await NodeCommandLine.AnswerAsync(args, Console.Out) is { } answered)
+{
+    return answered;
+}
 
 try
 {
@@ -7,15 +11,9 @@ try
     await app.RunAsync();
     return 0;
 }
-catch (StoreInUseException refused)
+catch (Exception refused) when (StartupRefusal.Describe(refused) is { } line)
 {
-    // An operator's mistake, not a crash: one line that names the store, no stack trace.
-    Console.Error.WriteLine($"actortrading: {refused.Message}");
-    return 1;
-}
-catch (InvalidSettingException invalid)
-{
-    // Likewise: the key and what is wrong with it.
-    Console.Error.WriteLine($"actortrading: {invalid.Message}");
+    // An operator's mistake or a missing dependency, not a crash: one line that names it, no stack trace.
+    Console.Error.WriteLine($"actortrading: {line}");
     return 1;
 }

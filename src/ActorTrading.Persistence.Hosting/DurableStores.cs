@@ -32,20 +32,41 @@ public sealed class DurableStores : IAsyncDisposable
     /// <summary>Which store, for the start-up log: never a password.</summary>
     public string Description { get; }
 
+    /// <summary>The kind of store: <c>postgresql</c> or <c>sqlite</c>.</summary>
+    public string Kind => Journal is PostgresJournal ? "postgresql" : "sqlite";
+
     /// <summary>Opens (creating or migrating the schema) the store the options select, first taking its
-    /// <see cref="SingleNodeLock"/> (<see cref="StoreInUseException"/> when another node holds it).</summary>
+    /// <see cref="SingleNodeLock"/> (<see cref="StoreInUseException"/> when another node holds it);
+    /// <see cref="StoreUnavailableException"/> naming the store when it cannot be reached or opened.</summary>
     public static async Task<DurableStores> OpenAsync(DurableStoreOptions options, EventSerializer serializer, CancellationToken cancellationToken = default)
     {
-        var held = await SingleNodeLock.AcquireAsync(options, cancellationToken);
         try
         {
-            return await OpenLockedAsync(options, serializer, held, cancellationToken);
+            var held = await SingleNodeLock.AcquireAsync(options, cancellationToken);
+            try
+            {
+                return await OpenLockedAsync(options, serializer, held, cancellationToken);
+            }
+            catch
+            {
+                await held.DisposeAsync();
+                throw;
+            }
         }
-        catch
+        catch (Exception unavailable) when (unavailable is NpgsqlException or Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
         {
-            await held.DisposeAsync();
-            throw;
+            var store = options.UsesPostgres ? DescribePostgres(options.PostgresConnectionString ?? string.Empty) : $"SQLite in {Path.GetFullPath(options.DataDirectory)}";
+            throw new StoreUnavailableException($"cannot open the store, {store}: {FirstLine(unavailable)}", unavailable);
         }
+    }
+
+    // Npgsql's messages for a refused connection are one line; an inner exception often says the actual cause.
+    private static string FirstLine(Exception exception)
+    {
+        var message = exception.InnerException is { } inner && exception is NpgsqlException and not PostgresException
+            ? $"{exception.Message} ({inner.Message})"
+            : exception.Message;
+        return message.Split('\n', 2)[0].Trim();
     }
 
     private static async Task<DurableStores> OpenLockedAsync(DurableStoreOptions options, EventSerializer serializer, SingleNodeLock held, CancellationToken cancellationToken)

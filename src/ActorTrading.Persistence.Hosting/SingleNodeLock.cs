@@ -6,6 +6,10 @@ namespace ActorTrading.Persistence.Hosting;
 /// <summary>Another node already runs on the store; the message names the store and says why that is refused.</summary>
 public sealed class StoreInUseException(string message) : Exception(message);
 
+/// <summary>The store cannot be reached or opened at start (PostgreSQL down or refusing the login, a data directory that
+/// cannot be written); the message names the store (never a password) and the cause.</summary>
+public sealed class StoreUnavailableException(string message, Exception innerException) : Exception(message, innerException);
+
 /// <summary>
 /// Until the cluster exists, one node per store: two nodes on one journal would each believe they own every entity, and
 /// the journal's single-writer guard would only stop the second one at its first write, after it had accepted signals.

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using ActorTrading.Actors;
 using ActorTrading.Actors.Persistence;
+using ActorTrading.Domain;
 using Microsoft.Extensions.Logging;
 using static ActorTrading.Trading.BotEvents;
 using static ActorTrading.Trading.BotProtocol;
@@ -26,7 +27,7 @@ namespace ActorTrading.Trading;
 ///                            │    still told; the last receipt → FanOutCompleted)
 /// </code>
 /// </remarks>
-public sealed class BotEntity : ReceivePersistentActor
+public sealed partial class BotEntity : ReceivePersistentActor
 {
     private readonly IActorRef _subscriptions;
     private readonly IActorRef _bots;
@@ -35,6 +36,9 @@ public sealed class BotEntity : ReceivePersistentActor
     private readonly TimeProvider _time;
     private readonly Dictionary<string, HashSet<string>> _awaitingReceipts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _resends = new(StringComparer.Ordinal);
+
+    // Per signal being fanned out, the outcomes this incarnation received, by status: only for the log line at the end.
+    private readonly Dictionary<string, int[]> _outcomes = new(StringComparer.Ordinal);
     private BotState _state = BotState.Empty;
 
     /// <summary>Creates the entity.</summary>
@@ -168,6 +172,7 @@ public sealed class BotEntity : ReceivePersistentActor
         {
             _state = _state.Apply(e);
             command.ReplyTo.Tell(new SignalAcceptedReply(e.SignalId, _state.Definition!.Name, e.SubscriberCount, e.AcceptedAt, Duplicate: false), Self);
+            BotLog.SignalAccepted(Log, BotId, e.SignalId, e.Signal.Action, e.Signal.Ticker, e.SubscriberCount);
             FanOut(_state.PendingFanOuts[e.SignalId], redelivered: false);
         });
     }
@@ -177,7 +182,7 @@ public sealed class BotEntity : ReceivePersistentActor
         var accepted = pending.Accepted;
         if (pending.Subscribers.Count == 0)
         {
-            Persist(new FanOutCompleted(accepted.SignalId, _time.GetUtcNow()), e => _state = _state.Apply(e));
+            Persist(new FanOutCompleted(accepted.SignalId, _time.GetUtcNow()), Completed);
             return;
         }
 
@@ -279,14 +284,46 @@ public sealed class BotEntity : ReceivePersistentActor
 
     private void Receipt(SignalOutcomeRecorded receipt)
     {
-        if (!_awaitingReceipts.TryGetValue(receipt.SignalId, out var awaiting) || !awaiting.Remove(receipt.SubscriptionId) || awaiting.Count > 0)
+        if (!_awaitingReceipts.TryGetValue(receipt.SignalId, out var awaiting) || !awaiting.Remove(receipt.SubscriptionId))
+        {
+            return;
+        }
+
+        if (!_outcomes.TryGetValue(receipt.SignalId, out var outcomes))
+        {
+            _outcomes[receipt.SignalId] = outcomes = new int[Enum.GetValues<ExecutionStatus>().Length];
+        }
+
+        outcomes[(int)receipt.Status]++;
+        if (awaiting.Count > 0)
         {
             return;
         }
 
         _awaitingReceipts.Remove(receipt.SignalId);
         _resends.Remove(receipt.SignalId);
-        Persist(new FanOutCompleted(receipt.SignalId, _time.GetUtcNow()), e => _state = _state.Apply(e));
+        Persist(new FanOutCompleted(receipt.SignalId, _time.GetUtcNow()), Completed);
+    }
+
+    private void Completed(FanOutCompleted completed)
+    {
+        var pending = _state.PendingFanOuts.GetValueOrDefault(completed.SignalId);
+        _state = _state.Apply(completed);
+        _outcomes.Remove(completed.SignalId, out var outcomes);
+        var counts = outcomes is null
+            ? "none received by this incarnation"
+            : string.Join(", ", Enum.GetValues<ExecutionStatus>().Where(s => outcomes[(int)s] > 0).Select(s => $"{outcomes[(int)s]} {s.ToString().ToLowerInvariant()}"));
+        BotLog.FanOutCompleted(Log, BotId, completed.SignalId, pending?.Subscribers.Count ?? 0,
+            pending is null ? 0 : (completed.At - pending.Accepted.AcceptedAt).TotalSeconds, counts);
+    }
+
+    private static partial class BotLog
+    {
+        [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Bot {BotId}: signal {SignalId} accepted ({Action} {Ticker}) for {Subscribers} subscriptions")]
+        public static partial void SignalAccepted(ILogger logger, string botId, string signalId, SignalAction action, string ticker, int subscribers);
+
+        [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Bot {BotId}: signal {SignalId} fanned out to {Subscribers} subscriptions in {Seconds:0.000} s; outcomes: {Outcomes}")]
+        public static partial void FanOutCompleted(ILogger logger, string botId, string signalId, int subscribers, double seconds, string outcomes);
     }
 
     private void ResendPending()

@@ -32,9 +32,9 @@ internal sealed class NodeProcess : IAsyncDisposable
     public const string AdminToken = "process-admin-token-0123456789";
 
     /// <summary>Starts a node on <paramref name="dataDirectory"/> (and <paramref name="postgres"/> when given) and waits until it is ready.</summary>
-    public static async Task<NodeProcess> StartAsync(string dataDirectory, Uri? simulator = null, string? postgres = null)
+    public static async Task<NodeProcess> StartAsync(string dataDirectory, Uri? simulator = null, string? postgres = null, IReadOnlyList<string>? arguments = null)
     {
-        var node = Launch(dataDirectory, simulator, postgres);
+        var node = Launch(dataDirectory, simulator, postgres, arguments: arguments);
         try
         {
             await node.WaitUntilReadyAsync();
@@ -51,9 +51,9 @@ internal sealed class NodeProcess : IAsyncDisposable
     /// <summary>Starts a node (with <paramref name="environment"/>'s variables besides) that is expected to exit on its own;
     /// returns its exit code and what it printed.</summary>
     public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(string dataDirectory, string? postgres = null,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? arguments = null, int? port = null)
     {
-        await using var node = Launch(dataDirectory, null, postgres, environment);
+        await using var node = Launch(dataDirectory, null, postgres, environment, arguments, port);
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         try
         {
@@ -68,12 +68,18 @@ internal sealed class NodeProcess : IAsyncDisposable
         return (node._process.ExitCode, node.Output);
     }
 
-    private static NodeProcess Launch(string dataDirectory, Uri? simulator, string? postgres, IReadOnlyDictionary<string, string>? environment = null)
+    private static NodeProcess Launch(string dataDirectory, Uri? simulator, string? postgres, IReadOnlyDictionary<string, string>? environment = null,
+        IReadOnlyList<string>? arguments = null, int? port = null)
     {
-        var address = new Uri($"http://127.0.0.1:{FreePort()}");
+        var address = new Uri($"http://127.0.0.1:{port ?? FreePort()}");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "actortrading-node.dll"), "--urls", address.ToString(),
                      "--ActorTrading:DataDirectory", dataDirectory, "--ActorTrading:AdminToken", AdminToken, "--Logging:LogLevel:Default", "Warning" })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        foreach (var argument in arguments ?? [])
         {
             info.ArgumentList.Add(argument);
         }

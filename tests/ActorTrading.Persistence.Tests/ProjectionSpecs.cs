@@ -1,5 +1,7 @@
 using System.Data.Common;
 using ActorTrading.Persistence.Projections;
+using ActorTrading.TestSupport;
+using Microsoft.Extensions.Logging;
 
 namespace ActorTrading.Persistence.Tests;
 
@@ -154,6 +156,29 @@ public abstract class ProjectionSpecs
     }
 
     [Fact]
+    public async Task A_store_outage_is_logged_once_in_full_and_its_end_once_and_the_status_clears_without_new_events()
+    {
+        var (journal, store) = await OpenAsync();
+        await WriteAsync(journal, "o", 1, 5);
+        var outage = new OutageStore(store);
+        var log = new RecordingLogger();
+        await using var runner = await ProjectionRunner.StartAsync(new OperationLogProjection(), outage, FastSettings, log);
+        await runner.WaitUntilCaughtUpAsync(TimeSpan.FromSeconds(20));
+
+        outage.Down = true;
+        await Eventually.HoldsAsync(() => outage.Refused >= 10, "ten failed reads", TimeSpan.FromSeconds(20));
+        runner.Status.LastError.ShouldNotBeNull();
+        outage.Down = false;
+
+        // Nothing new to apply: the first read that works is what ends the outage.
+        await Eventually.HoldsAsync(() => runner.Status.LastError is null, "the error cleared", TimeSpan.FromSeconds(20));
+        var lines = log.Lines;
+        lines.Count(l => l.Level == LogLevel.Error).ShouldBe(1, string.Join("\n", lines.Select(l => l.Message)));
+        lines.Single(l => l.Level == LogLevel.Error).Exception.ShouldNotBeNull("the first failure in full");
+        lines.Single(l => l.Level == LogLevel.Information).Message.ShouldContain("applies batches again, after");
+    }
+
+    [Fact]
     public async Task The_lag_of_a_projection_is_observable()
     {
         var (journal, store) = await OpenAsync();
@@ -172,6 +197,80 @@ public abstract class ProjectionSpecs
     }
 
     /// <summary>The operation log, failing once at one sequence number.</summary>
+    /// <summary>The real store, whose reads fail while <see cref="Down"/>, as with its database gone.</summary>
+    private sealed class OutageStore(IProjectionStore inner) : IProjectionStore
+    {
+        private int _refused;
+
+        public volatile bool Down;
+
+        public int Refused => Volatile.Read(ref _refused);
+
+        public ProjectionDialect Dialect => inner.Dialect;
+
+        public event Action? EventsWritten
+        {
+            add => inner.EventsWritten += value;
+            remove => inner.EventsWritten -= value;
+        }
+
+        public Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => inner.OpenAsync(cancellationToken);
+
+        public Task<DbConnection> OpenReaderAsync(CancellationToken cancellationToken) => inner.OpenReaderAsync(cancellationToken);
+
+        public Task<ProjectionBatch> ReadAfterAsync(ProjectionOffset after, int max, Func<string, bool> include, CancellationToken cancellationToken)
+        {
+            if (Down)
+            {
+                Interlocked.Increment(ref _refused);
+                throw new IOException("the store is down");
+            }
+
+            return inner.ReadAfterAsync(after, max, include, cancellationToken);
+        }
+
+        public Task<ProjectionOffset> ReadHeadAsync(CancellationToken cancellationToken) => inner.ReadHeadAsync(cancellationToken);
+
+        public Task<ProjectionOffset> LoadOffsetAsync(string projection, DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
+            inner.LoadOffsetAsync(projection, connection, transaction, cancellationToken);
+
+        public Task SaveOffsetAsync(string projection, ProjectionOffset offset, DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
+            inner.SaveOffsetAsync(projection, offset, connection, transaction, cancellationToken);
+
+        public Task<IDisposable> EnterWriteAsync(CancellationToken cancellationToken) => inner.EnterWriteAsync(cancellationToken);
+
+        public IProjectionStatement? Prepare(DbConnection connection, string sql) => inner.Prepare(connection, sql);
+    }
+
+    /// <summary>Keeps what is logged.</summary>
+    private sealed class RecordingLogger : ILogger
+    {
+        private readonly List<(LogLevel Level, string Message, Exception? Exception)> _lines = [];
+
+        public IReadOnlyList<(LogLevel Level, string Message, Exception? Exception)> Lines
+        {
+            get
+            {
+                lock (_lines)
+                {
+                    return [.. _lines];
+                }
+            }
+        }
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (_lines)
+            {
+                _lines.Add((logLevel, formatter(state, exception), exception));
+            }
+        }
+    }
+
     /// <summary>The real store, counting the offsets it is asked to store (one per written batch).</summary>
     private sealed class CountingStore(IProjectionStore inner) : IProjectionStore
     {

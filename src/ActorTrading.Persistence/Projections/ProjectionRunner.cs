@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ActorTrading.Actors.Event;
 using Microsoft.Extensions.Logging;
 
 namespace ActorTrading.Persistence.Projections;
@@ -45,6 +46,7 @@ public sealed partial class ProjectionRunner : IAsyncDisposable
     private readonly ProjectionSettings _settings;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly OutageLog _outage;
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
@@ -66,6 +68,7 @@ public sealed partial class ProjectionRunner : IAsyncDisposable
         _settings = settings;
         _logger = logger;
         _time = time;
+        _outage = new OutageLog(time);
         _status = new ProjectionStatus(projection.Name, ProjectionOffset.Start, ProjectionOffset.Start, 0, 0, null, null, null);
         store.EventsWritten += Wake;
         _loop = Task.Run(RunAsync);
@@ -183,7 +186,8 @@ public sealed partial class ProjectionRunner : IAsyncDisposable
         var offset = await _store.LoadOffsetAsync(_projection.Name, connection, transaction, token);
         await transaction.CommitAsync(token);
         _stored = offset;
-        _status = _status with { Offset = offset, Head = await _store.ReadHeadAsync(token) };
+        _status = _status with { Offset = offset, Head = await _store.ReadHeadAsync(token), LastError = null };
+        Recovered();
         _ready.TrySetResult();
     }
 
@@ -194,7 +198,9 @@ public sealed partial class ProjectionRunner : IAsyncDisposable
         _status = _status with { Reads = _status.Reads + 1 };
         if (batch.Read == 0)
         {
-            _status = _status with { Head = head };
+            // Read and found nothing: the store works again, whatever failed before.
+            Recovered();
+            _status = _status with { Head = head, LastError = null };
             return 0;
         }
 
@@ -248,7 +254,9 @@ public sealed partial class ProjectionRunner : IAsyncDisposable
         return batch.Read;
     }
 
-    private void Advanced(ProjectionBatch batch, ProjectionOffset head) =>
+    private void Advanced(ProjectionBatch batch, ProjectionOffset head)
+    {
+        Recovered();
         _status = _status with
         {
             Offset = batch.Last,
@@ -258,16 +266,39 @@ public sealed partial class ProjectionRunner : IAsyncDisposable
             LastAppliedAt = _time.GetUtcNow(),
             LastError = null,
         };
+    }
 
     private void Failed(Exception exception)
     {
         _status = _status with { LastError = exception.Message };
-        ProjectionLog.BatchFailed(_logger, _projection.Name, exception);
+        switch (_outage.Failed())
+        {
+            case (OutageReport.First, _):
+                ProjectionLog.BatchFailed(_logger, _projection.Name, exception);
+                break;
+            case (OutageReport.Summary, var failures):
+                ProjectionLog.StillFailing(_logger, _projection.Name, failures, _outage.Interval, exception.Message);
+                break;
+        }
+    }
+
+    private void Recovered()
+    {
+        if (_outage.Succeeded() is var (failures, lasted))
+        {
+            ProjectionLog.Recovered(_logger, _projection.Name, failures, lasted);
+        }
     }
 
     private static partial class ProjectionLog
     {
         [LoggerMessage(EventId = 1201, Level = LogLevel.Error, Message = "Projection {Projection} failed to apply a batch; it is rolled back and retried")]
         public static partial void BatchFailed(ILogger logger, string projection, Exception cause);
+
+        [LoggerMessage(EventId = 1202, Level = LogLevel.Error, Message = "Projection {Projection} still fails: {Failures} more failed batches in the last {Interval}; last: {Error}")]
+        public static partial void StillFailing(ILogger logger, string projection, int failures, TimeSpan interval, string error);
+
+        [LoggerMessage(EventId = 1203, Level = LogLevel.Information, Message = "Projection {Projection} applies batches again, after {Failures} failures over {Lasted}")]
+        public static partial void Recovered(ILogger logger, string projection, int failures, TimeSpan lasted);
     }
 }

@@ -1,0 +1,14 @@
+namespace ActorTrading.Node;
+
+/// <summary>The node's own log messages (source generated: no formatting unless the level is on).</summary>
+internal static partial class NodeLog
+{
+    [LoggerMessage(EventId = 1401, Level = LogLevel.Error, Message = "The paper market's step failed; the next one tries again")]
+    public static partial void PaperStepFailed(ILogger logger, Exception cause);
+
+    [LoggerMessage(EventId = 1402, Level = LogLevel.Error, Message = "The paper market's step still fails: {Failures} more failed steps in the last {Interval}; last: {Error}")]
+    public static partial void PaperStepStillFailing(ILogger logger, int failures, TimeSpan interval, string error);
+
+    [LoggerMessage(EventId = 1403, Level = LogLevel.Information, Message = "The paper market steps again, after {Failures} failed steps over {Lasted}")]
+    public static partial void PaperStepRecovered(ILogger logger, int failures, TimeSpan lasted);
+}
