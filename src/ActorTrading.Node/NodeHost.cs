@@ -93,15 +93,17 @@ public static class NodeHost
 
     // The one place the documented ACTORTRADING_* variables become keys: they are read like any other source, so the key's
     // default, binding and check apply to them too.
+    internal static readonly (string Variable, string Key)[] EnvironmentVariables =
+    [
+        ("ACTORTRADING_DATA_DIR", "DataDirectory"), ("ACTORTRADING_POSTGRES", "Postgres"),
+        ("ACTORTRADING_ADMIN_TOKEN", "AdminToken"), ("ACTORTRADING_SECRET_KEY", "SecretKey"),
+        ("ACTORTRADING_BINANCE_URL", "Exchanges:BinanceBaseUrl"), ("ACTORTRADING_BYBIT_URL", "Exchanges:BybitBaseUrl"),
+    ];
+
     private static Dictionary<string, string?> EnvironmentSettings(Func<string, string?> environment)
     {
         var settings = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var (variable, key) in new[]
-                 {
-                     ("ACTORTRADING_DATA_DIR", "DataDirectory"), ("ACTORTRADING_POSTGRES", "Postgres"),
-                     ("ACTORTRADING_ADMIN_TOKEN", "AdminToken"), ("ACTORTRADING_SECRET_KEY", "SecretKey"),
-                     ("ACTORTRADING_BINANCE_URL", "Exchanges:BinanceBaseUrl"), ("ACTORTRADING_BYBIT_URL", "Exchanges:BybitBaseUrl"),
-                 })
+        foreach (var (variable, key) in EnvironmentVariables)
         {
             if (environment(variable) is { Length: > 0 } value)
             {

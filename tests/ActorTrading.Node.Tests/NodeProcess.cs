@@ -24,9 +24,13 @@ internal sealed class NodeProcess : IAsyncDisposable
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
+        Address = address;
         _http = new HttpClient { BaseAddress = address };
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
     }
+
+    /// <summary>Where the node's HTTP API listens.</summary>
+    public Uri Address { get; }
 
     /// <summary>The admin token every node process of the tests is given.</summary>
     public const string AdminToken = "process-admin-token-0123456789";

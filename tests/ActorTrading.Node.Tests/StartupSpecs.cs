@@ -48,6 +48,20 @@ public sealed class StartupSpecs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_health_check_command_exits_0_for_a_ready_node_and_1_for_none()
+    {
+        await using var node = await NodeProcess.StartAsync(_dataDirectory);
+
+        var (ready, output) = await NodeProcess.RunUntilExitAsync(_dataDirectory, arguments: ["--health-check", new Uri(node.Address, "/health/ready").ToString()]);
+        ready.ShouldBe(0, output);
+        output.ShouldContain("200");
+
+        await node.DisposeAsync();
+        var (gone, goneOutput) = await NodeProcess.RunUntilExitAsync(_dataDirectory, arguments: ["--health-check", new Uri(node.Address, "/health/ready").ToString()]);
+        gone.ShouldBe(1, goneOutput);
+    }
+
+    [Fact]
     public async Task A_port_in_use_stops_the_start_with_one_line_naming_the_address()
     {
         using var taken = new TcpListener(IPAddress.Loopback, 0);
