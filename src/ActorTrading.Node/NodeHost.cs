@@ -31,6 +31,10 @@ public static class NodeHost
         var runtime = await builder.Services.StartActorTradingAsync(line => Console.WriteLine($"actortrading: {line}"), prices);
 
         var app = builder.Build();
+
+        // Listening from the start (not from the first scrape or export), so that nothing recorded before is missed.
+        app.Services.GetRequiredService<Metrics.PrometheusMetrics>();
+        app.Services.GetService<Metrics.OtlpMetrics>();
         app.UseExceptionHandler();
         app.UseStatusCodePages(); // an empty 4xx (no route: 404, wrong method: 405) gets problem details too
         var attempts = app.Services.GetRequiredService<FailedAttempts>();
@@ -43,6 +47,8 @@ public static class NodeHost
         app.MapUsersApi(admin);
         app.MapAccountsApi(anyCaller);
         app.MapSubscriptionsApi(anyCaller);
+        app.MapGet("/metrics", (Metrics.PrometheusMetrics metrics) => Results.Text(metrics.Scrape(), "text/plain; version=0.0.4; charset=utf-8"))
+            .AddEndpointFilter(admin);
         app.MapGet("/health/live", () => Results.Ok(new { status = "live" }));
         // Unauthenticated (load balancers and orchestrators call it): the kind of store and whether it works, never its path,
         // host, user or an error's text; those are in the log.

@@ -63,6 +63,13 @@ public sealed record NodeOptions
     /// <summary>The window of <see cref="FailedAttemptLimit"/>. Default 1 minute.</summary>
     public TimeSpan FailedAttemptWindow { get; init; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>Where the OpenTelemetry SDK sends the node's metrics over OTLP/HTTP (protobuf), e.g.
+    /// <c>http://collector:4318/v1/metrics</c>. Unset (default): no export; <c>GET /metrics</c> serves them either way.</summary>
+    public string? OtlpMetricsEndpoint { get; init; }
+
+    /// <summary>How often metrics are exported to <see cref="OtlpMetricsEndpoint"/>. Default 15 s; 1 s to 10 minutes.</summary>
+    public TimeSpan OtlpExportInterval { get; init; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Throws naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -104,6 +111,17 @@ public sealed record NodeOptions
         if (AskTimeout < TimeSpan.FromSeconds(1) || AskTimeout > TimeSpan.FromMinutes(5))
         {
             throw new ArgumentException("ActorTrading:AskTimeout must be between 00:00:01 and 00:05:00 (hh:mm:ss)");
+        }
+
+        if (OtlpMetricsEndpoint is not null
+            && (!Uri.TryCreate(OtlpMetricsEndpoint, UriKind.Absolute, out var otlp) || otlp.Scheme is not ("http" or "https")))
+        {
+            throw new ArgumentException($"ActorTrading:OtlpMetricsEndpoint must be an absolute http:// or https:// URL, not '{OtlpMetricsEndpoint}'");
+        }
+
+        if (OtlpExportInterval < TimeSpan.FromSeconds(1) || OtlpExportInterval > TimeSpan.FromMinutes(10))
+        {
+            throw new ArgumentException("ActorTrading:OtlpExportInterval must be between 00:00:01 and 00:10:00 (hh:mm:ss)");
         }
 
         if (SignalReceiptTimeout < TimeSpan.FromMinutes(1))

@@ -45,6 +45,11 @@ public static class NodeServices
 
         services.AddSingleton(options);
         services.TryAddSingleton(exchanges);
+        services.AddSingleton<Metrics.PrometheusMetrics>();
+        if (options.OtlpMetricsEndpoint is { } otlp)
+        {
+            services.AddSingleton(_ => Metrics.OtlpMetrics.Start(new Uri(otlp), options.OtlpExportInterval));
+        }
 
         services.ConfigureHttpJsonOptions(json =>
         {

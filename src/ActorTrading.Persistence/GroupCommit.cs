@@ -74,9 +74,11 @@ public sealed class GroupCommit : IAsyncDisposable
             }
 
             IReadOnlyList<Exception?> results;
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
                 results = await _writeBatch(writes, CancellationToken.None);
+                PersistenceMetrics.JournalBatchWritten(started, events);
             }
             catch (Exception exception)
             {

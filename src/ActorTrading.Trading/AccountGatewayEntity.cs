@@ -136,6 +136,7 @@ public sealed class AccountGatewayEntity : ActorBase
         }
 
         _account ??= ended.Account;
+        TradingMetrics.ExchangeCallEnded(_account?.Exchange, ended.Turn.Command, ended.Error, ended.Turn.Started);
         if (ended.LeverageConfirmed && ended.Turn.Command is PlaceMarketOrder { Leverage: { } leverage } place)
         {
             _leverage[place.Request.Symbol] = leverage;
@@ -274,6 +275,9 @@ public sealed class AccountGatewayEntity : ActorBase
         public object Command { get; } = command;
 
         public IActorRef ReplyTo { get; } = replyTo;
+
+        /// <summary>When the turn began (<see cref="System.Diagnostics.Stopwatch"/> ticks), for the call's duration metric.</summary>
+        public long Started { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
 
         /// <summary>Set by the call when the venue confirmed the leverage; read by the entity when the turn ends.</summary>
         public bool LeverageConfirmed { get; set; }

@@ -173,6 +173,7 @@ public sealed partial class BotEntity : ReceivePersistentActor
             _state = _state.Apply(e);
             command.ReplyTo.Tell(new SignalAcceptedReply(e.SignalId, _state.Definition!.Name, e.SubscriberCount, e.AcceptedAt, Duplicate: false), Self);
             BotLog.SignalAccepted(Log, BotId, e.SignalId, e.Signal.Action, e.Signal.Ticker, e.SubscriberCount);
+            TradingMetrics.SignalAccepted();
             FanOut(_state.PendingFanOuts[e.SignalId], redelivered: false);
         });
     }
@@ -295,6 +296,7 @@ public sealed partial class BotEntity : ReceivePersistentActor
         }
 
         outcomes[(int)receipt.Status]++;
+        TradingMetrics.OutcomeReceived(receipt.Status);
         if (awaiting.Count > 0)
         {
             return;
@@ -313,8 +315,9 @@ public sealed partial class BotEntity : ReceivePersistentActor
         var counts = outcomes is null
             ? "none received by this incarnation"
             : string.Join(", ", Enum.GetValues<ExecutionStatus>().Where(s => outcomes[(int)s] > 0).Select(s => $"{outcomes[(int)s]} {s.ToString().ToLowerInvariant()}"));
-        BotLog.FanOutCompleted(Log, BotId, completed.SignalId, pending?.Subscribers.Count ?? 0,
-            pending is null ? 0 : (completed.At - pending.Accepted.AcceptedAt).TotalSeconds, counts);
+        var elapsed = pending is null ? TimeSpan.Zero : completed.At - pending.Accepted.AcceptedAt;
+        BotLog.FanOutCompleted(Log, BotId, completed.SignalId, pending?.Subscribers.Count ?? 0, elapsed.TotalSeconds, counts);
+        TradingMetrics.FanOutCompleted(elapsed);
     }
 
     private static partial class BotLog

@@ -68,6 +68,7 @@ internal sealed class RateWindow(string name, int limit, TimeSpan window, double
             }
 
             await Task.Delay(delay, time, cancellationToken);
+            ExchangeMetrics.RateLimitWaited(exchange, name, delay);
         }
     }
 

@@ -71,6 +71,7 @@ public sealed partial class ProjectionRunner : IAsyncDisposable
         _outage = new OutageLog(time);
         _status = new ProjectionStatus(projection.Name, ProjectionOffset.Start, ProjectionOffset.Start, 0, 0, null, null, null);
         store.EventsWritten += Wake;
+        PersistenceMetrics.Started(this);
         _loop = Task.Run(RunAsync);
     }
 
@@ -106,6 +107,7 @@ public sealed partial class ProjectionRunner : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _store.EventsWritten -= Wake;
+        PersistenceMetrics.Stopped(this);
         await _stop.CancelAsync();
         try
         {
