@@ -51,9 +51,9 @@ internal sealed class NodeProcess : IAsyncDisposable
     /// <summary>Starts a node (with <paramref name="environment"/>'s variables besides) that is expected to exit on its own;
     /// returns its exit code and what it printed.</summary>
     public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(string dataDirectory, string? postgres = null,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? arguments = null)
     {
-        await using var node = Launch(dataDirectory, null, postgres, environment);
+        await using var node = Launch(dataDirectory, null, postgres, environment, arguments);
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         try
         {
@@ -68,12 +68,13 @@ internal sealed class NodeProcess : IAsyncDisposable
         return (node._process.ExitCode, node.Output);
     }
 
-    private static NodeProcess Launch(string dataDirectory, Uri? simulator, string? postgres, IReadOnlyDictionary<string, string>? environment = null)
+    private static NodeProcess Launch(string dataDirectory, Uri? simulator, string? postgres, IReadOnlyDictionary<string, string>? environment = null,
+        IReadOnlyList<string>? arguments = null)
     {
         var address = new Uri($"http://127.0.0.1:{FreePort()}");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "actortrading-node.dll"), "--urls", address.ToString(),
-                     "--ActorTrading:DataDirectory", dataDirectory, "--ActorTrading:AdminToken", AdminToken, "--Logging:LogLevel:Default", "Warning" })
+                     "--ActorTrading:DataDirectory", dataDirectory, "--ActorTrading:AdminToken", AdminToken, "--Logging:LogLevel:Default", "Warning" }.Concat(arguments ?? []))
         {
             info.ArgumentList.Add(argument);
         }
