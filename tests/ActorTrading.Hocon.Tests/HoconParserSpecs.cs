@@ -95,6 +95,38 @@ public sealed class HoconParserSpecs
     }
 
     [Fact]
+    public void Substitutions_are_resolved_after_merging_and_null_breaks_a_merge()
+    {
+        // The spec's examples: bar.baz sees the later bar.foo; an object after a null does not merge with the one before it.
+        var config = Parse("""
+            bar : { foo : 42, baz : ${bar.foo} }
+            bar : { foo : 43 }
+            a : { b : 1 }
+            a : null
+            a : { c : 2 }
+            """);
+
+        config.GetInt("bar.baz").ShouldBe(43);
+        config.HasPath("a.b").ShouldBeFalse();
+        config.GetInt("a.c").ShouldBe(2);
+    }
+
+    [Fact]
+    public void Windows_line_ends_and_a_byte_order_mark_read_like_plain_new_lines()
+    {
+        var config = Parse("\uFEFFa = x y\r\nb {\r\n  c = 1\r\n}\r\n");
+
+        (config.GetString("a"), config.GetInt("b.c")).ShouldBe(("x y", 1));
+    }
+
+    [Fact]
+    public void A_text_read_without_a_file_cannot_include()
+    {
+        Should.Throw<HoconException>(() => Parse("include \"other.conf\"")).Message
+            .ShouldBe("text:1:1: cannot include \"other.conf\": this text was not read from a file, so there is no directory to include from");
+    }
+
+    [Fact]
     public void Path_expressions_as_keys_are_nested_objects()
     {
         // The spec: foo.bar.baz : 42 is foo { bar { baz : 42 } }; a quoted key keeps its dot.
