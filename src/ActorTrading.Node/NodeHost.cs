@@ -13,7 +13,7 @@ public static class NodeHost
         // Settings are read at start. Watching appsettings*.json for changes would watch the whole content root, and with
         // the data directory inside it every journal write would wake the watcher.
         var builder = WebApplication.CreateSlimBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
-        AddSettings(builder.Configuration, Path.Combine(Directory.GetCurrentDirectory(), "config", "actortrading.json"), args);
+        AddSettings(builder.Configuration, args);
         if (exchanges is not null)
         {
             builder.Services.AddSingleton(exchanges);
@@ -72,18 +72,24 @@ public static class NodeHost
     }
 
     /// <summary>
-    /// .NET's order, later sources winning: the config file, then the environment (<c>ActorTrading__Key</c>, and the
-    /// <c>ACTORTRADING_*</c> names scripts know, read through <paramref name="environment"/>), then the command line. The
-    /// builder already read the environment and the command line, before the file: they are added again after it, or the
-    /// file would outrank them.
+    /// The order of the sources, later ones winning: hocon/reference.conf, the <c>--config PATH</c> file
+    /// (<see cref="NodeConfiguration"/>), the environment (<c>ActorTrading__Key</c>, and the <c>ACTORTRADING_*</c> names
+    /// scripts know, read through <paramref name="environment"/>, which the files' <c>${?VAR}</c> substitutions read too),
+    /// then the command line. The builder already read the environment and the command line, before the files: they are
+    /// added again after them, or the files would outrank them. <paramref name="baseDirectory"/> replaces the node's own
+    /// directory, where hocon/ is (tests).
     /// </summary>
-    internal static void AddSettings(IConfigurationBuilder configuration, string configFile, string[] args, Func<string, string?>? environment = null) => configuration
-        .AddInMemoryCollection(LogLevelDefaults)
-        .AddJsonFile(configFile, optional: true)
-        .AddEnvironmentVariables()
-        .AddInMemoryCollection(EnvironmentSettings(environment ?? Environment.GetEnvironmentVariable))
-        .AddCommandLine(args)
-        .AddInMemoryCollection(args.Contains("--demo") ? [new(NodeServices.Section + ":Demo", "true")] : []);
+    internal static void AddSettings(IConfigurationBuilder configuration, string[] args, Func<string, string?>? environment = null, string? baseDirectory = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        configuration.AddInMemoryCollection(LogLevelDefaults);
+        NodeConfiguration.AddHoconFiles(configuration, args, environment, baseDirectory);
+        configuration
+            .AddEnvironmentVariables()
+            .AddInMemoryCollection(EnvironmentSettings(environment))
+            .AddCommandLine(args)
+            .AddInMemoryCollection(args.Contains("--demo") ? [new(NodeServices.Section + ":Demo", "true")] : []);
+    }
 
     // ASP.NET's own lines (about 8 per request at Information) only from Warning up: the node logs what it does itself, a
     // line per accepted signal and per fan-out. Any source above outranks these (Logging:LogLevel:Microsoft.AspNetCore).

@@ -1,8 +1,8 @@
 namespace ActorTrading.Node;
 
 /// <summary>
-/// The node's settings, from config/*.json, then environment variables, then the command line (.NET's order).
-/// Every key, its default and why; README.md lists them too.
+/// The node's settings, from hocon/reference.conf, the <c>--config</c> file, environment variables, then the command line
+/// (<see cref="NodeHost"/>). Every key, its default and why: here, in hocon/reference.conf and in README.md.
 /// </summary>
 public sealed record NodeOptions
 {

@@ -58,7 +58,7 @@ public sealed class ExchangeSettingsSpecs
         simulator.State.RegisterAccount("env-key", "env-secret");
         var environment = new Dictionary<string, string> { ["ACTORTRADING_BINANCE_URL"] = simulator.BaseUrl.ToString(), ["ACTORTRADING_BYBIT_URL"] = simulator.BaseUrl.ToString() };
         var configuration = new ConfigurationManager();
-        NodeHost.AddSettings(configuration, Path.Combine(Path.GetTempPath(), "no-such-actortrading.json"), [], environment.GetValueOrDefault);
+        NodeHost.AddSettings(configuration, [], environment.GetValueOrDefault);
         using var provider = new ServiceCollection().AddActorTrading(configuration).BuildServiceProvider();
 
         // Production credentials: without the override the clients would go to the venues themselves, so the base URL is

@@ -36,24 +36,24 @@ public sealed class NodeOptionsSpecs
     [Fact]
     public void The_environment_outranks_the_config_file_and_the_command_line_outranks_both()
     {
-        // Keys no node reads, so that the process-wide variables cannot touch the node specs running beside this one.
-        var file = Path.Combine(Path.GetTempPath(), "actortrading-settings-" + Guid.NewGuid().ToString("N") + ".json");
-        File.WriteAllText(file, """{ "ActorTrading": { "OrderProbeA": "file", "OrderProbeB": "file", "OrderProbeC": "file" } }""");
-        Environment.SetEnvironmentVariable("ActorTrading__OrderProbeB", "environment");
-        Environment.SetEnvironmentVariable("ActorTrading__OrderProbeC", "environment");
+        // A key whose value no other spec looks at, so that the process-wide variable cannot touch the specs beside this one.
+        var file = Path.Combine(Path.GetTempPath(), "actortrading-settings-" + Guid.NewGuid().ToString("N") + ".conf");
+        File.WriteAllText(file, "actortrading.exchanges { bybit-ip-requests-per-5-seconds = 100, max-attempts = 5, receive-window-ms = 3s }");
+        Environment.SetEnvironmentVariable("ActorTrading__Exchanges__MaxAttempts", "6");
+        Environment.SetEnvironmentVariable("ActorTrading__Exchanges__ReceiveWindowMs", "4000");
         try
         {
             var configuration = new ConfigurationManager();
-            NodeHost.AddSettings(configuration, file, ["--ActorTrading:OrderProbeC", "command line"]);
+            NodeHost.AddSettings(configuration, ["--config", file, "--ActorTrading:Exchanges:ReceiveWindowMs", "4500"]);
 
-            configuration["ActorTrading:OrderProbeA"].ShouldBe("file");
-            configuration["ActorTrading:OrderProbeB"].ShouldBe("environment");
-            configuration["ActorTrading:OrderProbeC"].ShouldBe("command line");
+            configuration["ActorTrading:Exchanges:BybitIpRequestsPer5Seconds"].ShouldBe("100");
+            configuration["ActorTrading:Exchanges:MaxAttempts"].ShouldBe("6");
+            configuration["ActorTrading:Exchanges:ReceiveWindowMs"].ShouldBe("4500");
         }
         finally
         {
-            Environment.SetEnvironmentVariable("ActorTrading__OrderProbeB", null);
-            Environment.SetEnvironmentVariable("ActorTrading__OrderProbeC", null);
+            Environment.SetEnvironmentVariable("ActorTrading__Exchanges__MaxAttempts", null);
+            Environment.SetEnvironmentVariable("ActorTrading__Exchanges__ReceiveWindowMs", null);
             File.Delete(file);
         }
     }

@@ -40,7 +40,7 @@ public sealed class NodeServicesSpecs
             ["ACTORTRADING_ADMIN_TOKEN"] = "admin-token-0123456789", ["ACTORTRADING_SECRET_KEY"] = "a2V5",
         };
         var configuration = new ConfigurationManager();
-        NodeHost.AddSettings(configuration, Path.Combine(Path.GetTempPath(), "no-such-actortrading.json"), [], environment.GetValueOrDefault);
+        NodeHost.AddSettings(configuration, [], environment.GetValueOrDefault);
 
         using var provider = new ServiceCollection().AddActorTrading(configuration).BuildServiceProvider();
         var options = provider.GetRequiredService<NodeOptions>();
@@ -49,14 +49,10 @@ public sealed class NodeServicesSpecs
     }
 
     [Fact]
-    public void A_setting_has_one_default_the_config_file_and_the_libraries_repeat_none()
+    public void A_setting_has_one_default_the_libraries_repeat_none()
     {
-        // The shipped file only shows how to override: a value in it would be a second default, which drifts from the first.
-        var file = Path.Combine(RepositoryRoot(), "config", "actortrading.json");
-        var configuration = new ConfigurationBuilder().AddJsonFile(file, optional: false).Build();
-        configuration.GetSection(NodeServices.Section).GetChildren().ShouldBeEmpty();
-
-        // Where the node hands a setting on to a library, the node's default is the library's own.
+        // Where the node hands a setting on to a library, the node's default is the library's own (reference.conf repeats
+        // the node's: HoconSettingsSpecs checks that it says the same).
         new NodeOptions().DataDirectory.ShouldBe(new DurableStoreOptions().DataDirectory);
         new NodeOptions().SignalReceiptTimeout.ShouldBe(new TradingSettings().SignalReceiptTimeout);
     }
