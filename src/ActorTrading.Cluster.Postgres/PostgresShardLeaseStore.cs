@@ -12,7 +12,10 @@ public sealed record ShardLeaseHistoryEntry(long Epoch, long? OwnerIncarnation, 
 
 /// <summary>
 /// Shard ownership as lease rows with fencing epochs (CLUSTER.md). A member acquires a shard only when it is <c>up</c> with
-/// an unexpired lease and the shard is free or its owner is not a live, unexpired member; every change of hands makes the
+/// an unexpired lease and the shard is free or its owner is not a live, unexpired member. Unlike CLUSTER.md's statement, an
+/// expired owner counts as live during <see cref="ClusterSettings.RestartDowningGrace"/> after PostgreSQL started, the same
+/// guard as downing: otherwise after a long outage the first member to renew would take every other member's shards
+/// before they could renew. Every change of hands makes the
 /// epoch one higher and writes a history row in the same transaction, then NOTIFY. The journal's fence trigger refuses any
 /// write under an older epoch, so a zombie owner cannot write after a takeover.
 /// </summary>
@@ -25,7 +28,8 @@ public sealed class PostgresShardLeaseStore
            AND (s.owner_incarnation IS NULL OR NOT EXISTS (
                 SELECT 1 FROM cluster_member m
                  WHERE m.incarnation = s.owner_incarnation
-                   AND m.status IN ('up','leaving','exiting') AND m.lease_expires_at > now()))
+                   AND m.status IN ('up','leaving','exiting')
+                   AND (m.lease_expires_at > now() OR now() <= pg_postmaster_start_time() + make_interval(secs => @grace))))
            AND EXISTS (SELECT 1 FROM cluster_member me
                         WHERE me.incarnation = @me AND me.status = 'up' AND me.lease_expires_at > now())
         RETURNING epoch
@@ -39,10 +43,17 @@ public sealed class PostgresShardLeaseStore
         """;
 
     private readonly NpgsqlDataSource _dataSource;
+    private readonly ClusterSettings _settings;
 
     /// <summary>A store on <paramref name="dataSource"/> (the caller owns it and has migrated it: <see cref="ClusterSchema.MigrateAsync"/>).</summary>
-    public PostgresShardLeaseStore(NpgsqlDataSource dataSource) =>
-        _dataSource = dataSource ?? throw new ArgumentNullException(nameof(dataSource));
+    public PostgresShardLeaseStore(NpgsqlDataSource dataSource, ClusterSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        _dataSource = dataSource;
+        _settings = settings;
+    }
 
     /// <summary>Acquires the shard for <paramref name="incarnation"/> (allocation of a free shard, or takeover from an owner
     /// that is not a live, unexpired member) and returns the lease it writes under; the lease it already holds when it is
@@ -91,6 +102,7 @@ public sealed class PostgresShardLeaseStore
             acquire.Parameters.AddWithValue("type", typeName);
             acquire.Parameters.AddWithValue("shard", shardId);
             acquire.Parameters.AddWithValue("me", incarnation);
+            acquire.Parameters.AddWithValue("grace", _settings.RestartDowningGrace.TotalSeconds);
             if (await acquire.ExecuteScalarAsync(cancellationToken) is not long next)
             {
                 await transaction.RollbackAsync(cancellationToken);
