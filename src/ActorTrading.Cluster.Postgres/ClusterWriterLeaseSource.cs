@@ -23,6 +23,8 @@ public sealed class ShardLeaseRefusedException(string shardType, int shardId, lo
 /// </summary>
 public sealed class ClusterWriterLeaseSource(PostgresShardLeaseStore leases, long incarnation) : IWriterLeaseSource
 {
+    private readonly PostgresShardLeaseStore _leases = leases ?? throw new ArgumentNullException(nameof(leases));
+
     /// <summary>This member's incarnation.</summary>
     public long Incarnation { get; } = incarnation;
 
@@ -30,10 +32,9 @@ public sealed class ClusterWriterLeaseSource(PostgresShardLeaseStore leases, lon
     /// <exception cref="ShardLeaseRefusedException">Another live member holds the shard, or this member is not up.</exception>
     public async ValueTask<WriterLease> AcquireAsync(string shardType, int shardId, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(leases);
         try
         {
-            return await leases.TryAcquireAsync(shardType, shardId, Incarnation, cancellationToken)
+            return await _leases.TryAcquireAsync(shardType, shardId, Incarnation, cancellationToken)
                    ?? throw new ShardLeaseRefusedException(shardType, shardId, Incarnation);
         }
         catch (Exception exception) when (PostgresErrors.Classify(exception) is JournalException classified && classified != exception)

@@ -114,8 +114,9 @@ public sealed class MemberLeaseKeeper : IAsyncDisposable
         {
             _heartbeat?.Dispose();
             _deadlineTimer?.Dispose();
-            last = _lastRenewal;
         }
+
+        last = Volatile.Read(ref _lastRenewal);
 
         await _stopping.CancelAsync();
         try
@@ -138,16 +139,14 @@ public sealed class MemberLeaseKeeper : IAsyncDisposable
             return;
         }
 
-        lock (_gate)
+        if (State == MemberLeaseState.Downed)
         {
-            if (_state == MemberLeaseState.Downed)
-            {
-                Volatile.Write(ref _renewing, 0);
-                return;
-            }
-
-            _lastRenewal = RenewAsync();
+            Volatile.Write(ref _renewing, 0);
+            return;
         }
+
+        // Outside the gate: a renewal that completes at once raises Changed, and handlers never run under the keeper's lock.
+        Volatile.Write(ref _lastRenewal, RenewAsync());
     }
 
     private async Task RenewAsync()
