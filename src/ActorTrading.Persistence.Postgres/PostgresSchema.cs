@@ -100,6 +100,47 @@ internal static class PostgresSchema
             CREATE TRIGGER event_journal_fence AFTER INSERT ON event_journal
               REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION event_journal_fence();
             """),
+
+        // Cluster membership and the shard lease audit trail (CLUSTER.md, issue 17). A member's incarnation comes from the
+        // node_incarnation sequence too, so it never names a single node's journal incarnation: both own shard_lease rows.
+        // shard_lease keeps no foreign key to cluster_member for that reason (a single node's incarnations are not members).
+        (3, """
+            CREATE TYPE member_status AS ENUM ('joining','up','leaving','exiting','down','removed');
+
+            CREATE TABLE cluster_membership_version (
+                cluster_id  text        PRIMARY KEY,
+                version     bigint      NOT NULL DEFAULT 0,
+                changed_at  timestamptz NOT NULL DEFAULT now()
+            );
+
+            CREATE TABLE cluster_member (
+                incarnation      bigint        PRIMARY KEY DEFAULT nextval('node_incarnation'),
+                cluster_id       text          NOT NULL REFERENCES cluster_membership_version,
+                node_name        text          NOT NULL,
+                address          text          NOT NULL,
+                roles            text[]        NOT NULL DEFAULT '{}',
+                app_version      text          NOT NULL,
+                status           member_status NOT NULL DEFAULT 'joining',
+                up_number        integer,
+                started_at       timestamptz   NOT NULL DEFAULT now(),
+                heartbeat_at     timestamptz   NOT NULL DEFAULT now(),
+                lease_expires_at timestamptz   NOT NULL,
+                suspicions       jsonb         NOT NULL DEFAULT '[]',
+                status_reason    text
+            );
+            CREATE UNIQUE INDEX cluster_member_one_live_per_address ON cluster_member (cluster_id, address)
+                WHERE status IN ('joining','up','leaving','exiting');
+
+            CREATE TABLE shard_lease_history (
+                type_name         text        NOT NULL,
+                shard_id          integer     NOT NULL,
+                epoch             bigint      NOT NULL,
+                owner_incarnation bigint,
+                reason            text        NOT NULL CHECK (reason IN ('allocate','takeover','hand-off')),
+                at                timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (type_name, shard_id, epoch)
+            );
+            """),
     ];
 
     public static async Task MigrateAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
