@@ -1,0 +1,224 @@
+using System.CommandLine;
+using System.Text.Json;
+
+namespace ActorTrading.Cli;
+
+/// <summary>
+/// <c>actortrading [host:port] &lt;palette&gt; &lt;command&gt; [switches]</c>, Petabridge.Cmd's grammar: one command and exit,
+/// or, with no command, a prompt that reads commands until <c>exit</c>. It talks to the node's admin API with the admin
+/// token (<c>--token</c> or <c>ACTORTRADING_ADMIN_TOKEN</c>). Exit code 0 on success, 1 on any failure (one line says why).
+/// </summary>
+public static class CliApp
+{
+    /// <summary>Where the CLI goes without an address: a node run with README's command.</summary>
+    public const string DefaultAddress = "127.0.0.1:5000";
+
+    /// <summary>Runs <paramref name="args"/>; reads commands from <paramref name="input"/> when they name none.</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, TextReader input, Func<string, string?> environment)
+    {
+        var (address, rest) = args.Length > 0 && TryAddress(args[0], out var given) ? (given, args[1..]) : (ParseAddress(DefaultAddress), args);
+        // No palette named (only switches, such as --token and its value): the prompt.
+        var palettes = Commands.Root(address, environment).Subcommands.Select(c => c.Name).Concat(["--help", "-h", "-?", "--version"]).ToHashSet();
+        if (!rest.Any(palettes.Contains))
+        {
+            return await PromptAsync(address, rest, output, error, input, environment);
+        }
+
+        return await RunOnceAsync(address, rest, output, error, environment);
+    }
+
+    private static async Task<int> RunOnceAsync(Uri address, string[] args, TextWriter output, TextWriter error, Func<string, string?> environment)
+    {
+        var root = Commands.Root(address, environment);
+        var parsed = root.Parse(args);
+        return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }) switch
+        {
+            0 => 0,
+            _ => 1,
+        };
+    }
+
+    // The interactive mode: pbm's prompt, a line per command, the switches given at start applying to each.
+    private static async Task<int> PromptAsync(Uri address, string[] switches, TextWriter output, TextWriter error, TextReader input, Func<string, string?> environment)
+    {
+        var history = new List<string>();
+        var failures = 0;
+        output.WriteLine($"actortrading: connected to {address} (help lists the commands, history the ones given, exit leaves)");
+        while (true)
+        {
+            output.Write($"[{address.Authority}] actortrading> ");
+            var line = await input.ReadLineAsync();
+            if (line is null || line.Trim() is "exit" or "quit")
+            {
+                return failures == 0 ? 0 : 1;
+            }
+
+            line = line.Trim();
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            if (line == "history")
+            {
+                for (var i = 0; i < history.Count; i++)
+                {
+                    output.WriteLine($"{i + 1,4}  {history[i]}");
+                }
+
+                continue;
+            }
+
+            history.Add(line);
+            var args = line == "help" ? ["--help"] : System.CommandLine.Parsing.CommandLineParser.SplitCommandLine(line).ToArray();
+            failures += await RunOnceAsync(address, [.. args, .. switches], output, error, environment) == 0 ? 0 : 1;
+        }
+    }
+
+    private static bool TryAddress(string argument, out Uri address)
+    {
+        address = null!;
+        if (argument.StartsWith('-') || !argument.Contains(':'))
+        {
+            return false;
+        }
+
+        try
+        {
+            address = ParseAddress(argument);
+            return true;
+        }
+        catch (CliException)
+        {
+            return false;
+        }
+    }
+
+    private static Uri ParseAddress(string argument)
+    {
+        var text = argument.Contains("://", StringComparison.Ordinal) ? argument : "http://" + argument;
+        return Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Port > 0
+            ? uri
+            : throw new CliException($"'{argument}' is not a node address (host:port or http(s)://host:port)");
+    }
+
+    /// <summary>The palettes and their commands.</summary>
+    private static class Commands
+    {
+        private static readonly Option<string?> Token = new("--token", "-t") { Description = "the admin token (default: ACTORTRADING_ADMIN_TOKEN)", Recursive = true };
+        private static readonly Option<bool> Json = new("--json") { Description = "print the node's JSON instead of tables", Recursive = true };
+
+        public static RootCommand Root(Uri address, Func<string, string?> environment)
+        {
+            var root = new RootCommand($"actortrading [host:port] <palette> <command> [switches]: inspect and steer an ActorTrading node (default {DefaultAddress})");
+            root.Options.Add(Token);
+            root.Options.Add(Json);
+
+            var id = new Argument<string>("id") { Description = "the id" };
+            var bot = new Command("bot", "the bots");
+            bot.Subcommands.Add(Action(new Command("list", "every bot"), address, environment, async (node, output, _, token) =>
+                output.Table(await node.GetAsync("/api/v1/bots", token),
+                    ("bot_id", "id"), ("name", "name"), ("is_active", "active"), ("subscribers", "subscribers"), ("default_leverage", "leverage"),
+                    ("default_margin_usd", "margin usd"), ("master_webhook_path", "webhook path"))));
+            bot.Subcommands.Add(Action(WithId(new Command("show", "one bot"), id), address, environment, async (node, output, parse, token) =>
+                output.Fields(await node.GetAsync($"/api/v1/bots/{Escape(parse.GetValue(id))}", token))));
+            bot.Subcommands.Add(Action(WithId(new Command("pause", "stop taking signals (they are answered 409)"), id), address, environment, async (node, output, parse, token) =>
+            {
+                var changed = await node.PatchAsync($"/api/v1/bots/{Escape(parse.GetValue(id))}", new { is_active = false }, token);
+                output.Line($"bot {parse.GetValue(id)}: paused", changed);
+            }));
+            bot.Subcommands.Add(Action(WithId(new Command("resume", "take signals again"), id), address, environment, async (node, output, parse, token) =>
+            {
+                var changed = await node.PatchAsync($"/api/v1/bots/{Escape(parse.GetValue(id))}", new { is_active = true }, token);
+                output.Line($"bot {parse.GetValue(id)}: active", changed);
+            }));
+            bot.Subcommands.Add(Action(WithId(new Command("rotate-secret", "a new webhook secret (shown once; the old one stops working)"), id), address, environment,
+                async (node, output, parse, token) =>
+                {
+                    var rotated = await node.PatchAsync($"/api/v1/bots/{Escape(parse.GetValue(id))}", new { rotate_secret = true }, token);
+                    output.Line($"bot {parse.GetValue(id)}: new master secret (shown once): {rotated.GetProperty("master_secret").GetString()}", rotated);
+                }));
+            root.Subcommands.Add(bot);
+
+            var subscription = new Command("subscription", "the bot subscriptions");
+            subscription.Subcommands.Add(Action(new Command("list", "every subscription"), address, environment, async (node, output, _, token) =>
+                output.Table(await node.GetAsync("/api/v1/bot-subscriptions", token),
+                    ("subscription_id", "id"), ("bot_id", "bot"), ("account_id", "account"), ("exchange", "exchange"), ("status", "status"),
+                    ("signals_received", "signals"), ("orders_executed", "executed"), ("orders_failed", "failed"), ("orders_skipped", "skipped"))));
+            subscription.Subcommands.Add(Action(WithId(new Command("show", "one subscription"), id), address, environment, async (node, output, parse, token) =>
+                output.Fields(await node.GetAsync($"/api/v1/bot-subscriptions/{Escape(parse.GetValue(id))}", token))));
+            subscription.Subcommands.Add(Action(WithId(new Command("pause", "skip signals until resumed"), id), address, environment, async (node, output, parse, token) =>
+            {
+                var changed = await node.PatchAsync($"/api/v1/bot-subscriptions/{Escape(parse.GetValue(id))}", new { is_active = false }, token);
+                output.Line($"subscription {parse.GetValue(id)}: paused", changed);
+            }));
+            subscription.Subcommands.Add(Action(WithId(new Command("resume", "trade signals again"), id), address, environment, async (node, output, parse, token) =>
+            {
+                var changed = await node.PatchAsync($"/api/v1/bot-subscriptions/{Escape(parse.GetValue(id))}", new { is_active = true }, token);
+                output.Line($"subscription {parse.GetValue(id)}: active", changed);
+            }));
+            root.Subcommands.Add(subscription);
+
+            var signal = new Command("signal", "the signals bots accepted");
+            signal.Subcommands.Add(Action(WithId(new Command("show", "a signal and every subscriber's outcome"), id), address, environment, async (node, output, parse, token) =>
+            {
+                var shown = await node.GetAsync($"/api/v1/signals/{Escape(parse.GetValue(id))}", token);
+                if (output.Json)
+                {
+                    output.Fields(shown);
+                    return;
+                }
+
+                output.Fields(shown, "executions", "broadcast_stats");
+                if (shown.TryGetProperty("broadcast_stats", out var stats))
+                {
+                    output.Fields(stats);
+                }
+
+                output.Table(shown.GetProperty("executions"),
+                    ("subscription_id", "subscription"), ("status", "status"), ("quantity", "quantity"), ("price", "price"), ("exchange_order_id", "order"),
+                    ("elapsed_ms", "ms"), ("reason", "reason"));
+            }));
+            root.Subcommands.Add(signal);
+
+            var nodeCommand = new Command("node", "this node");
+            nodeCommand.Subcommands.Add(Action(new Command("status", "readiness, read-model lag and dead letters"), address, environment, async (node, output, _, token) =>
+                output.Fields(await node.GetAsync("/api/v1/bots/health", token))));
+            root.Subcommands.Add(nodeCommand);
+            return root;
+        }
+
+        private static Command WithId(Command command, Argument<string> id)
+        {
+            command.Arguments.Add(id);
+            return command;
+        }
+
+        private static Command Action(Command command, Uri address, Func<string, string?> environment, Func<NodeClient, Output, ParseResult, CancellationToken, Task> run)
+        {
+            command.SetAction(async (parse, cancellationToken) =>
+            {
+                var output = new Output(parse.InvocationConfiguration.Output, parse.GetValue(Json));
+                try
+                {
+                    using var node = new NodeClient(address, parse.GetValue(Token) ?? environment("ACTORTRADING_ADMIN_TOKEN"));
+                    await run(node, output, parse, cancellationToken);
+                    return 0;
+                }
+                catch (CliException failure)
+                {
+                    await parse.InvocationConfiguration.Error.WriteLineAsync($"actortrading: {failure.Message}");
+                    return 1;
+                }
+                catch (Exception unexpected) when (unexpected is JsonException or KeyNotFoundException or InvalidOperationException)
+                {
+                    await parse.InvocationConfiguration.Error.WriteLineAsync($"actortrading: the node's answer was not what this CLI expects ({unexpected.Message}); are both the same version?");
+                    return 1;
+                }
+            });
+            return command;
+        }
+
+        private static string Escape(string? id) => Uri.EscapeDataString(id ?? "");
+    }
+}
