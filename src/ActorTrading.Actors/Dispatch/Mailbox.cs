@@ -39,6 +39,9 @@ internal sealed class Mailbox : IThreadPoolWorkItem
         _dispatcher = dispatcher;
     }
 
+    /// <summary>User messages waiting (a moment's figure, for metrics).</summary>
+    public int Count => _user.Reader.Count;
+
     public bool IsClosed => (Volatile.Read(ref _status) & Closed) != 0;
 
     public void SetCell(ActorCell cell) => _cell = cell;

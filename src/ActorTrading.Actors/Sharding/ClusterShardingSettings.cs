@@ -13,6 +13,10 @@ public sealed record ClusterShardingSettings
     /// <summary>How long a hand-off may take before the region gives up waiting for a shard. Default 60 s.</summary>
     public TimeSpan HandOffTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>How often a shard measures the mailbox depth of itself and its entities for the busiest-shards metric
+    /// (<see cref="ShardingMetrics"/>). Default 5 s: a sum over its entities, cheap at that rate.</summary>
+    public TimeSpan MailboxMeasureInterval { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Throws with the name of the first invalid setting.</summary>
     public void Validate()
     {
@@ -24,6 +28,11 @@ public sealed record ClusterShardingSettings
         if (BufferSize < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(BufferSize), BufferSize, "BufferSize must not be negative");
+        }
+
+        if (MailboxMeasureInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MailboxMeasureInterval), MailboxMeasureInterval, "MailboxMeasureInterval must be positive");
         }
 
         if (HandOffTimeout <= TimeSpan.Zero)

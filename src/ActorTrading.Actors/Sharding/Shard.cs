@@ -45,6 +45,8 @@ internal sealed class Shard : ActorBase
 
     private sealed record PassivateIdleTick;
 
+    private sealed record MeasureMailboxesTick;
+
     protected override void PreStart()
     {
         Volatile.Write(ref _writerLease, new Persistence.ShardWriterLease(
@@ -54,7 +56,11 @@ internal sealed class Shard : ActorBase
             var interval = idle / 2 > TimeSpan.FromMilliseconds(10) ? idle / 2 : TimeSpan.FromMilliseconds(10);
             Timers.StartPeriodicTimer(typeof(PassivateIdleTick), new PassivateIdleTick(), interval);
         }
+
+        Timers.StartPeriodicTimer(typeof(MeasureMailboxesTick), new MeasureMailboxesTick(), _settings.MailboxMeasureInterval);
     }
+
+    protected override void PostStop() => ShardingMetrics.Stopped(this);
 
     protected internal override bool Receive(object message)
     {
@@ -65,6 +71,9 @@ internal sealed class Shard : ActorBase
                 return true;
             case Passivate passivate:
                 PassivateEntity(Sender, passivate.StopMessage);
+                return true;
+            case MeasureMailboxesTick:
+                MeasureMailboxes();
                 return true;
             case PassivateIdleTick:
                 PassivateIdleEntities();
@@ -188,6 +197,18 @@ internal sealed class Shard : ActorBase
             _handOffRequester.Tell(new ShardStopped(_shardId), Self);
             Context.Stop(Self);
         }
+    }
+
+    // Read on the shard's turn, so the entity map is stable; each mailbox's count is safe to read from here.
+    private void MeasureMailboxes()
+    {
+        var depth = Context.Self is LocalActorRef self ? self.Cell.Mailbox.Count : 0;
+        foreach (var entity in _entities.Values)
+        {
+            depth += entity is LocalActorRef local ? local.Cell.Mailbox.Count : 0;
+        }
+
+        ShardingMetrics.Measured(this, _typeName, _shardId, depth);
     }
 
     private void BeginHandOff(IActorRef requester)

@@ -43,6 +43,12 @@ public sealed class PrometheusMetrics : IDisposable
     /// <summary>The exposition: every series of every instrument that has recorded something.</summary>
     public string Scrape()
     {
+        // A gauge is what its callback reports now: a series it no longer reports (a shard no longer among the busiest) goes.
+        foreach (var series in _instruments.Values)
+        {
+            series.BeginObservation();
+        }
+
         _listener.RecordObservableInstruments();
         var text = new StringBuilder();
         foreach (var series in _instruments.Values.OrderBy(s => s.Name, StringComparer.Ordinal))
@@ -87,6 +93,14 @@ public sealed class PrometheusMetrics : IDisposable
                                        || instrument.GetType().Name.StartsWith("Gauge", StringComparison.Ordinal);
 
         public string Name { get; } = PrometheusName(instrument);
+
+        public void BeginObservation()
+        {
+            if (_gauge)
+            {
+                _series.Clear();
+            }
+        }
 
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {

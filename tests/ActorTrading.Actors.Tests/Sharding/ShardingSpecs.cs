@@ -50,6 +50,63 @@ public sealed class ShardingSpecs : TestKitBase
         protected override void PostStop() => Context.System.EventStream.Publish($"stopped:{Self.Path.Name}");
     }
 
+    [Fact]
+    public async Task The_mailbox_depth_of_a_busy_shard_is_reported_by_the_sharding_meter()
+    {
+        using var gate = new ManualResetEventSlim();
+        var region = ClusterSharding.Get(Sys).Start(
+            "mailbox-depth",
+            id => Props.Create(() => new Blocking(gate)),
+            new ClusterShardingSettings { PassivateIdleEntityAfter = null, MailboxMeasureInterval = TimeSpan.FromMilliseconds(20) },
+            new Extractor(),
+            new Stop());
+        for (var i = 0; i < 30; i++)
+        {
+            region.Tell(new Hello("busy", "wait"), TestActor.Ref);
+        }
+
+        var depths = new List<(int Depth, string? Type)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "actortrading.shard.mailbox.depth")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<int>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "type")
+                {
+                    lock (depths)
+                    {
+                        depths.Add((value, tag.Value as string));
+                    }
+                }
+            }
+        });
+        listener.Start();
+
+        // The first message holds the entity's turn; the other 29 wait in its mailbox.
+        await AwaitConditionAsync(() =>
+        {
+            listener.RecordObservableInstruments();
+            lock (depths)
+            {
+                return depths.Any(d => d.Type == "mailbox-depth" && d.Depth >= 29);
+            }
+        }, "a depth of 29 for the busy shard", TimeSpan.FromSeconds(10));
+        gate.Set();
+    }
+
+    /// <summary>Holds its first message's turn until the gate opens.</summary>
+    private sealed class Blocking : ReceiveActor
+    {
+        public Blocking(ManualResetEventSlim gate) => Receive<Hello>(_ => gate.Wait(TimeSpan.FromSeconds(30)));
+    }
+
     private IActorRef StartRegion(ClusterShardingSettings? settings = null, Func<string, Props>? props = null, object? stopMessage = null) =>
         ClusterSharding.Get(Sys).Start(
             "greeter",
