@@ -143,6 +143,15 @@ internal sealed class Association
         attempt.CancelAfter(settings.HandshakeTimeout);
         var endpoint = await RemoteTransport.ResolveAsync(Remote, attempt.Token);
         using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(endpoint, attempt.Token);
+        }
+        catch (OperationCanceledException) when (!token.IsCancellationRequested)
+        {
+            throw new TimeoutException($"no connection to {endpoint} within HandshakeTimeout ({settings.HandshakeTimeout.TotalSeconds:0.#} s)");
+        }
+
         var stream = new NetworkStream(socket, ownsSocket: false);
         var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
         var writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
@@ -153,7 +162,6 @@ internal sealed class Association
         {
             try
             {
-                await socket.ConnectAsync(endpoint, attempt.Token);
                 var peer = await Handshake.RunAsync(reader, writer, dialer: true, _transport.Secret, _transport.LocalAddress, _transport.Uid, settings.MaxFrameBytes, attempt.Token);
                 if (!peer.Address.Equals(Remote))
                 {
@@ -169,7 +177,7 @@ internal sealed class Association
             }
             catch (OperationCanceledException) when (!token.IsCancellationRequested)
             {
-                throw new TimeoutException($"no connection and handshake within HandshakeTimeout ({settings.HandshakeTimeout.TotalSeconds:0.#} s)");
+                throw new TimeoutException($"no handshake within HandshakeTimeout ({settings.HandshakeTimeout.TotalSeconds:0.#} s)");
             }
 
             attempt.CancelAfter(Timeout.InfiniteTimeSpan);
