@@ -201,7 +201,8 @@ internal sealed class InboundConnection
     private IActorRef? Resolve(Dictionary<string, IActorRef> cache, ReadOnlySpan<byte> bytes, bool asRecipient)
     {
         var chars = Decode(bytes);
-        if (cache.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(chars, out var known))
+        // A path without a uid may name a later actor once this one has stopped: a stopped one is looked up again.
+        if (cache.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(chars, out var known) && known is not IInternalActorRef { IsTerminated: true })
         {
             return known;
         }
@@ -231,16 +232,12 @@ internal sealed class InboundConnection
             return null;
         }
 
-        // A path with a uid names one incarnation for ever; one without may name a later actor, so it is looked up each time.
-        if (path.Uid != 0)
+        if (cache.Count >= CacheLimit)
         {
-            if (cache.Count >= CacheLimit)
-            {
-                cache.Clear();
-            }
-
-            cache[text] = resolved;
+            cache.Clear();
         }
+
+        cache[text] = resolved;
 
         return resolved;
     }
