@@ -28,6 +28,18 @@ public sealed class RemotingSpecs
     }
 
     [Fact]
+    public async Task An_ask_across_nodes_is_answered_through_its_temporary_path()
+    {
+        await using var a = RemoteNode.Start("node-a");
+        await using var b = RemoteNode.Start("node-b");
+        var echo = a.RefTo(b.System.ActorOf(Props.Create(() => new Echo()), "echo"));
+
+        var pong = await echo.Ask<Pong>(replyTo => new Ping(3, replyTo), Limit);
+
+        pong.ShouldBe(new Pong(3));
+    }
+
+    [Fact]
     public async Task Order_is_kept_for_10000_messages_from_one_sender()
     {
         const int count = 10_000;
