@@ -108,6 +108,14 @@ public sealed partial class RemoteActorRefProvider : IActorRefProvider
     internal void DeadLetter(object message, IActorRef? sender, IActorRef recipient) =>
         System.DeadLetters.Tell(new DeadLetter(message, sender, recipient), sender);
 
+    internal void DeadLetter(OutboundFrame frame)
+    {
+        if (frame is { Message: { } message, Recipient: { } recipient })
+        {
+            DeadLetter(message, frame.Sender, recipient);
+        }
+    }
+
     private ReadOnlySpan<byte> SenderPath(IActorRef? sender)
     {
         if (sender is null || ReferenceEquals(sender, ActorRefs.Nobody))

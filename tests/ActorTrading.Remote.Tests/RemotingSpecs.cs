@@ -151,6 +151,43 @@ public sealed class RemotingSpecs
         }
 
         a.Remote.RemoteWatchCount.ShouldBe(0);
+        await Eventually.HoldsAsync(() => b.Remote.WatchedByPeersCount == 1, "node-b still watching for node-a (only membership ends that)", Limit);
+        b.Remote.AddressTerminated(a.Address);
+        b.Remote.WatchedByPeersCount.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task A_watcher_of_a_remote_actor_gets_Terminated_when_it_stops()
+    {
+        await using var a = RemoteNode.Start("node-a");
+        await using var b = RemoteNode.Start("node-b");
+        var actor = b.System.ActorOf(new Inbox().Props, "mortal");
+        var remote = a.RefTo(actor);
+        var seen = new Inbox();
+        a.System.ActorOf(Props.Create(() => new Watcher(remote, seen)), "watcher");
+        await Eventually.HoldsAsync(() => b.Remote.WatchedByPeersCount == 1, "node-b watching for node-a", Limit);
+
+        b.System.Stop(actor);
+
+        var terminated = (await seen.ReceiveAsync(Limit)).Message.ShouldBeOfType<Terminated>();
+        terminated.ActorRef.Path.ShouldBe(remote.Path);
+        terminated.ExistenceConfirmed.ShouldBeTrue();
+        await Eventually.HoldsAsync(() => a.Remote.RemoteWatchCount == 0 && b.Remote.WatchedByPeersCount == 0, "both sides forgot the watch", Limit);
+    }
+
+    [Fact]
+    public async Task Watching_a_remote_path_to_nobody_gives_Terminated_without_existence()
+    {
+        await using var a = RemoteNode.Start("node-a");
+        await using var b = RemoteNode.Start("node-b");
+        var nobody = a.Remote.ResolveActorRef(ActorPath.Parse($"{b.Address}/user/nobody"));
+        var seen = new Inbox();
+
+        a.System.ActorOf(Props.Create(() => new Watcher(nobody, seen)), "watcher");
+
+        var terminated = (await seen.ReceiveAsync(Limit)).Message.ShouldBeOfType<Terminated>();
+        terminated.ActorRef.Path.ShouldBe(nobody.Path);
+        terminated.ExistenceConfirmed.ShouldBeFalse();
     }
 
     [Fact]
@@ -162,9 +199,12 @@ public sealed class RemotingSpecs
         var watcher = a.System.ActorOf(Props.Create(() => new Watcher(remote, new Inbox())), "watcher");
         await Eventually.HoldsAsync(() => a.Remote.RemoteWatchCount == 1, "the watch registered", Limit);
 
+        await Eventually.HoldsAsync(() => b.Remote.WatchedByPeersCount == 1, "node-b watching for node-a", Limit);
+
         a.System.Stop(watcher);
 
         await Eventually.HoldsAsync(() => a.Remote.RemoteWatchCount == 0, "the watch removed", Limit);
+        await Eventually.HoldsAsync(() => b.Remote.WatchedByPeersCount == 0, "node-b told to stop watching", Limit);
     }
 
     [Fact]

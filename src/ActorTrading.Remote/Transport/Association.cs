@@ -57,7 +57,7 @@ internal sealed class Association
             RemoteLog.QueueFull(_transport.Logger, Remote.ToString(), _transport.Settings.OutboundQueueLimit);
         }
 
-        _transport.Provider.DeadLetter(frame.Message, frame.Sender, frame.Recipient);
+        _transport.Provider.DeadLetter(frame);
     }
 
     /// <summary>Stops the loop; what is still queued becomes dead letters. Their count.</summary>
@@ -76,7 +76,7 @@ internal sealed class Association
         var dropped = 0;
         while (_queue.Reader.TryRead(out var frame))
         {
-            _transport.Provider.DeadLetter(frame.Message, frame.Sender, frame.Recipient);
+            _transport.Provider.DeadLetter(frame);
             dropped++;
         }
 
@@ -275,7 +275,7 @@ internal sealed class Association
                 // Whether they reached the peer is unknown; they are reported, not silently lost.
                 foreach (var lost in batch)
                 {
-                    _transport.Provider.DeadLetter(lost.Message, lost.Sender, lost.Recipient);
+                    _transport.Provider.DeadLetter(lost);
                 }
 
                 throw;

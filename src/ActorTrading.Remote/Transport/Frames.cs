@@ -10,6 +10,9 @@ namespace ActorTrading.Remote.Transport;
 /// message: kind=1 | u16 len, recipient path | u16 len, sender path (0: none) | u16 len, manifest | payload (the rest)
 /// hello:   kind=2 | 32-byte nonce | i64 incarnation uid | u16 len, address
 /// proof:   kind=3 | 32-byte HMAC-SHA256
+/// watch:   kind=4 | u16 len, path of an actor of the receiving node that the sending node watches
+/// unwatch: kind=5 | u16 len, that path
+/// terminated: kind=6 | u16 len, that path (as the watch named it) | 1 byte existence confirmed
 /// </code>
 /// Strings are UTF-8. A connection carries hello and proof first (the handshake), then only messages.
 /// </summary>
@@ -18,6 +21,9 @@ internal static class Frames
     public const byte MessageKind = 1;
     public const byte HelloKind = 2;
     public const byte ProofKind = 3;
+    public const byte WatchKind = 4;
+    public const byte UnwatchKind = 5;
+    public const byte TerminatedKind = 6;
     public const int HeaderBytes = 4;
     public const int NonceBytes = 32;
     public const int MacBytes = 32;
@@ -55,6 +61,24 @@ internal static class Frames
         nonce.CopyTo(span[5..]);
         BinaryPrimitives.WriteInt64LittleEndian(span[(5 + NonceBytes)..], uid);
         WriteString(span, 5 + NonceBytes + 8, addressBytes);
+        return frame;
+    }
+
+    /// <summary>A watch, unwatch or terminated frame for <paramref name="path"/>.</summary>
+    public static byte[] Control(byte kind, ReadOnlySpan<byte> path, bool existenceConfirmed = false)
+    {
+        CheckString(path.Length, "watched path");
+        var body = 1 + 2 + path.Length + (kind == TerminatedKind ? 1 : 0);
+        var frame = new byte[HeaderBytes + body];
+        var span = frame.AsSpan();
+        BinaryPrimitives.WriteInt32LittleEndian(span, body);
+        span[4] = kind;
+        var at = WriteString(span, 5, path);
+        if (kind == TerminatedKind)
+        {
+            span[at] = existenceConfirmed ? (byte)1 : (byte)0;
+        }
+
         return frame;
     }
 

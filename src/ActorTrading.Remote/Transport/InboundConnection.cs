@@ -24,6 +24,7 @@ internal sealed class InboundConnection
     private char[] _chars = new char[512];
     private Task _run = Task.CompletedTask;
     private string _peer = "unknown";
+    private Address? _peerAddress;
 
     public InboundConnection(RemoteTransport transport, Socket socket)
     {
@@ -76,6 +77,7 @@ internal sealed class InboundConnection
             }
 
             _peer = peer.Address.ToString();
+            _peerAddress = peer.Address;
             RemoteLog.InboundAccepted(_transport.Logger, _peer, peer.Uid, endpoint);
             var closed = "the peer closed it";
             try
@@ -139,7 +141,8 @@ internal sealed class InboundConnection
         var span = memory.Span;
         if (span[0] != Frames.MessageKind)
         {
-            throw new FrameException($"frame of kind {span[0]} after the handshake (only messages may follow it)");
+            DeliverControl(span);
+            return;
         }
 
         var at = 1;
@@ -167,6 +170,32 @@ internal sealed class InboundConnection
         }
 
         recipient.Tell(message, sender);
+    }
+
+    /// <summary>The death watch's frames: watch, unwatch, terminated.</summary>
+    private void DeliverControl(ReadOnlySpan<byte> span)
+    {
+        var kind = span[0];
+        if (kind is not (Frames.WatchKind or Frames.UnwatchKind or Frames.TerminatedKind) || _peerAddress is null)
+        {
+            throw new FrameException($"frame of kind {kind} after the handshake (only messages and death watch may follow it)");
+        }
+
+        var at = 1;
+        var path = Encoding.UTF8.GetString(Frames.ReadString(span, ref at, "watched path"));
+        var provider = _transport.Provider;
+        switch (kind)
+        {
+            case Frames.WatchKind:
+                provider.WatchedByPeer(_peerAddress, path);
+                break;
+            case Frames.UnwatchKind:
+                provider.UnwatchedByPeer(_peerAddress, path);
+                break;
+            default:
+                provider.RemoteTerminated(path, existenceConfirmed: span.Length > at && span[at] == 1);
+                break;
+        }
     }
 
     private ReadOnlySpan<char> Decode(ReadOnlySpan<byte> bytes)

@@ -8,8 +8,9 @@ using Microsoft.Extensions.Logging;
 
 namespace ActorTrading.Remote.Transport;
 
-/// <summary>A message on its way out: the frame to write, and what it was, to make a dead letter of it if it cannot go.</summary>
-internal readonly record struct OutboundFrame(byte[] Frame, object Message, IActorRef? Sender, IActorRef Recipient);
+/// <summary>A frame on its way out, and the message it carries, to make a dead letter of it if it cannot go (none for the
+/// death watch's own frames).</summary>
+internal readonly record struct OutboundFrame(byte[] Frame, object? Message, IActorRef? Sender, IActorRef? Recipient);
 
 /// <summary>
 /// Framed TCP between nodes. One outbound association per destination address, each with one writer loop (so messages from
@@ -121,7 +122,7 @@ public sealed class RemoteTransport : IAsyncDisposable
     {
         if (_stopping.IsCancellationRequested)
         {
-            _provider.DeadLetter(frame.Message, frame.Sender, frame.Recipient);
+            _provider.DeadLetter(frame);
             return;
         }
 
