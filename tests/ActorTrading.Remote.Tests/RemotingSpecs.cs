@@ -233,7 +233,9 @@ public sealed class RemotingSpecs
 
         var writes = a.Transport.Writes - writesBefore;
         (a.Transport.FramesWritten - framesBefore).ShouldBe(subscribers);
-        writes.ShouldBeLessThanOrEqualTo(subscribers / 20, $"{subscribers} messages took {writes} writes");
+        // Typically 1-3 writes; on a loaded 2-core machine the writer can catch up with the teller now and then (up to ~190
+        // seen at load 15), so the bound is loose. One flush per frame would be 1,000.
+        writes.ShouldBeLessThanOrEqualTo(subscribers / 4, $"{subscribers} messages took {writes} writes");
     }
 
     [Fact]

@@ -121,9 +121,9 @@ internal sealed class Association
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, settings.ReconnectBackoffMax.Ticks));
             }
         }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        catch (Exception exception) when (token.IsCancellationRequested && exception is not OutOfMemoryException)
         {
-            // Stopped: Stop turns what is queued into dead letters.
+            // Stopped (whatever the connection was doing then): Stop turns what is queued into dead letters.
         }
         catch (ChannelClosedException)
         {
@@ -252,6 +252,9 @@ internal sealed class Association
         var queue = _queue.Reader;
         while (await queue.WaitToReadAsync(token))
         {
+            // One hop to the back of the thread pool's queue before taking the batch: a burst being told right now
+            // (a fan-out) goes out in one write, not in one write per wake-up.
+            await Task.Yield();
             var bytes = 0;
             while (bytes < maxBatchBytes && queue.TryRead(out var frame))
             {
