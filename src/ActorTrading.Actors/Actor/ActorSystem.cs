@@ -22,6 +22,7 @@ public sealed class ActorSystem : IAsyncDisposable
     private readonly LocalActorRef _systemGuardian;
     private readonly Dictionary<string, DedicatedThreadDispatcher> _dispatchers;
     private readonly LocalActorRefProvider _provider;
+    private readonly IActorRefProvider? _installedProvider;
     private int _terminateRequested;
 
     private ActorSystem(string name, ActorSystemSettings settings)
@@ -49,6 +50,8 @@ public sealed class ActorSystem : IAsyncDisposable
         _userGuardian = _root.Cell.CreateGuardianChild("user");
         _systemGuardian = _root.Cell.CreateGuardianChild("system");
         _root.Start();
+        // Last, so that a wrapping provider finds a working system (guardians, dead letters, event stream).
+        _installedProvider = settings.ProviderFactory?.Invoke(this, _provider) ?? _provider;
     }
 
     /// <summary>The system's name, the first element of every path.</summary>
@@ -57,8 +60,9 @@ public sealed class ActorSystem : IAsyncDisposable
     /// <summary>The system's address: local (<c>akka://name</c>) unless the settings give one.</summary>
     public Address Address => _provider.Address;
 
-    /// <summary>Makes and resolves this system's refs.</summary>
-    public IActorRefProvider Provider => _provider;
+    /// <summary>Makes and resolves this system's refs: the local provider, or the one
+    /// <see cref="ActorSystemSettings.ProviderFactory"/> made around it.</summary>
+    public IActorRefProvider Provider => _installedProvider ?? _provider;
 
     /// <summary>The settings it was created with.</summary>
     public ActorSystemSettings Settings { get; }

@@ -34,6 +34,11 @@ public sealed record ActorSystemSettings
     /// local, <c>akka://name</c>; a node other nodes reach gives <c>akka.tcp://name@host:port</c>.</summary>
     public Address? Address { get; init; }
 
+    /// <summary>Makes the system's provider from the local one, which it wraps (Akka's <c>akka.actor.provider</c>): remoting
+    /// installs its provider here so that paths of other nodes resolve to refs that send over the wire. It runs once, at the
+    /// end of <see cref="ActorSystem.Create"/>. Default: none (the local provider alone).</summary>
+    public Func<ActorSystem, IActorRefProvider, IActorRefProvider>? ProviderFactory { get; init; }
+
     /// <summary>Timeout of each coordinated shutdown phase. Default 10 s.</summary>
     public TimeSpan ShutdownPhaseTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -1,0 +1,273 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Text;
+using ActorTrading.Actors;
+
+namespace ActorTrading.Remote.Transport;
+
+/// <summary>
+/// One connection a peer dialled: the handshake, then one loop that reads whole frames and tells each message to its
+/// local recipient, with the sender as a remote ref. The recipient, sender and manifest strings repeat from frame to frame;
+/// they are looked up without allocating (a per-connection cache keyed by the decoded characters).
+/// </summary>
+internal sealed class InboundConnection
+{
+    private const int CacheLimit = 10_000;
+
+    private readonly RemoteTransport _transport;
+    private readonly Socket _socket;
+    private readonly CancellationTokenSource _stop;
+    private readonly Dictionary<string, IActorRef> _recipients = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IActorRef> _senders = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _manifests = new(StringComparer.Ordinal);
+    private char[] _chars = new char[512];
+    private Task _run = Task.CompletedTask;
+    private string _peer = "unknown";
+    private Address? _peerAddress;
+
+    public InboundConnection(RemoteTransport transport, Socket socket)
+    {
+        _transport = transport;
+        _socket = socket;
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(transport.Stopping);
+    }
+
+    public void Start() => _run = Task.Run(RunAsync);
+
+    public Task StopAsync()
+    {
+        try
+        {
+            _stop.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // It has ended already.
+        }
+
+        _socket.Dispose();
+        return _run;
+    }
+
+    private async Task RunAsync()
+    {
+        var settings = _transport.Settings;
+        var endpoint = _socket.RemoteEndPoint?.ToString() ?? "an unknown endpoint";
+        var stream = new NetworkStream(_socket, ownsSocket: true);
+        var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, leaveOpen: true));
+        var writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
+        try
+        {
+            PeerIdentity peer;
+            try
+            {
+                using var handshake = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                handshake.CancelAfter(settings.HandshakeTimeout);
+                peer = await Handshake.RunAsync(reader, writer, dialer: false, _transport.Secret, _transport.LocalAddress, _transport.Uid, settings.MaxFrameBytes, handshake.Token);
+            }
+            catch (Exception exception) when (!_stop.IsCancellationRequested && exception is not OutOfMemoryException)
+            {
+                _transport.CountRejected();
+                var reason = exception is OperationCanceledException
+                    ? $"no handshake within HandshakeTimeout ({settings.HandshakeTimeout.TotalSeconds:0.#} s)"
+                    : $"handshake failed: {exception.Message}";
+                RemoteLog.InboundRejected(_transport.Logger, endpoint, reason);
+                return;
+            }
+
+            _peer = peer.Address.ToString();
+            _peerAddress = peer.Address;
+            RemoteLog.InboundAccepted(_transport.Logger, _peer, peer.Uid, endpoint);
+            var closed = "the peer closed it";
+            try
+            {
+                await ReadLoopAsync(reader, _stop.Token);
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                closed = "this node stops";
+            }
+            catch (Exception exception) when (exception is IOException or SocketException or ObjectDisposedException)
+            {
+                closed = _stop.IsCancellationRequested ? "this node stops" : exception.Message;
+            }
+
+            RemoteLog.InboundClosed(_transport.Logger, _peer, closed);
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+        finally
+        {
+            await reader.CompleteAsync();
+            await writer.CompleteAsync();
+            await stream.DisposeAsync();
+            _transport.Forget(this);
+            _stop.Dispose();
+        }
+    }
+
+    private async Task ReadLoopAsync(PipeReader reader, CancellationToken token)
+    {
+        var maxFrameBytes = _transport.Settings.MaxFrameBytes;
+        while (true)
+        {
+            var result = await reader.ReadAsync(token);
+            var buffer = result.Buffer;
+            try
+            {
+                while (Frames.TryRead(ref buffer, maxFrameBytes, out var body))
+                {
+                    Deliver(body);
+                }
+            }
+            finally
+            {
+                reader.AdvanceTo(buffer.Start, buffer.End);
+            }
+
+            if (result.IsCompleted)
+            {
+                return;
+            }
+        }
+    }
+
+    private void Deliver(ReadOnlySequence<byte> body)
+    {
+        var memory = body.IsSingleSegment ? body.First : body.ToArray();
+        var span = memory.Span;
+        if (span[0] != Frames.MessageKind)
+        {
+            DeliverControl(span);
+            return;
+        }
+
+        var at = 1;
+        var recipientBytes = Frames.ReadString(span, ref at, "recipient path");
+        var senderBytes = Frames.ReadString(span, ref at, "sender path");
+        var manifestBytes = Frames.ReadString(span, ref at, "manifest");
+        _transport.CountReceived();
+        var recipient = Resolve(_recipients, recipientBytes, asRecipient: true);
+        if (recipient is null)
+        {
+            return;
+        }
+
+        var sender = senderBytes.IsEmpty ? null : Resolve(_senders, senderBytes, asRecipient: false);
+        var manifest = Manifest(manifestBytes);
+        object message;
+        try
+        {
+            message = _transport.Provider.Serializer.Deserialize(manifest, memory[at..]);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            RemoteLog.FrameDropped(_transport.Logger, _peer, $"message '{manifest}' to {recipient.Path} cannot be read: {exception.Message}");
+            return;
+        }
+
+        recipient.Tell(message, sender);
+    }
+
+    /// <summary>The death watch's frames: watch, unwatch, terminated.</summary>
+    private void DeliverControl(ReadOnlySpan<byte> span)
+    {
+        var kind = span[0];
+        if (kind is not (Frames.WatchKind or Frames.UnwatchKind or Frames.TerminatedKind) || _peerAddress is null)
+        {
+            throw new FrameException($"frame of kind {kind} after the handshake (only messages and death watch may follow it)");
+        }
+
+        var at = 1;
+        var path = Encoding.UTF8.GetString(Frames.ReadString(span, ref at, "watched path"));
+        var provider = _transport.Provider;
+        switch (kind)
+        {
+            case Frames.WatchKind:
+                provider.WatchedByPeer(_peerAddress, path);
+                break;
+            case Frames.UnwatchKind:
+                provider.UnwatchedByPeer(_peerAddress, path);
+                break;
+            default:
+                provider.RemoteTerminated(path, existenceConfirmed: span.Length > at && span[at] == 1);
+                break;
+        }
+    }
+
+    private ReadOnlySpan<char> Decode(ReadOnlySpan<byte> bytes)
+    {
+        var needed = Encoding.UTF8.GetMaxCharCount(bytes.Length);
+        if (_chars.Length < needed)
+        {
+            _chars = new char[needed];
+        }
+
+        return _chars.AsSpan(0, Encoding.UTF8.GetChars(bytes, _chars));
+    }
+
+    private string Manifest(ReadOnlySpan<byte> bytes)
+    {
+        var chars = Decode(bytes);
+        if (_manifests.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(chars, out var known))
+        {
+            return known;
+        }
+
+        var manifest = new string(chars);
+        if (_manifests.Count < CacheLimit)
+        {
+            _manifests[manifest] = manifest;
+        }
+
+        return manifest;
+    }
+
+    /// <summary>The ref a path on the wire names; null (logged) when a recipient is not on this node or a path cannot be read.</summary>
+    private IActorRef? Resolve(Dictionary<string, IActorRef> cache, ReadOnlySpan<byte> bytes, bool asRecipient)
+    {
+        var chars = Decode(bytes);
+        // A path without a uid may name a later actor once this one has stopped: a stopped one is looked up again.
+        if (cache.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(chars, out var known) && known is not IInternalActorRef { IsTerminated: true })
+        {
+            return known;
+        }
+
+        var text = new string(chars);
+        if (!ActorPath.TryParse(text, out var path) || path is null)
+        {
+            RemoteLog.FrameDropped(_transport.Logger, _peer, $"{(asRecipient ? "recipient" : "sender")} '{text}' is not an actor path");
+            return null;
+        }
+
+        var provider = _transport.Provider;
+        if (asRecipient && !provider.IsLocal(path.Address))
+        {
+            RemoteLog.FrameDropped(_transport.Logger, _peer, $"recipient {text} is not on this node ({provider.Address})");
+            return null;
+        }
+
+        IActorRef resolved;
+        try
+        {
+            resolved = provider.ResolveActorRef(path);
+        }
+        catch (UnknownAddressException exception)
+        {
+            RemoteLog.FrameDropped(_transport.Logger, _peer, exception.Message);
+            return null;
+        }
+
+        if (cache.Count >= CacheLimit)
+        {
+            cache.Clear();
+        }
+
+        cache[text] = resolved;
+
+        return resolved;
+    }
+}
