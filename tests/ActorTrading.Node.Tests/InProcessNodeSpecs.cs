@@ -84,6 +84,17 @@ public abstract class InProcessNodeSpecs : IAsyncLifetime
         return response.StatusCode == HttpStatusCode.NotFound ? null : await Json(response, HttpStatusCode.OK);
     }
 
+    /// <summary>A bot on <paramref name="path"/> with one paper subscription, and a buy signal it accepted (202).</summary>
+    protected async Task<JsonElement> SignalToOnePaperSubscriptionAsync(string path)
+    {
+        var bot = await PostAsync("/api/v1/bots", new { name = "One paper subscriber", master_webhook_path = path, default_leverage = 2, default_margin_usd = 100 });
+        var account = await PostAsync("/api/v1/exchange-accounts", new { exchange = "paper", api_key = path + "-key", secret_key = "paper-secret" });
+        await PostAsync("/api/v1/bot-subscriptions", new { bot_id = bot.GetProperty("id").GetString(), exchange_account_id = account.GetProperty("id").GetString() });
+        var alert = $$"""{"secret":"{{bot.GetProperty("master_secret").GetString()}}","ticker":"BINANCE:BTCUSDT.P","action":"buy"}""";
+        return await Json(await Http.PostAsync($"/api/v1/bots/webhook/master/{path}?wait=5000", new StringContent(alert, System.Text.Encoding.UTF8, "text/plain")),
+            HttpStatusCode.Accepted);
+    }
+
     /// <summary>POSTs <paramref name="body"/> as JSON with the admin token.</summary>
     protected async Task<JsonElement> PostAsync(string path, object body, HttpStatusCode expected = HttpStatusCode.Created) =>
         await Json(await Http.PostAsJsonAsync(path, body), expected);

@@ -12,12 +12,7 @@ public sealed class MetricsSpecs : InProcessNodeSpecs
     [Fact]
     public async Task After_a_signal_the_metrics_name_signals_fan_outs_outcomes_orders_and_journal_writes()
     {
-        var bot = await PostAsync("/api/v1/bots", new { name = "Metered", master_webhook_path = "metered-1", default_leverage = 2, default_margin_usd = 100 });
-        var account = await PostAsync("/api/v1/exchange-accounts", new { exchange = "paper", api_key = "metered-key", secret_key = "paper-secret" });
-        await PostAsync("/api/v1/bot-subscriptions", new { bot_id = bot.GetProperty("id").GetString(), exchange_account_id = account.GetProperty("id").GetString() });
-        var alert = $$"""{"secret":"{{bot.GetProperty("master_secret").GetString()}}","ticker":"BINANCE:BTCUSDT.P","action":"buy"}""";
-        var response = await Http.PostAsync("/api/v1/bots/webhook/master/metered-1?wait=5000", new StringContent(alert, Encoding.UTF8, "text/plain"));
-        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        await SignalToOnePaperSubscriptionAsync("metered-1");
 
         string metrics = "";
         await Eventually.HoldsAsync(async () =>

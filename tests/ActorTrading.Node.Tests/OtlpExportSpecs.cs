@@ -46,11 +46,7 @@ public sealed class OtlpExportSpecs : InProcessNodeSpecs
     [Fact]
     public async Task The_node_exports_its_meters_to_the_configured_otlp_endpoint()
     {
-        var bot = await PostAsync("/api/v1/bots", new { name = "Exported", master_webhook_path = "exported-1", default_leverage = 2, default_margin_usd = 100 });
-        var account = await PostAsync("/api/v1/exchange-accounts", new { exchange = "paper", api_key = "exported-key", secret_key = "paper-secret" });
-        await PostAsync("/api/v1/bot-subscriptions", new { bot_id = bot.GetProperty("id").GetString(), exchange_account_id = account.GetProperty("id").GetString() });
-        var alert = $$"""{"secret":"{{bot.GetProperty("master_secret").GetString()}}","ticker":"BINANCE:BTCUSDT.P","action":"buy"}""";
-        (await Http.PostAsync("/api/v1/bots/webhook/master/exported-1?wait=5000", new StringContent(alert, Encoding.UTF8, "text/plain"))).IsSuccessStatusCode.ShouldBeTrue();
+        await SignalToOnePaperSubscriptionAsync("exported-1");
 
         // Protobuf keeps strings as UTF-8: the instrument's name is in the bytes of an export that carries it.
         await Eventually.HoldsAsync(() => _exports.Any(e => Encoding.UTF8.GetString(e.Body).Contains("actortrading.signals.accepted")),

@@ -198,7 +198,7 @@ public abstract class ProjectionSpecs
 
     /// <summary>The operation log, failing once at one sequence number.</summary>
     /// <summary>The real store, whose reads fail while <see cref="Down"/>, as with its database gone.</summary>
-    private sealed class OutageStore(IProjectionStore inner) : IProjectionStore
+    private sealed class OutageStore(IProjectionStore inner) : PassThroughStore(inner)
     {
         private int _refused;
 
@@ -206,19 +206,7 @@ public abstract class ProjectionSpecs
 
         public int Refused => Volatile.Read(ref _refused);
 
-        public ProjectionDialect Dialect => inner.Dialect;
-
-        public event Action? EventsWritten
-        {
-            add => inner.EventsWritten += value;
-            remove => inner.EventsWritten -= value;
-        }
-
-        public Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => inner.OpenAsync(cancellationToken);
-
-        public Task<DbConnection> OpenReaderAsync(CancellationToken cancellationToken) => inner.OpenReaderAsync(cancellationToken);
-
-        public Task<ProjectionBatch> ReadAfterAsync(ProjectionOffset after, int max, Func<string, bool> include, CancellationToken cancellationToken)
+        public override Task<ProjectionBatch> ReadAfterAsync(ProjectionOffset after, int max, Func<string, bool> include, CancellationToken cancellationToken)
         {
             if (Down)
             {
@@ -226,20 +214,8 @@ public abstract class ProjectionSpecs
                 throw new IOException("the store is down");
             }
 
-            return inner.ReadAfterAsync(after, max, include, cancellationToken);
+            return base.ReadAfterAsync(after, max, include, cancellationToken);
         }
-
-        public Task<ProjectionOffset> ReadHeadAsync(CancellationToken cancellationToken) => inner.ReadHeadAsync(cancellationToken);
-
-        public Task<ProjectionOffset> LoadOffsetAsync(string projection, DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
-            inner.LoadOffsetAsync(projection, connection, transaction, cancellationToken);
-
-        public Task SaveOffsetAsync(string projection, ProjectionOffset offset, DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
-            inner.SaveOffsetAsync(projection, offset, connection, transaction, cancellationToken);
-
-        public Task<IDisposable> EnterWriteAsync(CancellationToken cancellationToken) => inner.EnterWriteAsync(cancellationToken);
-
-        public IProjectionStatement? Prepare(DbConnection connection, string sql) => inner.Prepare(connection, sql);
     }
 
     /// <summary>Keeps what is logged.</summary>
@@ -272,12 +248,22 @@ public abstract class ProjectionSpecs
     }
 
     /// <summary>The real store, counting the offsets it is asked to store (one per written batch).</summary>
-    private sealed class CountingStore(IProjectionStore inner) : IProjectionStore
+    private sealed class CountingStore(IProjectionStore inner) : PassThroughStore(inner)
     {
         private int _writes;
 
         public int Writes => Volatile.Read(ref _writes);
 
+        public override Task SaveOffsetAsync(string projection, ProjectionOffset offset, DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _writes);
+            return base.SaveOffsetAsync(projection, offset, connection, transaction, cancellationToken);
+        }
+    }
+
+    /// <summary>The real store, every call passed on; the stores above change one call each.</summary>
+    private abstract class PassThroughStore(IProjectionStore inner) : IProjectionStore
+    {
         public ProjectionDialect Dialect => inner.Dialect;
 
         public event Action? EventsWritten
@@ -290,7 +276,7 @@ public abstract class ProjectionSpecs
 
         public Task<DbConnection> OpenReaderAsync(CancellationToken cancellationToken) => inner.OpenReaderAsync(cancellationToken);
 
-        public Task<ProjectionBatch> ReadAfterAsync(ProjectionOffset after, int max, Func<string, bool> include, CancellationToken cancellationToken) =>
+        public virtual Task<ProjectionBatch> ReadAfterAsync(ProjectionOffset after, int max, Func<string, bool> include, CancellationToken cancellationToken) =>
             inner.ReadAfterAsync(after, max, include, cancellationToken);
 
         public Task<ProjectionOffset> ReadHeadAsync(CancellationToken cancellationToken) => inner.ReadHeadAsync(cancellationToken);
@@ -298,11 +284,8 @@ public abstract class ProjectionSpecs
         public Task<ProjectionOffset> LoadOffsetAsync(string projection, DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
             inner.LoadOffsetAsync(projection, connection, transaction, cancellationToken);
 
-        public Task SaveOffsetAsync(string projection, ProjectionOffset offset, DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
-        {
-            Interlocked.Increment(ref _writes);
-            return inner.SaveOffsetAsync(projection, offset, connection, transaction, cancellationToken);
-        }
+        public virtual Task SaveOffsetAsync(string projection, ProjectionOffset offset, DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
+            inner.SaveOffsetAsync(projection, offset, connection, transaction, cancellationToken);
 
         public Task<IDisposable> EnterWriteAsync(CancellationToken cancellationToken) => inner.EnterWriteAsync(cancellationToken);
 
