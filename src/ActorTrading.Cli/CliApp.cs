@@ -122,16 +122,8 @@ public static class CliApp
                     ("default_margin_usd", "margin usd"), ("master_webhook_path", "webhook path"))));
             bot.Subcommands.Add(Action(WithId(new Command("show", "one bot"), id), address, environment, async (node, output, parse, token) =>
                 output.Fields(await node.GetAsync($"/api/v1/bots/{Escape(parse.GetValue(id))}", token))));
-            bot.Subcommands.Add(Action(WithId(new Command("pause", "stop taking signals (they are answered 409)"), id), address, environment, async (node, output, parse, token) =>
-            {
-                var changed = await node.PatchAsync($"/api/v1/bots/{Escape(parse.GetValue(id))}", new { is_active = false }, token);
-                output.Line($"bot {parse.GetValue(id)}: paused", changed);
-            }));
-            bot.Subcommands.Add(Action(WithId(new Command("resume", "take signals again"), id), address, environment, async (node, output, parse, token) =>
-            {
-                var changed = await node.PatchAsync($"/api/v1/bots/{Escape(parse.GetValue(id))}", new { is_active = true }, token);
-                output.Line($"bot {parse.GetValue(id)}: active", changed);
-            }));
+            bot.Subcommands.Add(SetActive(new Command("pause", "stop taking signals (they are answered 409)"), id, "bot", "/api/v1/bots", false, address, environment));
+            bot.Subcommands.Add(SetActive(new Command("resume", "take signals again"), id, "bot", "/api/v1/bots", true, address, environment));
             bot.Subcommands.Add(Action(WithId(new Command("rotate-secret", "a new webhook secret (shown once; the old one stops working)"), id), address, environment,
                 async (node, output, parse, token) =>
                 {
@@ -147,16 +139,8 @@ public static class CliApp
                     ("signals_received", "signals"), ("orders_executed", "executed"), ("orders_failed", "failed"), ("orders_skipped", "skipped"))));
             subscription.Subcommands.Add(Action(WithId(new Command("show", "one subscription"), id), address, environment, async (node, output, parse, token) =>
                 output.Fields(await node.GetAsync($"/api/v1/bot-subscriptions/{Escape(parse.GetValue(id))}", token))));
-            subscription.Subcommands.Add(Action(WithId(new Command("pause", "skip signals until resumed"), id), address, environment, async (node, output, parse, token) =>
-            {
-                var changed = await node.PatchAsync($"/api/v1/bot-subscriptions/{Escape(parse.GetValue(id))}", new { is_active = false }, token);
-                output.Line($"subscription {parse.GetValue(id)}: paused", changed);
-            }));
-            subscription.Subcommands.Add(Action(WithId(new Command("resume", "trade signals again"), id), address, environment, async (node, output, parse, token) =>
-            {
-                var changed = await node.PatchAsync($"/api/v1/bot-subscriptions/{Escape(parse.GetValue(id))}", new { is_active = true }, token);
-                output.Line($"subscription {parse.GetValue(id)}: active", changed);
-            }));
+            subscription.Subcommands.Add(SetActive(new Command("pause", "skip signals until resumed"), id, "subscription", "/api/v1/bot-subscriptions", false, address, environment));
+            subscription.Subcommands.Add(SetActive(new Command("resume", "trade signals again"), id, "subscription", "/api/v1/bot-subscriptions", true, address, environment));
             root.Subcommands.Add(subscription);
 
             var signal = new Command("signal", "the signals bots accepted");
@@ -187,6 +171,14 @@ public static class CliApp
             root.Subcommands.Add(nodeCommand);
             return root;
         }
+
+        // pause and resume of bots and subscriptions alike: a merge patch of is_active.
+        private static Command SetActive(Command command, Argument<string> id, string kind, string collection, bool active, Uri address, Func<string, string?> environment) =>
+            Action(WithId(command, id), address, environment, async (node, output, parse, token) =>
+            {
+                var changed = await node.PatchAsync($"{collection}/{Escape(parse.GetValue(id))}", new { is_active = active }, token);
+                output.Line($"{kind} {parse.GetValue(id)}: {(active ? "active" : "paused")}", changed);
+            });
 
         private static Command WithId(Command command, Argument<string> id)
         {

@@ -118,20 +118,7 @@ internal sealed partial class Parser
                     ParseField(result, path);
                 }
 
-                SkipSpace(newlines: false);
-                if (Peek == ',')
-                {
-                    Advance();
-                    SkipSpace(newlines: true);
-                    if (Peek == ',')
-                    {
-                        throw Error(Here, "expected a key, not a second ','");
-                    }
-                }
-                else if (!AtEnd && Peek is not ('\n' or '}'))
-                {
-                    throw Error(Here, $"expected ',', a new line or '}}' after a field, not {Describe()}");
-                }
+                SkipSeparator('}', "a field", "a key");
             }
         }
         finally
@@ -418,20 +405,26 @@ internal sealed partial class Parser
             }
 
             array.Items.Add(ParseValue(null));
-            SkipSpace(newlines: false);
+            SkipSeparator(']', "an array element", "a value");
+        }
+    }
+
+    // After an object's field or an array's element: one comma (then anything on the next lines), a new line, or the close.
+    private void SkipSeparator(char close, string item, string next)
+    {
+        SkipSpace(newlines: false);
+        if (Peek == ',')
+        {
+            Advance();
+            SkipSpace(newlines: true);
             if (Peek == ',')
             {
-                Advance();
-                SkipSpace(newlines: true);
-                if (Peek == ',')
-                {
-                    throw Error(Here, "expected a value, not a second ','");
-                }
+                throw Error(Here, $"expected {next}, not a second ','");
             }
-            else if (!AtEnd && Peek is not ('\n' or ']'))
-            {
-                throw Error(Here, $"expected ',', a new line or ']' after an array element, not {Describe()}");
-            }
+        }
+        else if (!AtEnd && Peek != '\n' && Peek != close)
+        {
+            throw Error(Here, $"expected ',', a new line or '{close}' after {item}, not {Describe()}");
         }
     }
 

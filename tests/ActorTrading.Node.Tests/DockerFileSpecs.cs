@@ -12,6 +12,8 @@ public sealed partial class DockerFileSpecs
 {
     private static readonly string Root = NodeServicesSpecs.RepositoryRoot();
     private static readonly Dockerfile Docker = Dockerfile.Parse(File.ReadAllText(Path.Combine(Root, "docker", "Dockerfile")));
+    private static readonly string[] DockerIgnore =
+        [.. File.ReadAllLines(Path.Combine(Root, ".dockerignore")).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#'))];
 
     [Fact]
     public void The_node_image_runs_as_an_unprivileged_user_with_a_health_check_its_shell_can_run()
@@ -109,17 +111,15 @@ public sealed partial class DockerFileSpecs
     [InlineData(".git/config")]
     public void What_a_node_wrote_and_build_output_never_reach_the_image(string path)
     {
-        var patterns = File.ReadAllLines(Path.Combine(Root, ".dockerignore")).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#'));
-        patterns.Any(pattern => Ignores(pattern, path)).ShouldBeTrue($"{path} is left out of the build context");
+        DockerIgnore.Any(pattern => Ignores(pattern, path)).ShouldBeTrue($"{path} is left out of the build context");
     }
 
     [Fact]
     public void The_build_context_keeps_what_the_build_needs()
     {
-        var patterns = File.ReadAllLines(Path.Combine(Root, ".dockerignore")).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
         foreach (var path in new[] { "Directory.Build.props", "Directory.Packages.props", "src/ActorTrading.Node/Program.cs", "src/ActorTrading.Node/ActorTrading.Node.csproj" })
         {
-            patterns.ShouldNotContain(pattern => Ignores(pattern, path), path);
+            DockerIgnore.ShouldNotContain(pattern => Ignores(pattern, path), path);
         }
     }
 

@@ -89,8 +89,8 @@ public sealed class PrometheusMetrics : IDisposable
     {
         private readonly ConcurrentDictionary<TagSet, Values> _series = new();
         private readonly bool _histogram = instrument is Histogram<double> or Histogram<long> or Histogram<int>;
-        private readonly bool _gauge = instrument.GetType().Name.StartsWith("ObservableGauge", StringComparison.Ordinal)
-                                       || instrument.GetType().Name.StartsWith("Gauge", StringComparison.Ordinal);
+        private readonly bool _gauge = instrument is ObservableGauge<int> or ObservableGauge<long> or ObservableGauge<double>
+            or Gauge<int> or Gauge<long> or Gauge<double>;
 
         public string Name { get; } = PrometheusName(instrument);
 
