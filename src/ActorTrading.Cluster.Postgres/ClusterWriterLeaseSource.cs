@@ -5,16 +5,13 @@ namespace ActorTrading.Cluster.Postgres;
 
 /// <summary>The shard is held by another live member (or this member is not up): its entities must not run here.</summary>
 public sealed class ShardLeaseRefusedException(string shardType, int shardId, long incarnation)
-    : JournalException($"shard {shardType}/{shardId} is not granted to incarnation {incarnation}: another live member holds it, or this member is not up with an unexpired lease")
+    : WriterLeaseRefusedException($"shard {shardType}/{shardId} is not granted to incarnation {incarnation}: another live member holds it, or this member is not up with an unexpired lease")
 {
     /// <summary>The entity type.</summary>
     public string ShardType { get; } = shardType;
 
     /// <summary>The shard.</summary>
     public int ShardId { get; } = shardId;
-
-    /// <summary>The owner may die or hand it off; asked again later it may be granted.</summary>
-    public override bool IsTransient => true;
 }
 
 /// <summary>

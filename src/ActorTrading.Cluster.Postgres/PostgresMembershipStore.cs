@@ -14,7 +14,7 @@ public sealed class PostgresMembershipStore
     private const string Live = "('joining','up','leaving','exiting')";
 
     private const string MemberColumns = """
-        incarnation, node_name, address, roles, app_version, status::text, up_number, lease_expires_at, jsonb_array_length(suspicions)
+        incarnation, node_name, address, roles, app_version, status::text, up_number, lease_expires_at, jsonb_array_length(suspicions), remote_address
         """;
 
     private const int CompareAndSwapAttempts = 20;
@@ -51,8 +51,8 @@ public sealed class PostgresMembershipStore
             incarnation = await ChangeAsync(async (connection, transaction) =>
             {
                 await using var insert = new NpgsqlCommand("""
-                    INSERT INTO cluster_member (cluster_id, node_name, address, roles, app_version, status, lease_expires_at)
-                    VALUES (@c, @name, @address, @roles, @version, 'joining', now() + make_interval(secs => @ttl))
+                    INSERT INTO cluster_member (cluster_id, node_name, address, roles, app_version, status, lease_expires_at, remote_address)
+                    VALUES (@c, @name, @address, @roles, @version, 'joining', now() + make_interval(secs => @ttl), @remote)
                     RETURNING incarnation
                     """, connection, transaction);
                 insert.Parameters.AddWithValue("c", _settings.ClusterId);
@@ -61,6 +61,7 @@ public sealed class PostgresMembershipStore
                 insert.Parameters.Add(new NpgsqlParameter<string[]>("roles", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = [.. identity.Roles] });
                 insert.Parameters.AddWithValue("version", identity.AppVersion);
                 insert.Parameters.AddWithValue("ttl", _settings.MemberLeaseTtl.TotalSeconds);
+                insert.Parameters.AddWithValue("remote", identity.RemotingAddress as object ?? DBNull.Value);
                 return (long?)(long)(await insert.ExecuteScalarAsync(cancellationToken) ?? 0L);
             }, cancellationToken) ?? 0L;
         }
@@ -249,7 +250,24 @@ public sealed class PostgresMembershipStore
         Status: Enum.Parse<MemberStatus>(reader.GetString(5), ignoreCase: true),
         UpNumber: reader.IsDBNull(6) ? null : reader.GetInt32(6),
         LeaseExpiresAt: reader.GetFieldValue<DateTimeOffset>(7),
-        Reachability: reader.GetInt32(8) > 0 ? Reachability.Unreachable : Reachability.Reachable);
+        Reachability: reader.GetInt32(8) > 0 ? Reachability.Unreachable : Reachability.Reachable)
+    {
+        RemotingAddress = reader.IsDBNull(9) ? null : reader.GetString(9),
+    };
+
+    /// <summary>The secret nodes authenticate each other with: the one stored for the cluster, or <paramref name="generated"/>
+    /// stored now when there is none yet (the first node to start decides it; every later one reads it).</summary>
+    public async Task<string> ClusterSecretAsync(string generated, CancellationToken cancellationToken = default)
+    {
+        await using var secret = _dataSource.CreateCommand("""
+            INSERT INTO cluster_secret (cluster_id, secret) VALUES (@c, @s) ON CONFLICT (cluster_id) DO NOTHING;
+            SELECT secret FROM cluster_secret WHERE cluster_id = @c;
+            """);
+        secret.Parameters.AddWithValue("c", _settings.ClusterId);
+        secret.Parameters.AddWithValue("s", generated);
+        return await secret.ExecuteScalarAsync(cancellationToken) as string
+            ?? throw new InvalidOperationException($"cluster '{_settings.ClusterId}' has no secret row after it was written");
+    }
 
     private sealed class Heartbeat(PostgresMembershipStore store, long incarnation) : IMemberLeaseRenewer
     {

@@ -147,6 +147,22 @@ public sealed class PostgresShardLeaseStore
     public Task<IReadOnlyList<ShardLease>> ReadLeasesAsync(string typeName, CancellationToken cancellationToken = default) =>
         ReadAsync("type_name = @key", typeName, cancellationToken);
 
+    /// <summary>The lease row of one shard; null when no member ever asked for it.</summary>
+    public async Task<ShardLease?> ReadLeaseAsync(string typeName, int shardId, CancellationToken cancellationToken = default)
+    {
+        await using var read = _dataSource.CreateCommand("SELECT type_name, shard_id, owner_incarnation, epoch, state FROM shard_lease WHERE type_name = @type AND shard_id = @shard");
+        read.Parameters.AddWithValue("type", typeName);
+        read.Parameters.AddWithValue("shard", shardId);
+        await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new ShardLease(reader.GetString(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetInt64(2), reader.GetInt64(3), reader.GetString(4))
+            : null;
+    }
+
+    /// <summary>Every lease row, by type and shard.</summary>
+    public Task<IReadOnlyList<ShardLease>> ReadAllLeasesAsync(CancellationToken cancellationToken = default) =>
+        ReadAsync("@key", true, cancellationToken);
+
     /// <summary>Every lease <paramref name="incarnation"/> holds, by type and shard.</summary>
     public Task<IReadOnlyList<ShardLease>> ReadLeasesOwnedByAsync(long incarnation, CancellationToken cancellationToken = default) =>
         ReadAsync("owner_incarnation = @key", incarnation, cancellationToken);

@@ -47,6 +47,10 @@ public enum Reachability
 /// <param name="AppVersion">The build it runs, for rolling upgrades and <c>cluster show</c>.</param>
 public sealed record MemberIdentity(string NodeName, string Address, IReadOnlyList<string> Roles, string AppVersion)
 {
+    /// <summary>Where peers send it actor messages (its remoting address, <c>akka.tcp://system@host:port</c>); null for a
+    /// member that only takes part in membership.</summary>
+    public string? RemotingAddress { get; init; }
+
     /// <summary>Throws with the name of the first invalid field.</summary>
     public void Validate()
     {
@@ -103,6 +107,9 @@ public sealed record Member(
     DateTimeOffset LeaseExpiresAt,
     Reachability Reachability)
 {
+    /// <summary>Where peers send it actor messages (<see cref="MemberIdentity.RemotingAddress"/>).</summary>
+    public string? RemotingAddress { get; init; }
+
     /// <summary>Whether the member renews a lease (joining, up, leaving, exiting).</summary>
     public bool IsLive => Status is MemberStatus.Joining or MemberStatus.Up or MemberStatus.Leaving or MemberStatus.Exiting;
 

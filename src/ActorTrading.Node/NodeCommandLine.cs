@@ -73,6 +73,7 @@ public static class NodeCommandLine
         Options:
           --urls <urls>        Where the HTTP API listens (default http://localhost:5000; ';' between several).
           --demo               Create a demo bot with paper subscriptions at start and print how to fire it.
+          --cluster            Join the cluster of the nodes on the same PostgreSQL (ActorTrading:Cluster:Enabled).
           --health-check [url] Ask a running node's readiness (default http://127.0.0.1:8080/health/ready); exit 0 when ready.
           --help, -h           Show this help and exit.
           --version            Show the version and exit.
@@ -85,7 +86,7 @@ public static class NodeCommandLine
           ACTORTRADING_ADMIN_TOKEN       the admin API token (generated and printed once when unset)
           ACTORTRADING_SECRET_KEY        base64 of the 32-byte key that encrypts exchange secrets
 
-        Exit codes: 0 stopped normally; 1 refused to start (the line printed says why).
+        Exit codes: 0 stopped normally; 1 refused to start (the line printed says why), or downed by the cluster.
 
         """;
 }

@@ -25,7 +25,7 @@ public static class NodeConfiguration
     };
 
     /// <summary>Every HOCON path the node reads and the key it maps onto: one per bindable property of
-    /// <see cref="NodeOptions"/> and <see cref="ExchangeClientSettings"/>.</summary>
+    /// <see cref="NodeOptions"/>, <see cref="ExchangeClientSettings"/> and <see cref="Cluster.ClusterSettings"/>.</summary>
     public static IReadOnlyDictionary<string, HoconKey> Keys { get; } = BuildKeys();
 
     /// <summary>The directory of the node's HOCON files: <c>hocon/</c> beside the node's assembly (the build copies the
@@ -124,7 +124,7 @@ public static class NodeConfiguration
     private static Dictionary<string, HoconKey> BuildKeys()
     {
         var keys = new Dictionary<string, HoconKey>(StringComparer.Ordinal);
-        foreach (var (type, section) in new[] { (typeof(NodeOptions), ""), (typeof(ExchangeClientSettings), "Exchanges:") })
+        foreach (var (type, section) in new[] { (typeof(NodeOptions), ""), (typeof(ExchangeClientSettings), "Exchanges:"), (typeof(Cluster.ClusterSettings), "Cluster:") })
         {
             foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(property => property.CanWrite))
             {

@@ -12,7 +12,7 @@ public static class NodeHost
     {
         // Settings are read at start. Watching appsettings*.json for changes would watch the whole content root, and with
         // the data directory inside it every journal write would wake the watcher.
-        var builder = WebApplication.CreateSlimBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
+        var builder = WebApplication.CreateSlimBuilder([.. Settings(args), "--hostBuilder:reloadConfigOnChange=false"]);
         AddSettings(builder.Configuration, args);
         if (exchanges is not null)
         {
@@ -45,6 +45,7 @@ public static class NodeHost
         app.MapSignalsApi(admin);
         app.MapBotsApi(admin, anyCaller);
         app.MapUsersApi(admin);
+        app.MapClusterApi(admin);
         app.MapAccountsApi(anyCaller);
         app.MapSubscriptionsApi(anyCaller);
         app.MapGet("/metrics", (Metrics.PrometheusMetrics metrics) => Results.Text(metrics.Scrape(), "text/plain; version=0.0.4; charset=utf-8"))
@@ -52,7 +53,9 @@ public static class NodeHost
         app.MapGet("/health/live", () => Results.Ok(new { status = "live" }));
         // Unauthenticated (load balancers and orchestrators call it): the kind of store and whether it works, never its path,
         // host, user or an error's text; those are in the log.
-        app.MapGet("/health/ready", (NodeHealth node) => node.ProjectionError is not null
+        app.MapGet("/health/ready", (NodeHealth node) => node.ClusterProblem is { } cluster
+            ? Results.Json(new { status = "not_ready", store = node.StoreKind, reason = cluster }, statusCode: StatusCodes.Status503ServiceUnavailable)
+            : node.ProjectionError is not null
             ? Results.Json(new { status = "degraded", store = node.StoreKind, reason = "the read model cannot be updated: see the node's log" },
                 statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Ok(new { status = "ready", store = node.StoreKind }));
@@ -63,6 +66,17 @@ public static class NodeHost
             dead_letters = node.DeadLetters,
         }));
         app.Lifetime.ApplicationStopping.Register(() => runtime.DisposeAsync().AsTask().GetAwaiter().GetResult());
+        if (runtime.Cluster is { } member)
+        {
+            // Akka's run-coordinated-shutdown-when-down: a downed incarnation never comes back; its supervisor starts a new one.
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ActorTrading.Cluster");
+            member.Downed += reason =>
+            {
+                NodeLog.Downed(logger, reason);
+                Environment.ExitCode = 1;
+                app.Lifetime.StopApplication();
+            };
+        }
         if (runtime.Options.Demo)
         {
             app.Lifetime.ApplicationStarted.Register(() => _ = Demo.CreateAsync(app, runtime));
@@ -87,9 +101,17 @@ public static class NodeHost
         configuration
             .AddEnvironmentVariables()
             .AddInMemoryCollection(EnvironmentSettings(environment))
-            .AddCommandLine(args)
-            .AddInMemoryCollection(args.Contains("--demo") ? [new(NodeServices.Section + ":Demo", "true")] : []);
+            .AddCommandLine(Settings(args))
+            .AddInMemoryCollection(args.Contains(DemoSwitch) ? [new(NodeServices.Section + ":Demo", "true")] : [])
+            .AddInMemoryCollection(args.Contains(ClusterSwitch) ? [new(ActorTrading.Cluster.ClusterSettings.Section + ":Enabled", "true")] : []);
     }
+
+    private const string DemoSwitch = "--demo";
+    private const string ClusterSwitch = "--cluster";
+
+    // The switches without a value, taken out before the command line is read as key-value pairs: there "--cluster --urls X"
+    // would set the key "cluster" to "--urls" and lose the address.
+    private static string[] Settings(string[] args) => [.. args.Where(arg => arg is not (DemoSwitch or ClusterSwitch))];
 
     // ASP.NET's own lines (about 8 per request at Information) only from Warning up: the node logs what it does itself, a
     // line per accepted signal and per fan-out. Any source above outranks these (Logging:LogLevel:Microsoft.AspNetCore).

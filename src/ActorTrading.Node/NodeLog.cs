@@ -11,4 +11,10 @@ internal static partial class NodeLog
 
     [LoggerMessage(EventId = 1403, Level = LogLevel.Information, Message = "The paper market steps again, after {Failures} failed steps over {Lasted}")]
     public static partial void PaperStepRecovered(ILogger logger, int failures, TimeSpan lasted);
+
+    [LoggerMessage(EventId = 1404, Level = LogLevel.Warning, Message = "Waking the bots still fanning out after shards moved failed: {Error}; the next membership change tries again")]
+    public static partial void WakeSweepFailed(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 1405, Level = LogLevel.Critical, Message = "This node was downed by the cluster ({Reason}); it stops with exit code 1, to be started again as a new incarnation")]
+    public static partial void Downed(ILogger logger, string reason);
 }

@@ -2,6 +2,8 @@ using System.Data.Common;
 using System.Security.Cryptography;
 using ActorTrading.Actors;
 using ActorTrading.Actors.Event;
+using ActorTrading.Cluster;
+using ActorTrading.Cluster.Hosting;
 using ActorTrading.Exchanges;
 using ActorTrading.Exchanges.Paper;
 using ActorTrading.Exchanges.Transport;
@@ -27,8 +29,9 @@ public sealed class NodeRuntime : IAsyncDisposable
     private Task _paperMarket = Task.CompletedTask;
 
     private NodeRuntime(NodeOptions options, ActorSystem system, DurableStores stores, TradingRegions regions, IActorRef accounts, IActorRef users,
-        IActorRef claims, ProjectionRunner readModel, ProjectionRunner operationLog, PaperExchange paper, string adminTokenSha256)
+        IActorRef claims, ProjectionRunner readModel, ProjectionRunner operationLog, PaperExchange paper, string adminTokenSha256, ClusterMember? cluster)
     {
+        Cluster = cluster;
         Users = users;
         Claims = claims;
         Options = options;
@@ -44,8 +47,11 @@ public sealed class NodeRuntime : IAsyncDisposable
         ClaimRegistry = new ClaimRegistry(claims, system.TimeProvider);
         WebhookPaths = new WebhookPaths(ClaimRegistry);
         Tokens = new ApiTokens(adminTokenSha256, ClaimRegistry);
-        Health = new NodeHealth(readModel, stores, system);
+        Health = new NodeHealth(readModel, stores, system, cluster);
     }
+
+    /// <summary>This node as a cluster member; null for a single node.</summary>
+    public ClusterMember? Cluster { get; }
 
     /// <summary>The settings.</summary>
     public NodeOptions Options { get; }
@@ -99,24 +105,41 @@ public sealed class NodeRuntime : IAsyncDisposable
     /// <summary>Starts everything with <paramref name="options"/> and the exchange clients' <paramref name="exchanges"/> (both
     /// bound and checked by <see cref="NodeServices.AddActorTrading"/>); <paramref name="prices"/> replaces the paper market
     /// (tests); <paramref name="announce"/> receives start-up lines (the one-time admin token when one is generated).</summary>
-    public static async Task<NodeRuntime> StartAsync(NodeOptions options, ExchangeClientSettings exchanges, ILoggerFactory loggerFactory, Action<string> announce, IPriceSource? prices = null)
+    public static async Task<NodeRuntime> StartAsync(NodeOptions options, ClusterSettings clusterSettings, ExchangeClientSettings exchanges, ILoggerFactory loggerFactory,
+        Action<string> announce, IPriceSource? prices = null)
     {
         options.Validate();
+        clusterSettings.Validate();
         OwnerOnlyFiles.CreateDirectory(options.DataDirectory);
 
         // First, so that a second node on the store is refused before it writes anything (a generated token, a key).
         var stores = await DurableStores.OpenAsync(
-            new DurableStoreOptions { DataDirectory = options.DataDirectory, PostgresConnectionString = options.Postgres },
+            new DurableStoreOptions { DataDirectory = options.DataDirectory, PostgresConnectionString = options.Postgres, Clustered = clusterSettings.Enabled },
             TradingSerializer.Create(JournalPaperAccountStore.Register(ActorTrading.Persistence.EventSerializer.Create())));
         announce($"durable store: {stores.Description}");
         var adminTokenSha256 = AdminToken(options, announce);
         var protector = SecretKey(options, announce);
-        var system = ActorSystem.Create("actortrading", new ActorSystemSettings
+        var systemSettings = new ActorSystemSettings
         {
             LoggerFactory = loggerFactory,
             Dispatchers = new Dictionary<string, int> { [SubscriptionDispatcher] = Math.Min(Environment.ProcessorCount, 64) },
-        });
-        ActorTrading.Actors.Persistence.Persistence.Get(system).Use(stores.Journal, stores.SnapshotStore);
+        };
+        ClusterMember? cluster = null;
+        if (clusterSettings.Enabled)
+        {
+            cluster = await ClusterMember.PrepareAsync(clusterSettings, options.Postgres ?? "", clusterSettings.Address ?? "", NodeCommandLine.Version, loggerFactory);
+            systemSettings = cluster.Configure(systemSettings, TradingMessages.Create);
+        }
+
+        var system = ActorSystem.Create(ClusterMember.SystemName, systemSettings);
+        if (cluster is not null)
+        {
+            // Up before any region starts: the regions allocate by the leases this member may hold.
+            await cluster.JoinAsync(system);
+            announce($"cluster member: incarnation {cluster.Incarnation} at {clusterSettings.Address}, remoting {cluster.RemotingAddress}");
+        }
+
+        ActorTrading.Actors.Persistence.Persistence.Get(system).Use(stores.Journal, stores.SnapshotStore, cluster?.WriterLeases);
 
         var paper = await PaperExchange.OpenAsync(prices ?? (options.PaperPrices == NodeOptions.FixedPaperPrices ? new FixedPrices() : new RandomWalkPrices()),
             new JournalPaperAccountStore(stores.Journal), new PaperExchangeSettings());
@@ -135,10 +158,17 @@ public sealed class NodeRuntime : IAsyncDisposable
             new OperationLogProjection(manifest => manifest != TradingSerializer.SignalOutcome && !TradingSerializer.SignalSteps.Contains(manifest)
                 && !TradingSerializer.Claims.Contains(manifest) && !JournalPaperAccountStore.IsPaper(manifest)),
             stores.ProjectionStore, new ProjectionSettings(), projectionLogger);
-        var runtime = new NodeRuntime(options, system, stores, regions, accounts, users, claims, readModel, operationLog, paper, adminTokenSha256);
+        var runtime = new NodeRuntime(options, system, stores, regions, accounts, users, claims, readModel, operationLog, paper, adminTokenSha256, cluster);
         await readModel.WaitUntilCaughtUpAsync(TimeSpan.FromMinutes(5));
         await runtime.BackfillClaimsAsync();
         await runtime.WakeBotsStillFanningOutAsync();
+        if (cluster is not null)
+        {
+            // A node that died mid-fan-out left bots whose shards another node now takes: they are woken wherever they live.
+            var sweepLogger = loggerFactory.CreateLogger("ActorTrading.Cluster");
+            cluster.ShardsMayHaveMoved += () => _ = runtime.WakeBotsAfterMoveAsync(sweepLogger);
+        }
+
         if (paper.Prices is IMovingPriceSource moving)
         {
             runtime._paperMarket = runtime.RunPaperMarketAsync(moving, options.PaperPriceStep, loggerFactory.CreateLogger("ActorTrading.PaperExchange"));
@@ -159,6 +189,11 @@ public sealed class NodeRuntime : IAsyncDisposable
         await CoordinatedShutdown.Get(System).Run("node stopping");
         await ReadModel.DisposeAsync();
         await OperationLog.DisposeAsync();
+        if (Cluster is not null)
+        {
+            await Cluster.DisposeAsync();
+        }
+
         await Stores.DisposeAsync();
     }
 
@@ -233,6 +268,20 @@ public sealed class NodeRuntime : IAsyncDisposable
         foreach (var botId in await Queries.BotsStillFanningOutAsync(CancellationToken.None))
         {
             Regions.Bots.Tell(new BotProtocol.Wake(botId), null);
+        }
+    }
+
+    private async Task WakeBotsAfterMoveAsync(ILogger logger)
+    {
+        try
+        {
+            // The read tables may be a moment behind the journal: a bot they miss now is woken by the next change, or its
+            // next signal.
+            await WakeBotsStillFanningOutAsync();
+        }
+        catch (Exception failure) when (failure is not OutOfMemoryException)
+        {
+            NodeLog.WakeSweepFailed(logger, failure.Message);
         }
     }
 

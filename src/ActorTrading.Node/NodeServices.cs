@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ActorTrading.Cluster;
 using ActorTrading.Exchanges.Paper;
 using ActorTrading.Exchanges.Transport;
 using ActorTrading.Node.Api;
@@ -30,12 +31,24 @@ public static class NodeServices
     {
         NodeOptions options;
         ExchangeClientSettings exchanges;
+        ClusterSettings cluster;
         try
         {
             options = configuration.GetSection(Section).Get<NodeOptions>() ?? new NodeOptions();
             options.Validate();
             exchanges = configuration.GetSection(ExchangesSection).Get<ExchangeClientSettings>() ?? new ExchangeClientSettings();
             exchanges.Validate(ExchangesSection);
+            cluster = configuration.GetSection(ClusterSettings.Section).Get<ClusterSettings>() ?? new ClusterSettings();
+            cluster.Validate();
+            if (cluster.Enabled && options.Postgres is null)
+            {
+                throw new ArgumentException($"{ClusterSettings.Section}:Enabled (--cluster) needs PostgreSQL (ACTORTRADING_POSTGRES or ActorTrading:Postgres): the SQLite store serves one node");
+            }
+
+            if (cluster.Enabled)
+            {
+                cluster = cluster with { Address = cluster.Address ?? ClusterAddress(configuration["urls"]) };
+            }
         }
         catch (Exception invalid) when (invalid is ArgumentException or InvalidOperationException)
         {
@@ -44,6 +57,7 @@ public static class NodeServices
         }
 
         services.AddSingleton(options);
+        services.AddSingleton(cluster);
         services.TryAddSingleton(exchanges);
         services.AddSingleton<Metrics.PrometheusMetrics>();
         if (options.OtlpMetricsEndpoint is { } otlp)
@@ -76,6 +90,19 @@ public static class NodeServices
         return services;
     }
 
+    /// <summary>The address peers know a node by when <c>ActorTrading:Cluster:Address</c> is unset: its first <c>--urls</c>
+    /// (ASP.NET's default when none), a wildcard host (<c>*</c>, <c>+</c>, <c>0.0.0.0</c>, <c>[::]</c>) replaced by the
+    /// machine's host name.</summary>
+    public static string ClusterAddress(string? urls)
+    {
+        var first = (urls ?? "http://localhost:5000").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "http://localhost:5000";
+        var wildcard = System.Text.RegularExpressions.Regex.Match(first, @"^(?<scheme>https?)://(\*|\+|0\.0\.0\.0|\[::\])(?<rest>:\d+.*)?$");
+        var address = wildcard.Success ? $"{wildcard.Groups["scheme"].Value}://{System.Net.Dns.GetHostName()}{wildcard.Groups["rest"].Value}" : first;
+        return Uri.TryCreate(address, UriKind.Absolute, out var uri) && uri.Port > 0
+            ? uri.GetLeftPart(UriPartial.Authority)
+            : throw new ArgumentException($"{ClusterSettings.Section}:Address is unset and the first --urls '{first}' is no address peers can reach: set {ClusterSettings.Section}:Address");
+    }
+
     /// <summary>
     /// Starts the node's runtime (stores, actor system, regions, projections) with the settings <see cref="AddActorTrading"/>
     /// registered, and registers it; <paramref name="announce"/> receives start-up lines, <paramref name="prices"/> replaces
@@ -87,7 +114,8 @@ public static class NodeServices
         // given what it needs from a provider of the registrations so far, the only look-up outside a constructor. Not
         // disposed: the runtime logs through its logger factory for as long as it runs.
         var registered = services.BuildServiceProvider();
-        var runtime = await NodeRuntime.StartAsync(registered.GetRequiredService<NodeOptions>(), registered.GetRequiredService<ExchangeClientSettings>(),
+        var runtime = await NodeRuntime.StartAsync(registered.GetRequiredService<NodeOptions>(), registered.GetRequiredService<ClusterSettings>(),
+            registered.GetRequiredService<ExchangeClientSettings>(),
             registered.GetRequiredService<ILoggerFactory>(), announce, prices);
         services.AddSingleton(runtime);
         return runtime;

@@ -9,7 +9,7 @@ try
 {
     var app = await NodeHost.BuildAsync(args);
     await app.RunAsync();
-    return 0;
+    return Environment.ExitCode; // 1 when the cluster downed this node
 }
 catch (Exception refused) when (StartupRefusal.Describe(refused) is { } line)
 {

@@ -14,6 +14,7 @@ public static class StartupRefusal
     public static string? Describe(Exception exception) => exception switch
     {
         InvalidSettingException or StoreInUseException or StoreUnavailableException => exception.Message,
+        Cluster.Postgres.DuplicateMemberException => $"{Trimmed(exception.Message)} (give each node its own --urls or ActorTrading:Cluster:Address)",
 
         // Kestrel wraps the bind failure: "Failed to bind to address http://127.0.0.1:5000: address already in use."
         IOException { InnerException: AddressInUseException } => $"{Trimmed(exception.Message)} (another process listens there: choose another with --urls)",

@@ -20,6 +20,10 @@ public sealed record DurableStoreOptions
     /// <summary>Events per transaction, either store. Default 2,000.</summary>
     public int MaxEventsPerBatch { get; init; } = 2_000;
 
+    /// <summary>The node is a member of a cluster: it shares PostgreSQL with the other members (the shard leases decide who
+    /// writes which entity) and refuses only a single node on the same database. Default false: one node per store.</summary>
+    public bool Clustered { get; init; }
+
     /// <summary>Whether PostgreSQL is selected.</summary>
     public bool UsesPostgres => !string.IsNullOrWhiteSpace(PostgresConnectionString);
 

@@ -15,7 +15,8 @@ public sealed class StoreUnavailableException(string message, Exception innerExc
 /// the journal's single-writer guard would only stop the second one at its first write, after it had accepted signals.
 /// The lock is held for the node's life and released by the operating system or the server when the process dies, so a
 /// crashed node never blocks its restart. SQLite: an exclusive lock on <c>node.lock</c> in the data directory.
-/// PostgreSQL: a session advisory lock on a connection of its own (advisory locks are per database).
+/// PostgreSQL: a session advisory lock on a connection of its own (advisory locks are per database): exclusive for a single
+/// node, shared by the members of a cluster (the shard leases keep them apart), so neither kind starts beside the other.
 /// </summary>
 public sealed class SingleNodeLock : IAsyncDisposable
 {
@@ -25,7 +26,7 @@ public sealed class SingleNodeLock : IAsyncDisposable
     // Any fixed 64-bit number that no other application on the database is likely to use: "ActorTrd" in ASCII.
     private const long AdvisoryLockKey = 0x4163_746F_7254_7264;
 
-    private const string Refusal = "until the cluster exists, one node runs per store";
+    private const string Refusal = "one node runs per store unless every node on it runs with --cluster";
 
     private readonly IAsyncDisposable _held;
 
@@ -33,7 +34,7 @@ public sealed class SingleNodeLock : IAsyncDisposable
 
     /// <summary>Takes the lock of the store <paramref name="options"/> select, or throws <see cref="StoreInUseException"/>.</summary>
     public static async Task<SingleNodeLock> AcquireAsync(DurableStoreOptions options, CancellationToken cancellationToken = default) =>
-        new(options.UsesPostgres ? await LockDatabaseAsync(options.PostgresConnectionString ?? string.Empty, cancellationToken) : LockDirectory(options.DataDirectory));
+        new(options.UsesPostgres ? await LockDatabaseAsync(options.PostgresConnectionString ?? string.Empty, options.Clustered, cancellationToken) : LockDirectory(options.DataDirectory));
 
     /// <inheritdoc/>
     public ValueTask DisposeAsync() => _held.DisposeAsync();
@@ -54,7 +55,7 @@ public sealed class SingleNodeLock : IAsyncDisposable
         }
     }
 
-    private static async Task<NpgsqlConnection> LockDatabaseAsync(string connectionString, CancellationToken cancellationToken)
+    private static async Task<NpgsqlConnection> LockDatabaseAsync(string connectionString, bool shared, CancellationToken cancellationToken)
     {
         // Not pooled: closing the connection is what releases the lock, and a pooled one would keep it for the next user.
         var builder = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, ApplicationName = "actortrading single-node lock" };
@@ -62,7 +63,7 @@ public sealed class SingleNodeLock : IAsyncDisposable
         try
         {
             await connection.OpenAsync(cancellationToken);
-            await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(@key)", connection);
+            await using var command = new NpgsqlCommand(shared ? "SELECT pg_try_advisory_lock_shared(@key)" : "SELECT pg_try_advisory_lock(@key)", connection);
             command.Parameters.AddWithValue("key", AdvisoryLockKey);
             if (await command.ExecuteScalarAsync(cancellationToken) is true)
             {
@@ -76,6 +77,8 @@ public sealed class SingleNodeLock : IAsyncDisposable
         }
 
         await connection.DisposeAsync();
-        throw new StoreInUseException($"another node is already running on PostgreSQL {builder.Host}:{builder.Port}/{builder.Database} (it holds the advisory lock {AdvisoryLockKey}); {Refusal}");
+        throw new StoreInUseException(shared
+            ? $"a single node (not --cluster) is already running on PostgreSQL {builder.Host}:{builder.Port}/{builder.Database} (it holds the advisory lock {AdvisoryLockKey}); {Refusal}"
+            : $"another node is already running on PostgreSQL {builder.Host}:{builder.Port}/{builder.Database} (it holds the advisory lock {AdvisoryLockKey}); {Refusal}");
     }
 }

@@ -141,6 +141,18 @@ internal static class PostgresSchema
                 PRIMARY KEY (type_name, shard_id, epoch)
             );
             """),
+
+        // Where peers send a member actor messages (its remoting listener, apart from its HTTP address), and the secret that
+        // authenticates that traffic when no setting gives one: the first member to start generates it.
+        (4, """
+            ALTER TABLE cluster_member ADD COLUMN remote_address text;
+
+            CREATE TABLE cluster_secret (
+                cluster_id text        PRIMARY KEY,
+                secret     text        NOT NULL,
+                created_at timestamptz NOT NULL DEFAULT now()
+            );
+            """),
     ];
 
     public static async Task MigrateAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)

@@ -148,6 +148,8 @@ public sealed class AccountGateways(IAccountDirectory directory, IExchangeAccoun
 
         _region = ClusterSharding.Get(system).Start("account-gateway", GatewayProps,
             new ClusterShardingSettings { PassivateIdleEntityAfter = tradingSettings.PassivateIdleEntityAfter },
-            new AccountMessageExtractor(tradingSettings.NumberOfShards), TradingRegions.StopEntity.Instance);
+            new AccountMessageExtractor(tradingSettings.NumberOfShards), TradingRegions.StopEntity.Instance,
+            // Every node its own gateways, next to the subscriptions they serve: a gateway stores nothing and carries delegates.
+            new LocalShardAllocator(system.Address));
     }
 }

@@ -19,7 +19,8 @@ public sealed class HoconSettingsSpecs
 
         // The table has one path per bindable property of the two settings records (no key without an option).
         var options = typeof(NodeOptions).GetProperties().Where(property => property.CanWrite).Select(property => NodeServices.Section + ":" + property.Name)
-            .Concat(typeof(ExchangeClientSettings).GetProperties().Where(property => property.CanWrite).Select(property => NodeServices.ExchangesSection + ":" + property.Name));
+            .Concat(typeof(ExchangeClientSettings).GetProperties().Where(property => property.CanWrite).Select(property => NodeServices.ExchangesSection + ":" + property.Name))
+            .Concat(typeof(ActorTrading.Cluster.ClusterSettings).GetProperties().Where(property => property.CanWrite).Select(property => ActorTrading.Cluster.ClusterSettings.Section + ":" + property.Name));
         NodeConfiguration.Keys.Values.Select(key => key.ConfigurationKey).Order().ShouldBe(options.Order());
 
         listed.Except(NodeConfiguration.Keys.Keys).ShouldBeEmpty("keys in reference.conf that bind to no option");
@@ -46,6 +47,7 @@ public sealed class HoconSettingsSpecs
 
         configuration.GetSection(NodeServices.Section).Get<NodeOptions>().ShouldBe(new NodeOptions());
         configuration.GetSection(NodeServices.ExchangesSection).Get<ExchangeClientSettings>().ShouldBe(new ExchangeClientSettings());
+        configuration.GetSection(ActorTrading.Cluster.ClusterSettings.Section).Get<ActorTrading.Cluster.ClusterSettings>().ShouldBe(new ActorTrading.Cluster.ClusterSettings());
         configuration.AsEnumerable().Count(pair => pair.Value is not null).ShouldBeGreaterThan(10, "reference.conf was read");
     }
 

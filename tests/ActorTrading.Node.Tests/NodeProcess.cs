@@ -36,9 +36,10 @@ internal sealed class NodeProcess : IAsyncDisposable
     public const string AdminToken = "process-admin-token-0123456789";
 
     /// <summary>Starts a node on <paramref name="dataDirectory"/> (and <paramref name="postgres"/> when given) and waits until it is ready.</summary>
-    public static async Task<NodeProcess> StartAsync(string dataDirectory, Uri? simulator = null, string? postgres = null, IReadOnlyList<string>? arguments = null)
+    public static async Task<NodeProcess> StartAsync(string dataDirectory, Uri? simulator = null, string? postgres = null, IReadOnlyList<string>? arguments = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
-        var node = Launch(dataDirectory, simulator, postgres, arguments: arguments);
+        var node = Launch(dataDirectory, simulator, postgres, environment, arguments);
         try
         {
             await node.WaitUntilReadyAsync();
@@ -147,6 +148,22 @@ internal sealed class NodeProcess : IAsyncDisposable
     }
 
     public async Task<JsonElement> GetAsync(string path) => await ReadAsync(await _http.GetAsync(path));
+
+    /// <summary>As <see cref="GetAsync"/>, null for a 404 (what the read tables have not caught up with yet).</summary>
+    public async Task<JsonElement?> GetIfFoundAsync(string path)
+    {
+        var response = await _http.GetAsync(path);
+        return response.StatusCode == HttpStatusCode.NotFound ? null : await ReadAsync(response);
+    }
+
+    /// <summary>The node's process id (for signals: <c>kill -STOP</c>).</summary>
+    public int ProcessId => _process.Id;
+
+    /// <summary>Whether the process has exited, and with which code.</summary>
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+
+    /// <summary>kill -9: the process ends at once, nothing of it runs again.</summary>
+    public Task KillHardAsync() => KillAsync();
 
     private async Task KillAsync()
     {

@@ -68,7 +68,8 @@ public sealed class NodeServicesSpecs
             .Select(line => line.Split('|', StringSplitOptions.TrimEntries))
             .ToDictionary(cells => cells[1].Trim('`'), cells => cells[3].Replace("`", "", StringComparison.Ordinal));
 
-        var settings = Defaults(new NodeOptions(), "").Concat(Defaults(new ExchangeClientSettings(), "Exchanges:")).ToList();
+        var settings = Defaults(new NodeOptions(), "").Concat(Defaults(new ExchangeClientSettings(), "Exchanges:"))
+            .Concat(Defaults(new ActorTrading.Cluster.ClusterSettings(), "Cluster:")).ToList();
         rows.Keys.Order().ShouldBe(settings.Select(setting => setting.Key).Order(), "one row per key, no row of a key that is gone");
         foreach (var (key, value) in settings.Where(setting => setting.Value is not null))
         {

@@ -35,6 +35,15 @@ internal static partial class KernelLog
     [LoggerMessage(EventId = 1010, Level = LogLevel.Error, Message = "Backoff supervisor {ActorPath}: child failed {Attempts} times; giving up")]
     public static partial void BackoffGaveUp(ILogger logger, string actorPath, int attempts);
 
-    [LoggerMessage(EventId = 1011, Level = LogLevel.Error, Message = "Shard region {TypeName}: shard {ShardId} is allocated to {Address}, not to this node, which cannot reach it; {Count} messages become dead letters")]
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "Shard region {TypeName}: shard {ShardId} has no home ({Address}); {Count} messages become dead letters")]
     public static partial void ShardNotAllocatedHere(ILogger logger, string typeName, string shardId, string address, int count, Exception? cause);
+
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "Shard region {TypeName}: shard {ShardId} lost its lease (refused or fenced); stopping it here")]
+    public static partial void ShardLeaseLost(ILogger logger, string typeName, string shardId);
+
+    [LoggerMessage(EventId = 1013, Level = LogLevel.Warning, Message = "Shard region {TypeName}: stopping its {Count} shards: {Reason}")]
+    public static partial void StoppingShards(ILogger logger, string typeName, int count, string reason);
+
+    [LoggerMessage(EventId = 1014, Level = LogLevel.Warning, Message = "Shard region {TypeName}: giving back the lease of shard {ShardId} failed; it expires with this member")]
+    public static partial void ShardReleaseFailed(ILogger logger, string typeName, string shardId, Exception cause);
 }

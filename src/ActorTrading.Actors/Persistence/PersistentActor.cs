@@ -397,6 +397,12 @@ public abstract class PersistentActor : ActorBase
             }
             else
             {
+                if (error is JournalFencedException)
+                {
+                    // A zombie write: another node owns the shard now, so the whole shard stops here, not just this entity.
+                    _shardLease?.Fenced();
+                }
+
                 OnPersistFailure(error, first.Event, first.SequenceNr);
             }
 

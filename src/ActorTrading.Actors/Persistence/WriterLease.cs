@@ -55,9 +55,17 @@ public sealed class LocalWriterLeaseSource : IWriterLeaseSource
         ValueTask.FromResult(new WriterLease(shardType, shardId, Incarnation, 1));
 }
 
+/// <summary>The lease source will not grant this node the shard (another live node holds it, or this node may not host
+/// shards now): the shard must stop here, so that its messages go where it lives.</summary>
+public class WriterLeaseRefusedException(string message, Exception? inner = null) : JournalException(message, inner)
+{
+    /// <summary>The holder may die or hand it off: asked again later, it may be granted.</summary>
+    public override bool IsTransient => true;
+}
+
 /// <summary>One shard's lease as its entities read it before each write: asked of the source once, and asked again after a
-/// failure.</summary>
-internal sealed class ShardWriterLease(IWriterLeaseSource source, string shardType, int shardId)
+/// failure. A refusal, or a write the store fenced, tells the shard through <paramref name="lost"/> that it may not run here.</summary>
+internal sealed class ShardWriterLease(IWriterLeaseSource source, string shardType, int shardId, Action lost)
 {
     private Task<WriterLease>? _lease;
 
@@ -70,10 +78,29 @@ internal sealed class ShardWriterLease(IWriterLeaseSource source, string shardTy
             if (lease is null || lease.IsFaulted || lease.IsCanceled)
             {
                 var asked = source.AcquireAsync(shardType, shardId).AsTask();
-                lease = Interlocked.CompareExchange(ref _lease, asked, lease) == lease ? asked : Volatile.Read(ref _lease) ?? asked;
+                if (Interlocked.CompareExchange(ref _lease, asked, lease) == lease)
+                {
+                    asked.ContinueWith(
+                        static (task, state) =>
+                        {
+                            if (task.Exception?.InnerException is WriterLeaseRefusedException)
+                            {
+                                (state as Action)?.Invoke();
+                            }
+                        },
+                        lost, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    lease = asked;
+                }
+                else
+                {
+                    lease = Volatile.Read(ref _lease) ?? asked;
+                }
             }
 
             return lease;
         }
     }
+
+    /// <summary>The store fenced a write under this shard's lease: the shard has moved, and must stop here.</summary>
+    public void Fenced() => lost();
 }

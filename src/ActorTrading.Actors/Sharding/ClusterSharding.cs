@@ -11,11 +11,31 @@ public sealed class ClusterSharding
     private readonly ActorSystem _system;
     private readonly ConcurrentDictionary<string, IActorRef> _regions = new(StringComparer.Ordinal);
     private readonly Lazy<LocalActorRef> _guardian;
+    private Func<string, IShardAllocator>? _defaultAllocator;
 
     private ClusterSharding(ActorSystem system)
     {
         _system = system;
         _guardian = new Lazy<LocalActorRef>(() => (LocalActorRef)system.SystemActorOf(Props.Create(() => new ActorSystem.GuardianActor()), "sharding"));
+    }
+
+    /// <summary>The started regions.</summary>
+    public IReadOnlyCollection<IActorRef> Regions => [.. _regions.Values];
+
+    /// <summary>Makes the allocator of every region started after this without one of its own (the cluster's, by type
+    /// name); call it before the first <see cref="Start"/>.</summary>
+    public void UseAllocator(Func<string, IShardAllocator> allocator)
+    {
+        ArgumentNullException.ThrowIfNull(allocator);
+        lock (_regions)
+        {
+            if (!_regions.IsEmpty)
+            {
+                throw new InvalidOperationException($"regions are already started ({string.Join(", ", _regions.Keys)}); set the allocator before the first one");
+            }
+
+            _defaultAllocator = allocator;
+        }
     }
 
     /// <summary>The system's sharding.</summary>
@@ -25,7 +45,7 @@ public sealed class ClusterSharding
     /// Starts the region of <paramref name="typeName"/>. <paramref name="entityProps"/> makes an entity's props
     /// from its id (wrap entities in a <see cref="BackoffSupervisor"/> whose final stop message is
     /// <paramref name="handOffStopMessage"/>, so that passivation and hand-off stop them for good). <paramref name="allocator"/>
-    /// says where each shard lives; default <see cref="LocalShardAllocator"/> (here).
+    /// says where each shard lives; default the one <see cref="UseAllocator"/> makes, else <see cref="LocalShardAllocator"/> (here).
     /// </summary>
     public IActorRef Start(string typeName, Func<string, Props> entityProps, ClusterShardingSettings settings, IMessageExtractor extractor, object? handOffStopMessage = null, IShardAllocator? allocator = null)
     {
@@ -39,7 +59,7 @@ public sealed class ClusterSharding
             }
 
             var stop = handOffStopMessage ?? PoisonPill.Instance;
-            var shardAllocator = allocator ?? new LocalShardAllocator(_system.Address);
+            var shardAllocator = allocator ?? _defaultAllocator?.Invoke(typeName) ?? new LocalShardAllocator(_system.Address);
             var region = _guardian.Value.Cell.ActorOf(
                 Props.Create(() => new ShardRegion(typeName, entityProps, settings, extractor, stop, shardAllocator)), typeName);
             _regions[typeName] = region;

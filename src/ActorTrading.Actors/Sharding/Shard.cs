@@ -27,6 +27,7 @@ internal sealed class Shard : ActorBase
     private readonly Dictionary<string, List<(object Message, IActorRef Sender)>> _heldForPassivating = new(StringComparer.Ordinal);
     private IActorRef? _handOffRequester;
     private Persistence.ShardWriterLease? _writerLease;
+    private bool _leaseLost;
 
     public Shard(string typeName, string shardId, Func<string, Props> entityProps, ClusterShardingSettings settings, IMessageExtractor extractor, object handOffStopMessage)
     {
@@ -43,14 +44,20 @@ internal sealed class Shard : ActorBase
 
     internal sealed record GetShardState;
 
+    /// <summary>Told by a shard to its region: its lease was refused or fenced, so it must stop here.</summary>
+    internal sealed record LeaseLost(string ShardId);
+
+    private sealed record LeaseLostTick;
+
     private sealed record PassivateIdleTick;
 
     private sealed record MeasureMailboxesTick;
 
     protected override void PreStart()
     {
+        var self = Self;
         Volatile.Write(ref _writerLease, new Persistence.ShardWriterLease(
-            Persistence.Persistence.Get(Context.System).Leases, _typeName, Persistence.WriterLease.ShardNumber(_shardId)));
+            Persistence.Persistence.Get(Context.System).Leases, _typeName, Persistence.WriterLease.ShardNumber(_shardId), () => self.Tell(new LeaseLostTick(), self)));
         if (_settings.PassivateIdleEntityAfter is { } idle)
         {
             var interval = idle / 2 > TimeSpan.FromMilliseconds(10) ? idle / 2 : TimeSpan.FromMilliseconds(10);
@@ -71,6 +78,14 @@ internal sealed class Shard : ActorBase
                 return true;
             case Passivate passivate:
                 PassivateEntity(Sender, passivate.StopMessage);
+                return true;
+            case LeaseLostTick:
+                if (_handOffRequester is null && !_leaseLost)
+                {
+                    _leaseLost = true;
+                    Context.Parent.Tell(new LeaseLost(_shardId), Self);
+                }
+
                 return true;
             case MeasureMailboxesTick:
                 MeasureMailboxes();

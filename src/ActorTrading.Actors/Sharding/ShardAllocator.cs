@@ -11,6 +11,11 @@ public interface IShardAllocator
     /// knows of and where they are (<paramref name="currentAllocations"/>). The region holds the shard's messages until the
     /// answer; a failed answer makes them dead letters.</summary>
     ValueTask<Address> AllocateShard(string shardId, IReadOnlyDictionary<string, Address> currentAllocations);
+
+    /// <summary>A shard this region had has stopped (handed off, or stopped because its lease was lost): the cluster gives
+    /// its lease back here, so that another node may take it at once. Messages held for the shard are routed again only
+    /// after this completes. A failure is logged and changes nothing (the lease then expires with the member).</summary>
+    ValueTask ShardStopped(string shardId) => ValueTask.CompletedTask;
 }
 
 /// <summary>Every shard lives on this node: one process, no cluster.</summary>

@@ -2,14 +2,16 @@ namespace ActorTrading.Actors.Sharding;
 
 /// <summary>
 /// The entry point of one entity type: routes each message to its entity's shard, creating shards on
-/// demand where the <see cref="IShardAllocator"/> says they live. Today that is always this process (a shard
-/// allocated elsewhere cannot be reached: its messages become dead letters); the cluster forwards them to that
-/// node, and uses <see cref="HandOff"/> to move a shard.
+/// demand where the <see cref="IShardAllocator"/> says they live: here, or the region of the same type at another node's
+/// address, to which it forwards them (with their senders). A shard that stops (hand-off, a lost lease) is reported to
+/// the allocator, which gives its lease back, before what arrived for it meanwhile is routed again.
 /// </summary>
 /// <remarks>
 /// <code>
 ///   Running ──GracefulShutdown──► ShuttingDown (every shard handed off) ──last ShardStopped──► Stopped
-///      │ HandOff(shard): messages for that shard are held until it has stopped, then it starts again
+///      │ HandOff / StopShards / a shard's lost lease: its messages are held until it has stopped and the allocator has
+///      │ released it, then routed again (here or to the node the allocator names)
+///      │ ShardHomesLost(address): shards homed there are asked of the allocator again
 /// </code>
 /// </remarks>
 internal sealed class ShardRegion : ActorBase
@@ -25,6 +27,8 @@ internal sealed class ShardRegion : ActorBase
     private readonly Dictionary<string, IActorRef> _shards = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, string> _shardIdsByRef = [];
     private readonly Dictionary<string, List<(object Message, IActorRef Sender)>> _heldForHandOff = new(StringComparer.Ordinal);
+    private readonly Dictionary<Address, IActorRef> _remoteRegions = [];
+    private readonly HashSet<string> _releasing = new(StringComparer.Ordinal);
     private readonly List<IActorRef> _shutdownRequesters = [];
     private bool _shuttingDown;
 
@@ -75,6 +79,28 @@ internal sealed class ShardRegion : ActorBase
             case ShardAllocated allocated:
                 Allocated(allocated.ShardId, allocated.Address, allocated.Failure);
                 return true;
+            case ShardReleased released:
+                Released(released.ShardId, released.Failure);
+                return true;
+            case Shard.LeaseLost lost:
+                KernelLog.ShardLeaseLost(Context.System.KernelLogger, _typeName, lost.ShardId);
+                BeginHandOff(lost.ShardId, Self);
+                return true;
+            case StopShards stop:
+                KernelLog.StoppingShards(Context.System.KernelLogger, _typeName, _shards.Count, stop.Reason);
+                foreach (var id in _shards.Keys.ToList())
+                {
+                    BeginHandOff(id, Self);
+                }
+
+                return true;
+            case ShardHomesLost lost:
+                foreach (var (id, home) in _allocations.Where(a => a.Value.Equals(lost.Address) && !_shards.ContainsKey(a.Key)).ToList())
+                {
+                    _allocations.Remove(id);
+                }
+
+                return true;
             default:
                 if (_extractor.EntityId(message) is null)
                 {
@@ -96,18 +122,19 @@ internal sealed class ShardRegion : ActorBase
             return;
         }
 
-        if (_shuttingDown)
-        {
-            Context.System.DeadLetters.Tell(new DeadLetter(message, sender, Self), sender);
-            return;
-        }
-
         if (_shards.TryGetValue(shardId, out var shard))
         {
             shard.Tell(message, sender);
             return;
         }
 
+        if (_allocations.TryGetValue(shardId, out var home) && !home.Equals(Context.System.Address))
+        {
+            RegionAt(home).Tell(message, sender);
+            return;
+        }
+
+        // Shutting down too: the allocator may name another node now (one that leaves is no host); here, it is a dead letter.
         Allocate(shardId, message, sender);
     }
 
@@ -170,7 +197,18 @@ internal sealed class ShardRegion : ActorBase
             return;
         }
 
-        // Without remoting a shard elsewhere cannot be reached; the cluster forwards to the region at that address.
+        if (address is not null && !address.Equals(Context.System.Address))
+        {
+            _allocations[shardId] = address;
+            var region = RegionAt(address);
+            foreach (var (message, sender) in held)
+            {
+                region.Tell(message, sender);
+            }
+
+            return;
+        }
+
         KernelLog.ShardNotAllocatedHere(Context.System.KernelLogger, _typeName, shardId, address?.ToString() ?? "(none)", held.Count, failure);
         foreach (var (message, sender) in held)
         {
@@ -194,6 +232,18 @@ internal sealed class ShardRegion : ActorBase
         return shard;
     }
 
+    // The region of this type on another node: the same path, at its address.
+    private IActorRef RegionAt(Address address)
+    {
+        if (!_remoteRegions.TryGetValue(address, out var region))
+        {
+            region = Context.System.Provider.ResolveActorRef(new ActorPath(address, Self.Path.Elements));
+            _remoteRegions[address] = region;
+        }
+
+        return region;
+    }
+
     private void BeginHandOff(string shardId, IActorRef requester)
     {
         if (!_shards.TryGetValue(shardId, out var shard) || _heldForHandOff.ContainsKey(shardId))
@@ -215,7 +265,7 @@ internal sealed class ShardRegion : ActorBase
         }
 
         _shuttingDown = true;
-        if (_shards.Count == 0)
+        if (_shards.Count == 0 && _releasing.Count == 0)
         {
             Context.Stop(Self);
             return;
@@ -239,29 +289,59 @@ internal sealed class ShardRegion : ActorBase
 
         _shards.Remove(shardId);
         _allocations.Remove(shardId);
-        if (_shuttingDown)
+
+        // What arrives for the shard until its lease is given back is held with what came during the hand-off.
+        _heldForHandOff.TryAdd(shardId, []);
+        _releasing.Add(shardId);
+        Task released;
+        try
         {
-            foreach (var (message, sender) in _heldForHandOff.GetValueOrDefault(shardId) ?? [])
-            {
-                Context.System.DeadLetters.Tell(new DeadLetter(message, sender, Self), sender);
-            }
+            released = _allocator.ShardStopped(shardId).AsTask();
+        }
+        catch (Exception exception)
+        {
+            released = Task.FromException(exception);
+        }
 
-            _heldForHandOff.Remove(shardId);
-            if (_shards.Count == 0)
-            {
-                Context.Stop(Self);
-            }
-
+        if (released.IsCompleted)
+        {
+            Released(shardId, released.Exception);
             return;
         }
 
-        // A local hand-off (or a shard that stopped): what arrived meanwhile goes where the allocator now says.
+        var self = Self;
+        released.ContinueWith(
+            task => self.Tell(new ShardReleased(shardId, task.Exception), self),
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    private void Released(string shardId, Exception? failure)
+    {
+        if (!_releasing.Remove(shardId))
+        {
+            return;
+        }
+
+        if (failure is not null)
+        {
+            KernelLog.ShardReleaseFailed(Context.System.KernelLogger, _typeName, shardId, failure);
+        }
+
+        // Routed again: to where the allocator now says (another node, or here when the shard starts again); while
+        // shutting down, never here.
         if (_heldForHandOff.Remove(shardId, out var held))
         {
             foreach (var (message, sender) in held)
             {
                 Route(message, shardId, sender);
             }
+        }
+
+        if (_shuttingDown && _shards.Count == 0 && _releasing.Count == 0)
+        {
+            Context.Stop(Self);
         }
     }
 
@@ -274,6 +354,9 @@ internal sealed class ShardRegion : ActorBase
 
     /// <summary>The allocator's answer for a shard, when it did not answer at once.</summary>
     private sealed record ShardAllocated(string ShardId, Address? Address, Exception? Failure);
+
+    /// <summary>The allocator has taken note of a stopped shard (its lease given back), when it did not at once.</summary>
+    private sealed record ShardReleased(string ShardId, Exception? Failure);
 
     protected override void PostStop()
     {

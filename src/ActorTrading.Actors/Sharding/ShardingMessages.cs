@@ -43,3 +43,15 @@ public sealed record GracefulShutdown
     /// <summary>The one instance.</summary>
     public static readonly GracefulShutdown Instance = new();
 }
+
+/// <summary>Every shard homed at <see cref="Address"/> is no longer there (that node left, or was downed): the region forgets
+/// those homes and asks its allocator again at the next message for each (Akka's region learning of a coordinator's
+/// reallocation, from membership here).</summary>
+[Serialization.NodeLocal("membership tells each node's own regions")]
+public sealed record ShardHomesLost(Address Address);
+
+/// <summary>Stops every shard of the region now (their entities with the hand-off stop message), keeping the region: the node
+/// lost the right to host them (its member lease ran out). Messages that arrive meanwhile and later are routed again
+/// through the allocator.</summary>
+[Serialization.NodeLocal("the node's own member lease keeper tells its own regions")]
+public sealed record StopShards(string Reason);

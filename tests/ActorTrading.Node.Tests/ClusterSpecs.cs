@@ -1,0 +1,134 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using ActorTrading.ExchangeSimulator;
+using ActorTrading.TestSupport;
+using ActorTrading.Domain;
+
+namespace ActorTrading.Node.Tests;
+
+/// <summary>
+/// Nodes started with <c>--cluster</c> on one PostgreSQL, as their own processes, trading on the exchange simulator: the
+/// shards spread over the members, a signal sent to any node reaches every subscription once, and a node killed with
+/// <c>kill -9</c> leaves its shards to the others.
+/// </summary>
+public sealed class ClusterSpecs : IAsyncLifetime
+{
+    private const int Subscribers = 24;
+    private static readonly Dictionary<string, string> SharedKey = new() { ["ACTORTRADING_SECRET_KEY"] = Convert.ToBase64String(new byte[32]) };
+    private readonly List<NodeProcess> _nodes = [];
+    private SimulatorHost _simulator = null!;
+    private TestDatabase _database = null!;
+
+    public async Task InitializeAsync()
+    {
+        _simulator = await SimulatorHost.StartAsync();
+        _simulator.State.SetPrice("BTCUSDT", 64_000m);
+        for (var i = 0; i < Subscribers; i++)
+        {
+            _simulator.State.RegisterAccount($"key-{i}", $"secret-{i}");
+        }
+
+        _database = await TestDatabase.CreateAsync("cluster");
+        // One after the other: each start migrates the schema, and the first generates the cluster secret.
+        for (var i = 0; i < 3; i++)
+        {
+            _nodes.Add(await NodeProcess.StartAsync(Directory.CreateTempSubdirectory("actortrading-cluster-").FullName, _simulator.BaseUrl,
+                _database.ConnectionString, ["--cluster"], SharedKey));
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var node in _nodes)
+        {
+            await node.DisposeAsync();
+        }
+
+        await _database.DisposeAsync();
+        await _simulator.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Every_node_lists_the_same_three_members_up()
+    {
+        foreach (var node in _nodes)
+        {
+            var members = (await node.GetAsync("/api/v1/cluster/members")).GetProperty("members").EnumerateArray().ToList();
+            members.Select(m => m.GetProperty("address").GetString()).Order().ShouldBe(_nodes.Select(n => n.Address.GetLeftPart(UriPartial.Authority)).Order());
+            members.ShouldAllBe(m => m.GetProperty("status").GetString() == "up");
+        }
+    }
+
+    [Fact]
+    public async Task A_signal_sent_to_any_node_reaches_every_subscription_once_with_the_shards_spread_over_the_members()
+    {
+        var (bot, subscriptions) = await CreateBotAsync("spread");
+
+        var signalId = await SignalAsync(_nodes[2], bot, "buy");
+
+        await OutcomesAsync(signalId, Subscribers);
+        OrdersPerSubscription(subscriptions, signalId, ClientOrderIds.Legs.Open).ShouldAllBe(count => count == 1);
+        var owners = (await _nodes[0].GetAsync("/api/v1/cluster/shards?type=subscription")).GetProperty("types")[0].GetProperty("shards_per_member");
+        owners.EnumerateObject().Count().ShouldBe(3, owners.ToString());
+    }
+
+    [Fact]
+    public async Task A_node_killed_hard_leaves_its_shards_to_the_others_and_the_next_signal_reaches_every_subscription_once()
+    {
+        var (bot, subscriptions) = await CreateBotAsync("failover");
+        var first = await SignalAsync(_nodes[0], bot, "buy");
+        await OutcomesAsync(first, Subscribers);
+
+        var killed = _nodes[1];
+        await killed.KillHardAsync();
+        await Eventually.HoldsAsync(async () => (await _nodes[0].GetAsync("/api/v1/cluster/members")).GetProperty("members").EnumerateArray()
+            .Any(m => m.GetProperty("address").GetString() == killed.Address.GetLeftPart(UriPartial.Authority) && m.GetProperty("status").GetString() == "down"),
+            "the killed node downed", TimeSpan.FromSeconds(20));
+
+        var second = await SignalAsync(_nodes[2], bot, "close");
+
+        await OutcomesAsync(second, Subscribers);
+        OrdersPerSubscription(subscriptions, first, ClientOrderIds.Legs.Open).ShouldAllBe(count => count == 1);
+        OrdersPerSubscription(subscriptions, second, ClientOrderIds.Legs.Close).ShouldAllBe(count => count == 1);
+        var shards = (await _nodes[0].GetAsync("/api/v1/cluster/shards?type=subscription")).GetProperty("types")[0].GetProperty("shards_per_member");
+        shards.EnumerateObject().Select(owner => owner.Name).ShouldNotContain(killed.Address.GetLeftPart(UriPartial.Authority));
+    }
+
+    private async Task<(JsonElement Bot, List<string> Subscriptions)> CreateBotAsync(string name)
+    {
+        var bot = await _nodes[0].PostAsync("/api/v1/bots", new { name, master_webhook_path = name, default_leverage = 2, default_margin_usd = 100 });
+        var subscriptions = new List<string>();
+        for (var i = 0; i < Subscribers; i++)
+        {
+            // Through every node in turn: any node's API reaches any entity.
+            var node = _nodes[i % _nodes.Count];
+            var account = await node.PostAsync("/api/v1/exchange-accounts", new { exchange = "binance", testnet = true, api_key = $"key-{i}", secret_key = $"secret-{i}" });
+            var subscription = await node.PostAsync("/api/v1/bot-subscriptions", new { bot_id = bot.GetProperty("id").GetString(), exchange_account_id = account.GetProperty("id").GetString() });
+            subscriptions.Add(subscription.GetProperty("id").GetString() ?? "");
+        }
+
+        return (bot, subscriptions);
+    }
+
+    private static async Task<string> SignalAsync(NodeProcess node, JsonElement bot, string action)
+    {
+        var alert = $$"""{"secret":"{{bot.GetProperty("master_secret").GetString()}}","ticker":"BINANCE:BTCUSDT.P","action":"{{action}}"}""";
+        var accepted = await node.PostAlertAsync($"/api/v1/bots/webhook/master/{bot.GetProperty("master_webhook_path").GetString()}", alert);
+        return accepted.GetProperty("signal_id").GetString() ?? "";
+    }
+
+    private Task OutcomesAsync(string signalId, int expected) =>
+        Eventually.HoldsAsync(async () =>
+        {
+            var signal = await _nodes[0].GetIfFoundAsync($"/api/v1/signals/{signalId}");
+            return signal?.GetProperty("executions").GetArrayLength() == expected;
+        }, $"{expected} outcomes of signal {signalId}", TimeSpan.FromSeconds(60));
+
+    // The simulator's order log, by the deterministic client order id of each subscription's leg of the signal.
+    private List<int> OrdersPerSubscription(List<string> subscriptions, string signalId, string leg)
+    {
+        var orders = _simulator.State.Orders();
+        return [.. subscriptions.Select(subscription => orders.Count(o => o.ClientOrderId == ClientOrderIds.For(subscription, signalId, leg)))];
+    }
+}
