@@ -265,7 +265,8 @@ public sealed class ClusterMember : IAsyncDisposable
 
     private void MembershipChanged(MembershipView view)
     {
-        if (_system is not { } system)
+        // Leaving: the regions stop, and where the others' shards are is no longer this node's business.
+        if (_system is not { } system || Volatile.Read(ref _left) == 1)
         {
             return;
         }

@@ -42,12 +42,22 @@ internal sealed class ShardRegion : ActorBase
         _handOffStopMessage = handOffStopMessage;
     }
 
+    // Another node's region sends what it forwards to this child, not to the region: the child hands it over marked as
+    // forwarded, so that it is routed by a fresh allocation, never by a cached home that may point back (a ping-pong after a
+    // shard moved). The '@' never appears in a shard's (escaped) name.
+    private const string ForwardedName = "@forwarded";
+
+    protected override void PreStart() => Context.ActorOf(Props.Create(() => new ForwardedInbox()), ForwardedName);
+
     protected internal override bool Receive(object message)
     {
         switch (message)
         {
             case Terminated terminated:
                 ShardTerminated(terminated.ActorRef);
+                return true;
+            case Forwarded forwarded:
+                RouteForwarded(forwarded.Message, forwarded.Sender);
                 return true;
             case ShardStopped:
                 return true;
@@ -128,14 +138,38 @@ internal sealed class ShardRegion : ActorBase
             return;
         }
 
-        if (_allocations.TryGetValue(shardId, out var home) && !home.Equals(Context.System.Address))
+        if (_allocations.TryGetValue(shardId, out var home) && !home.Equals(Context.System.Address) && RegionAt(home) is { } remote)
         {
-            RegionAt(home).Tell(message, sender);
+            remote.Tell(message, sender);
             return;
         }
 
         // Shutting down too: the allocator may name another node now (one that leaves is no host); here, it is a dead letter.
         Allocate(shardId, message, sender);
+    }
+
+    private void RouteForwarded(object message, IActorRef sender)
+    {
+        if (_extractor.EntityId(message) is null)
+        {
+            Context.System.DeadLetters.Tell(new DeadLetter(message, sender, Self), sender);
+            return;
+        }
+
+        var shardId = _extractor.ShardId(message);
+        if (_heldForHandOff.TryGetValue(shardId, out var held) || _heldForAllocation.TryGetValue(shardId, out held))
+        {
+            Hold(held, message, sender);
+        }
+        else if (_shards.TryGetValue(shardId, out var shard))
+        {
+            shard.Tell(message, sender);
+        }
+        else
+        {
+            _allocations.Remove(shardId);
+            Allocate(shardId, message, sender);
+        }
     }
 
     private void Hold(List<(object Message, IActorRef Sender)> held, object message, IActorRef sender)
@@ -197,10 +231,9 @@ internal sealed class ShardRegion : ActorBase
             return;
         }
 
-        if (address is not null && !address.Equals(Context.System.Address))
+        if (address is not null && !address.Equals(Context.System.Address) && RegionAt(address) is { } region)
         {
             _allocations[shardId] = address;
-            var region = RegionAt(address);
             foreach (var (message, sender) in held)
             {
                 region.Tell(message, sender);
@@ -232,12 +265,20 @@ internal sealed class ShardRegion : ActorBase
         return shard;
     }
 
-    // The region of this type on another node: the same path, at its address.
-    private IActorRef RegionAt(Address address)
+    // The region of this type on another node: the same path, at its address; null when this system has no remoting.
+    private IActorRef? RegionAt(Address address)
     {
         if (!_remoteRegions.TryGetValue(address, out var region))
         {
-            region = Context.System.Provider.ResolveActorRef(new ActorPath(address, Self.Path.Elements));
+            try
+            {
+                region = Context.System.Provider.ResolveActorRef(new ActorPath(address, Self.Path.Elements.Add(ForwardedName)));
+            }
+            catch (UnknownAddressException)
+            {
+                return null;
+            }
+
             _remoteRegions[address] = region;
         }
 
@@ -350,6 +391,18 @@ internal sealed class ShardRegion : ActorBase
         var shards = _shards.Values.ToList();
         Task.WhenAll(shards.Select(s => s.Ask<ShardState>(new Shard.GetShardState(), _settings.HandOffTimeout)))
             .PipeTo(replyTo, Self, states => new CurrentShardRegionState(states), failure => new Status.Failure(failure));
+    }
+
+    /// <summary>A message another node's region forwarded here, with its original sender.</summary>
+    private sealed record Forwarded(object Message, IActorRef Sender);
+
+    private sealed class ForwardedInbox : ActorBase
+    {
+        protected internal override bool Receive(object message)
+        {
+            Context.Parent.Tell(new Forwarded(message, Sender), Sender);
+            return true;
+        }
     }
 
     /// <summary>The allocator's answer for a shard, when it did not answer at once.</summary>
