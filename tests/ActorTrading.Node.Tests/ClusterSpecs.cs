@@ -3,7 +3,9 @@ using System.Text;
 using System.Text.Json;
 using ActorTrading.ExchangeSimulator;
 using ActorTrading.TestSupport;
+using ActorTrading.Actors.Sharding;
 using ActorTrading.Domain;
+using ActorTrading.Trading;
 
 namespace ActorTrading.Node.Tests;
 
@@ -95,6 +97,51 @@ public sealed class ClusterSpecs : IAsyncLifetime
         shards.EnumerateObject().Select(owner => owner.Name).ShouldNotContain(killed.Address.GetLeftPart(UriPartial.Authority));
     }
 
+    /// <summary>Which node is killed while a signal fans out: the bot's (it recovers its fan-out on another node), or one that
+    /// hosts only subscriptions (the bot tells them again once their shards are elsewhere).</summary>
+    public enum Victim
+    {
+        BotNode,
+        SubscriptionNode,
+    }
+
+    [Theory]
+    [InlineData(Victim.BotNode)]
+    [InlineData(Victim.SubscriptionNode)]
+    public async Task A_node_killed_hard_mid_broadcast_loses_no_outcome_and_doubles_no_order(Victim victim)
+    {
+        var (bot, subscriptions) = await CreateBotAsync($"mid-{victim}".ToLowerInvariant());
+        var botHome = await HomeOfAsync("bot", bot.GetProperty("id").GetString() ?? "");
+        var killed = victim == Victim.BotNode ? botHome : _nodes.First(n => n != botHome);
+        var ingress = _nodes.First(n => n != killed);
+        // Half the orders take two seconds more: when the first outcomes are in, the rest are on their way.
+        _simulator.State.Faults = new FaultSettings { LatencyRate = 0.5, LatencyMs = 2_000, PathPrefix = "/fapi/v1/order", Method = "POST" };
+
+        var signalId = await SignalAsync(ingress, bot, "buy");
+        await Eventually.HoldsAsync(async () => await OutcomeCountAsync(ingress, signalId) > 0, "the first outcomes", TimeSpan.FromSeconds(30));
+        await killed.KillHardAsync();
+        var atKill = await OutcomeCountAsync(ingress, signalId);
+        _simulator.State.Faults = new FaultSettings();
+
+        atKill.ShouldBeLessThan(Subscribers, "the kill came after the fan-out had ended: the scenario did not happen");
+        await OutcomesAsync(signalId, Subscribers, ingress);
+        OrdersPerSubscription(subscriptions, signalId, ClientOrderIds.Legs.Open).ShouldAllBe(count => count == 1);
+        var statuses = (await ingress.GetAsync($"/api/v1/signals/{signalId}")).GetProperty("executions").EnumerateArray().Select(e => e.GetProperty("status").GetString()).ToList();
+        statuses.ShouldAllBe(status => status == "executed", string.Join(", ", statuses));
+    }
+
+    // The node whose member holds the entity's shard lease.
+    private async Task<NodeProcess> HomeOfAsync(string type, string entityId)
+    {
+        var shard = int.Parse(HashCodeMessageExtractor.ShardIdOf(entityId, new TradingSettings().NumberOfShards), System.Globalization.CultureInfo.InvariantCulture);
+        var shards = (await _nodes[0].GetAsync($"/api/v1/cluster/shards?type={type}")).GetProperty("types")[0].GetProperty("shards").EnumerateArray();
+        var owner = shards.Single(s => s.GetProperty("shard_id").GetInt32() == shard).GetProperty("owner_address").GetString();
+        return _nodes.Single(n => n.Address.GetLeftPart(UriPartial.Authority) == owner);
+    }
+
+    private static async Task<int> OutcomeCountAsync(NodeProcess reader, string signalId) =>
+        (await reader.GetIfFoundAsync($"/api/v1/signals/{signalId}"))?.GetProperty("executions").GetArrayLength() ?? 0;
+
     private async Task<(JsonElement Bot, List<string> Subscriptions)> CreateBotAsync(string name)
     {
         var bot = await _nodes[0].PostAsync("/api/v1/bots", new { name, master_webhook_path = name, default_leverage = 2, default_margin_usd = 100 });
@@ -118,10 +165,10 @@ public sealed class ClusterSpecs : IAsyncLifetime
         return accepted.GetProperty("signal_id").GetString() ?? "";
     }
 
-    private Task OutcomesAsync(string signalId, int expected) =>
+    private Task OutcomesAsync(string signalId, int expected, NodeProcess? reader = null) =>
         Eventually.HoldsAsync(async () =>
         {
-            var signal = await _nodes[0].GetIfFoundAsync($"/api/v1/signals/{signalId}");
+            var signal = await (reader ?? _nodes[0]).GetIfFoundAsync($"/api/v1/signals/{signalId}");
             return signal?.GetProperty("executions").GetArrayLength() == expected;
         }, $"{expected} outcomes of signal {signalId}", TimeSpan.FromSeconds(60));
 
