@@ -74,7 +74,9 @@ public static class NodeHost
             {
                 NodeLog.Downed(logger, reason);
                 Environment.ExitCode = 1;
-                app.Lifetime.StopApplication();
+
+                // Not on the keeper's thread: stopping runs the runtime's disposal, which waits for that thread's renewal.
+                _ = Task.Run(app.Lifetime.StopApplication);
             };
         }
         if (runtime.Options.Demo)

@@ -130,6 +130,65 @@ public sealed class ClusterSpecs : IAsyncLifetime
         statuses.ShouldAllBe(status => status == "executed", string.Join(", ", statuses));
     }
 
+    [Fact]
+    public async Task A_node_stopped_with_SIGTERM_hands_off_its_shards_leaves_as_removed_and_the_others_serve_them()
+    {
+        var (bot, subscriptions) = await CreateBotAsync("rolling");
+        var first = await SignalAsync(_nodes[0], bot, "buy");
+        await OutcomesAsync(first, Subscribers);
+        var leaving = _nodes[1];
+        var address = leaving.Address.GetLeftPart(UriPartial.Authority);
+
+        await Kill(leaving, "TERM");
+        await Eventually.HoldsAsync(() => leaving.ExitCode is not null, "the node stopped", TimeSpan.FromSeconds(60));
+
+        leaving.ExitCode.ShouldBe(0, leaving.Output);
+        var members = (await _nodes[0].GetAsync("/api/v1/cluster/members?all=true")).GetProperty("members").EnumerateArray();
+        members.Where(m => m.GetProperty("address").GetString() == address).Select(m => m.GetProperty("status").GetString()).ShouldBe(["removed"]);
+        var owners = (await _nodes[0].GetAsync("/api/v1/cluster/shards")).GetProperty("types").EnumerateArray()
+            .SelectMany(t => t.GetProperty("shards_per_member").EnumerateObject().Select(o => o.Name));
+        owners.ShouldNotContain(address, "every shard was handed off");
+        var second = await SignalAsync(_nodes[2], bot, "close");
+        await OutcomesAsync(second, Subscribers);
+        OrdersPerSubscription(subscriptions, second, ClientOrderIds.Legs.Close).ShouldAllBe(count => count == 1);
+    }
+
+    [Fact]
+    public async Task A_paused_node_whose_shards_moved_stops_as_downed_when_it_wakes_and_doubles_no_order()
+    {
+        var (bot, subscriptions) = await CreateBotAsync("zombie");
+        var first = await SignalAsync(_nodes[0], bot, "buy");
+        await OutcomesAsync(first, Subscribers);
+        var zombie = _nodes.First(n => n != _nodes[0] && n != _nodes[2]);
+
+        await Kill(zombie, "STOP");
+        try
+        {
+            await Eventually.HoldsAsync(async () => (await _nodes[0].GetAsync("/api/v1/cluster/members")).GetProperty("members").EnumerateArray()
+                .Any(m => m.GetProperty("address").GetString() == zombie.Address.GetLeftPart(UriPartial.Authority) && m.GetProperty("status").GetString() == "down"),
+                "the paused node downed", TimeSpan.FromSeconds(20));
+            var second = await SignalAsync(_nodes[2], bot, "close");
+            await OutcomesAsync(second, Subscribers);
+            OrdersPerSubscription(subscriptions, second, ClientOrderIds.Legs.Close).ShouldAllBe(count => count == 1);
+        }
+        finally
+        {
+            await Kill(zombie, "CONT");
+        }
+
+        // Woken, it finds itself downed: it stops its shards and exits, to start again as a new incarnation.
+        await Eventually.HoldsAsync(() => zombie.ExitCode is not null, "the zombie stopped", TimeSpan.FromSeconds(30), () => zombie.Output);
+        zombie.ExitCode.ShouldBe(1, zombie.Output);
+        OrdersPerSubscription(subscriptions, first, ClientOrderIds.Legs.Open).ShouldAllBe(count => count == 1);
+    }
+
+    private static async Task Kill(NodeProcess node, string signal)
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", ["-" + signal, node.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        kill.ExitCode.ShouldBe(0, $"kill -{signal}");
+    }
+
     // The node whose member holds the entity's shard lease.
     private async Task<NodeProcess> HomeOfAsync(string type, string entityId)
     {
