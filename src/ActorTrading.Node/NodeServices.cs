@@ -45,6 +45,11 @@ public static class NodeServices
                 throw new ArgumentException($"{ClusterSettings.Section}:Enabled (--cluster) needs PostgreSQL (ACTORTRADING_POSTGRES or ActorTrading:Postgres): the SQLite store serves one node");
             }
 
+            if (cluster.Enabled && options.Demo)
+            {
+                throw new ArgumentException($"--demo trades on the paper exchange, which needs a single node: start it without --cluster ({ClusterSettings.Section}:Enabled)");
+            }
+
             if (cluster.Enabled)
             {
                 cluster = cluster with { Address = cluster.Address ?? ClusterAddress(configuration["urls"]) };

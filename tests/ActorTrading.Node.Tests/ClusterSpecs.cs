@@ -63,6 +63,25 @@ public sealed class ClusterSpecs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_single_node_is_refused_on_the_database_of_a_cluster_with_one_line()
+    {
+        var (exitCode, output) = await NodeProcess.RunUntilExitAsync(Directory.CreateTempSubdirectory("actortrading-single-").FullName, _database.ConnectionString);
+
+        exitCode.ShouldBe(1, output);
+        output.Trim().Split('\n').Last().ShouldContain("another node is already running on PostgreSQL");
+        output.ShouldContain("unless every node on it runs with --cluster");
+    }
+
+    [Fact]
+    public async Task A_paper_account_is_refused_on_a_cluster_member_naming_the_field()
+    {
+        var refused = await _nodes[0].PostRawAsync("/api/v1/exchange-accounts", new { exchange = "paper", api_key = "paper-1", secret_key = "paper-secret" });
+
+        refused.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await refused.Content.ReadAsStringAsync()).ShouldContain("paper accounts need a single node");
+    }
+
+    [Fact]
     public async Task A_signal_sent_to_any_node_reaches_every_subscription_once_with_the_shards_spread_over_the_members()
     {
         var (bot, subscriptions) = await CreateBotAsync("spread");

@@ -140,6 +140,9 @@ internal sealed class NodeProcess : IAsyncDisposable
 
     public async Task<JsonElement> PostAsync(string path, object body) => await ReadAsync(await _http.PostAsJsonAsync(path, body));
 
+    /// <summary>The response to a POST of <paramref name="body"/> as JSON, whatever its status.</summary>
+    public Task<HttpResponseMessage> PostRawAsync(string path, object body) => _http.PostAsJsonAsync(path, body);
+
     public async Task<JsonElement> PostAlertAsync(string path, string alert)
     {
         var response = await _http.PostAsync(path, new StringContent(alert, Encoding.UTF8, "text/plain"));

@@ -51,6 +51,18 @@ public sealed class SingleNodeSpecs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_cluster_node_on_the_database_of_a_single_node_exits_at_once_with_one_line_naming_it()
+    {
+        await using var database = await TestDatabase.CreateAsync("single_node");
+        await using var first = await NodeProcess.StartAsync(_first, postgres: database.ConnectionString);
+
+        var (exitCode, output) = await NodeProcess.RunUntilExitAsync(_second, database.ConnectionString, arguments: ["--cluster"]);
+
+        exitCode.ShouldBe(1, output);
+        ShouldBeOneRefusal(output, "a single node (not --cluster) is already running on PostgreSQL ");
+    }
+
+    [Fact]
     public async Task A_node_starts_again_on_its_data_directory_once_the_first_one_is_gone()
     {
         var first = await NodeProcess.StartAsync(_first);
@@ -63,8 +75,8 @@ public sealed class SingleNodeSpecs : IAsyncLifetime
     private static void ShouldBeOneRefusal(string output, string expected)
     {
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        lines.Where(l => l.StartsWith("actortrading: another node", StringComparison.Ordinal)).ShouldHaveSingleItem(output)
-            .ShouldContain(expected, Case.Sensitive, output);
+        lines.Where(l => l.StartsWith("actortrading: ", StringComparison.Ordinal) && l.Contains(" is already running on ", StringComparison.Ordinal))
+            .ShouldHaveSingleItem(output).ShouldContain(expected, Case.Sensitive, output);
         output.ShouldContain("one node runs per store");
         output.ShouldNotContain("   at ", Case.Sensitive, "no stack trace");
         output.ShouldNotContain("Unhandled exception", Case.Sensitive);

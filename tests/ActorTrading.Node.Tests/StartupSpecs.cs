@@ -77,6 +77,20 @@ public sealed class StartupSpecs : IAsyncLifetime
             $"actortrading: Failed to bind to address http://127.0.0.1:{port}: address already in use (another process listens there: choose another with --urls)");
     }
 
+    [Theory]
+    [InlineData(new[] { "--cluster" }, "actortrading: ActorTrading:Cluster:Enabled (--cluster) needs PostgreSQL (ACTORTRADING_POSTGRES or ActorTrading:Postgres): the SQLite store serves one node")]
+    [InlineData(new[] { "--cluster", "--demo", "--ActorTrading:Postgres", "Host=127.0.0.1" },
+        "actortrading: --demo trades on the paper exchange, which needs a single node: start it without --cluster (ActorTrading:Cluster:Enabled)")]
+    [InlineData(new[] { "--cluster", "--ActorTrading:Postgres", "Host=127.0.0.1", "--ActorTrading:Cluster:Roles", "ingress,router" },
+        "actortrading: ActorTrading:Cluster:Roles must name ingress, trading or both, comma-separated (was 'ingress,router') (Parameter 'Roles')")]
+    public async Task A_cluster_start_the_node_cannot_honour_stops_with_one_line_naming_the_setting(string[] arguments, string line)
+    {
+        var (exitCode, output) = await NodeProcess.RunUntilExitAsync(_dataDirectory, arguments: arguments);
+
+        exitCode.ShouldBe(1, output);
+        ShouldBeOneLine(output).ShouldBe(line);
+    }
+
     [Fact]
     public async Task An_unreachable_database_stops_the_start_with_one_line_naming_it()
     {

@@ -22,7 +22,8 @@ internal static class AccountsApi
         }).WithName("ListExchangeAccounts");
     }
 
-    private static async Task<IResult> CreateAsync(CreateAccountRequest request, HttpContext http, EntityRegions regions, NodeOptions options, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateAsync(CreateAccountRequest request, HttpContext http, EntityRegions regions, NodeOptions options,
+        Cluster.ClusterSettings cluster, CancellationToken cancellationToken)
     {
         var errors = new List<FieldError>();
         // By name only: Enum.TryParse also takes numbers ("2") and flag lists ("Paper,Binance"), each some venue.
@@ -37,6 +38,11 @@ internal static class AccountsApi
         {
             errors.Add(new FieldError("exchange", $"must be paper, binance or bybit, got '{request.Exchange}'"));
             exchange = default;
+        }
+        else if (exchange == ExchangeName.Paper && cluster.Enabled)
+        {
+            // The paper exchange is one per process: members would each keep, and write, their own copy of its accounts.
+            errors.Add(new FieldError("exchange", "paper accounts need a single node: this node is a cluster member (use binance or bybit)"));
         }
 
         if (string.IsNullOrWhiteSpace(request.ApiKey) || request.ApiKey.Length > 256)
