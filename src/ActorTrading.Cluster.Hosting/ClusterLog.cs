@@ -28,4 +28,10 @@ internal static partial class ClusterLog
 
     [LoggerMessage(EventId = 5008, Level = LogLevel.Warning, Message = "{Address} still has a live incarnation (a previous start of this node?): waiting for its member lease to expire")]
     public static partial void WaitingForPreviousIncarnation(ILogger logger, string address);
+
+    [LoggerMessage(EventId = 5009, Level = LogLevel.Information, Message = "Rebalance: moving shard {TypeName}/{ShardId} from incarnation {From} to {To}")]
+    public static partial void Rebalancing(ILogger logger, string typeName, int shardId, long from, long to);
+
+    [LoggerMessage(EventId = 5010, Level = LogLevel.Warning, Message = "A rebalance round failed: {Reason}; the next one plans again")]
+    public static partial void RebalanceFailed(ILogger logger, string reason);
 }

@@ -34,6 +34,7 @@ public sealed class ClusterMember : IAsyncDisposable
     private MemberLeaseKeeper? _keeper;
     private MembershipWatcher? _watcher;
     private Task _downing = Task.CompletedTask;
+    private Task _rebalancing = Task.CompletedTask;
     private int _left;
 
     private ClusterMember(NpgsqlDataSource dataSource, ClusterSettings settings, string httpAddress, string appVersion, string secret, Socket listener,
@@ -91,6 +92,9 @@ public sealed class ClusterMember : IAsyncDisposable
 
     internal ILogger Logger { get; }
 
+    /// <summary>A rebalance round moved shards: work in flight on them is woken wherever they are now.</summary>
+    internal void ShardsMoved() => ShardsMayHaveMoved?.Invoke();
+
     /// <summary>The remoting address <paramref name="member"/> published; null when it has none or it cannot be read.</summary>
     public static Address? RemotingAddressOf(Member member) =>
         member.RemotingAddress is { } text && Address.TryParse(text, out var address) ? address : null;
@@ -142,6 +146,8 @@ public sealed class ClusterMember : IAsyncDisposable
         _watcher.Changed += MembershipChanged;
         MembershipChanged(_watcher.Current);
         _downing = Task.Run(() => DownExpiredMembersAsync(_stopping.Token), CancellationToken.None);
+        var rebalancer = new ClusterRebalancer(this, _settings, system);
+        _rebalancing = Task.Run(() => rebalancer.RunAsync(_stopping.Token), CancellationToken.None);
         ClusterSharding.Get(system).UseAllocator(type => new ClusterShardAllocator(type, this));
         ClusterLog.Joined(Logger, Incarnation, _httpAddress, RemotingAddress, _settings.Roles);
 
@@ -187,6 +193,7 @@ public sealed class ClusterMember : IAsyncDisposable
     {
         await _stopping.CancelAsync();
         await _downing;
+        await _rebalancing;
         if (_keeper is not null)
         {
             await _keeper.DisposeAsync();

@@ -57,6 +57,10 @@ public sealed record ClusterSettings
     /// woke it (the backstop: NOTIFY is never the only copy of a fact). Default 2 s.</summary>
     public TimeSpan MembershipPollInterval { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary><c>ActorTrading:Cluster:RebalanceInterval</c>: how often the oldest member plans a rebalance round (Akka's
+    /// <c>rebalance-interval</c>): a member that joined takes its share of the shards this many seconds at a time. Default 10 s.</summary>
+    public TimeSpan RebalanceInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary><c>ActorTrading:Cluster:RebalanceAbsoluteLimit</c>: at most this many shards move in one rebalance round
     /// (Akka's <c>rebalance-absolute-limit</c>). Default 20.</summary>
     public int RebalanceAbsoluteLimit { get; init; } = 20;
@@ -86,6 +90,7 @@ public sealed record ClusterSettings
         Require(RestartDowningGrace >= MemberLeaseTtl, nameof(RestartDowningGrace),
             $"must be at least MemberLeaseTtl ({MemberLeaseTtl}), or members are downed before they could renew after a database restart (was {RestartDowningGrace})");
         Require(MembershipPollInterval > TimeSpan.Zero, nameof(MembershipPollInterval), $"must be positive (was {MembershipPollInterval})");
+        Require(RebalanceInterval > TimeSpan.Zero, nameof(RebalanceInterval), $"must be positive (was {RebalanceInterval})");
         Require(RebalanceAbsoluteLimit >= 1, nameof(RebalanceAbsoluteLimit), $"must be at least 1 (was {RebalanceAbsoluteLimit})");
         Require(RebalanceRelativeLimit is > 0 and <= 1, nameof(RebalanceRelativeLimit), $"must be in (0, 1] (was {RebalanceRelativeLimit})");
     }

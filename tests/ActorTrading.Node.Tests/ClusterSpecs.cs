@@ -17,7 +17,11 @@ namespace ActorTrading.Node.Tests;
 public sealed class ClusterSpecs : IAsyncLifetime
 {
     private const int Subscribers = 24;
-    private static readonly Dictionary<string, string> SharedKey = new() { ["ACTORTRADING_SECRET_KEY"] = Convert.ToBase64String(new byte[32]) };
+    // The same key on every node (any node decrypts any account's secret); rebalance rounds every 2 s, not 10.
+    private static readonly Dictionary<string, string> SharedKey = new()
+    {
+        ["ACTORTRADING_SECRET_KEY"] = Convert.ToBase64String(new byte[32]), ["ActorTrading__Cluster__RebalanceInterval"] = "00:00:02",
+    };
     private readonly List<NodeProcess> _nodes = [];
     private SimulatorHost _simulator = null!;
     private TestDatabase _database = null!;
@@ -199,6 +203,31 @@ public sealed class ClusterSpecs : IAsyncLifetime
         await Eventually.HoldsAsync(() => zombie.ExitCode is not null, "the zombie stopped", TimeSpan.FromSeconds(30), () => zombie.Output);
         zombie.ExitCode.ShouldBe(1, zombie.Output);
         OrdersPerSubscription(subscriptions, first, ClientOrderIds.Legs.Open).ShouldAllBe(count => count == 1);
+    }
+
+    [Fact]
+    public async Task A_node_that_joins_takes_its_share_of_the_shards_and_no_signal_is_lost_or_doubled()
+    {
+        var (bot, subscriptions) = await CreateBotAsync("join");
+        var first = await SignalAsync(_nodes[0], bot, "buy");
+        await OutcomesAsync(first, Subscribers);
+
+        var joined = await NodeProcess.StartAsync(Directory.CreateTempSubdirectory("actortrading-cluster-").FullName, _simulator.BaseUrl,
+            _database.ConnectionString, ["--cluster"], SharedKey);
+        _nodes.Add(joined);
+
+        var counts = new Dictionary<string, int>();
+        await Eventually.HoldsAsync(async () =>
+        {
+            counts = (await _nodes[0].GetAsync("/api/v1/cluster/shards?type=subscription")).GetProperty("types")[0].GetProperty("shards_per_member")
+                .EnumerateObject().ToDictionary(owner => owner.Name, owner => owner.Value.GetInt32());
+            return counts.Count == 4 && counts.Values.Max() - counts.Values.Min() <= 1;
+        }, "the subscription shards even over four members", TimeSpan.FromSeconds(60), () => string.Join(", ", counts));
+
+        var second = await SignalAsync(joined, bot, "close");
+        await OutcomesAsync(second, Subscribers);
+        OrdersPerSubscription(subscriptions, first, ClientOrderIds.Legs.Open).ShouldAllBe(count => count == 1);
+        OrdersPerSubscription(subscriptions, second, ClientOrderIds.Legs.Close).ShouldAllBe(count => count == 1);
     }
 
     private static async Task Kill(NodeProcess node, string signal)
