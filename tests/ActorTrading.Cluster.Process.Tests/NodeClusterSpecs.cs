@@ -36,4 +36,22 @@ public sealed class NodeClusterSpecs : IAsyncLifetime
             "the restarted node reads the bot from the database through its proxy", TimeSpan.FromSeconds(30));
         node.PostgresProxy.ConnectionsAccepted.ShouldBeGreaterThan(1);
     }
+
+    [Fact]
+    public async Task A_node_frozen_by_sigstop_answers_nothing_runs_on_after_sigcont_and_exits_on_sigterm()
+    {
+        await using var cluster = await NodeCluster.StartAsync(new NodeClusterOptions { Nodes = 1, Cluster = false, Postgres = _database.ConnectionString });
+        var node = cluster[0];
+        using var impatient = new HttpClient { BaseAddress = node.Address, Timeout = TimeSpan.FromMilliseconds(500) };
+
+        await node.PauseAsync();
+        await Should.ThrowAsync<TaskCanceledException>(impatient.GetAsync("/health/live"), "a stopped process accepts (the kernel does) but never answers");
+        node.IsRunning.ShouldBeTrue();
+
+        await node.ResumeAsync();
+        await node.WaitUntilReadyAsync();
+
+        (await node.TerminateAsync()).ShouldBe(0, node.Output);
+        node.IsRunning.ShouldBeFalse();
+    }
 }
