@@ -13,25 +13,28 @@ public static class CliApp
     /// <summary>Where the CLI goes without an address: a node run with README's command.</summary>
     public const string DefaultAddress = "127.0.0.1:5000";
 
-    /// <summary>Runs <paramref name="args"/>; reads commands from <paramref name="input"/> when they name none.</summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, TextReader input, Func<string, string?> environment)
+    /// <summary>Runs <paramref name="args"/>; reads commands from <paramref name="input"/> when they name none.
+    /// <paramref name="cancellationToken"/> ends a command that runs until stopped (<c>log tail</c>), as Ctrl+C does.</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, TextReader input, Func<string, string?> environment,
+        CancellationToken cancellationToken = default)
     {
         var (address, rest) = args.Length > 0 && TryAddress(args[0], out var given) ? (given, args[1..]) : (ParseAddress(DefaultAddress), args);
         // No palette named (only switches, such as --token and its value): the prompt.
         var palettes = Commands.Root(address, environment).Subcommands.Select(c => c.Name).Concat(["--help", "-h", "-?", "--version"]).ToHashSet();
         if (!rest.Any(palettes.Contains))
         {
-            return await PromptAsync(address, rest, output, error, input, environment);
+            return await PromptAsync(address, rest, output, error, input, environment, cancellationToken);
         }
 
-        return await RunOnceAsync(address, rest, output, error, environment);
+        return await RunOnceAsync(address, rest, output, error, environment, cancellationToken);
     }
 
-    private static async Task<int> RunOnceAsync(Uri address, string[] args, TextWriter output, TextWriter error, Func<string, string?> environment)
+    private static async Task<int> RunOnceAsync(Uri address, string[] args, TextWriter output, TextWriter error, Func<string, string?> environment,
+        CancellationToken cancellationToken)
     {
         var root = Commands.Root(address, environment);
         var parsed = root.Parse(args);
-        return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }) switch
+        return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken) switch
         {
             0 => 0,
             _ => 1,
@@ -39,7 +42,8 @@ public static class CliApp
     }
 
     // The interactive mode: pbm's prompt, a line per command, the switches given at start applying to each.
-    private static async Task<int> PromptAsync(Uri address, string[] switches, TextWriter output, TextWriter error, TextReader input, Func<string, string?> environment)
+    private static async Task<int> PromptAsync(Uri address, string[] switches, TextWriter output, TextWriter error, TextReader input, Func<string, string?> environment,
+        CancellationToken cancellationToken)
     {
         var history = new List<string>();
         var failures = 0;
@@ -47,7 +51,16 @@ public static class CliApp
         while (true)
         {
             output.Write($"[{address.Authority}] actortrading> ");
-            var line = await input.ReadLineAsync();
+            string? line;
+            try
+            {
+                line = await input.ReadLineAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                line = null; // stopped as at the end of the input
+            }
+
             if (line is null || line.Trim() is "exit" or "quit")
             {
                 return failures == 0 ? 0 : 1;
@@ -71,7 +84,7 @@ public static class CliApp
 
             history.Add(line);
             var args = line == "help" ? ["--help"] : System.CommandLine.Parsing.CommandLineParser.SplitCommandLine(line).ToArray();
-            failures += await RunOnceAsync(address, [.. args, .. switches], output, error, environment) == 0 ? 0 : 1;
+            failures += await RunOnceAsync(address, [.. args, .. switches], output, error, environment, cancellationToken) == 0 ? 0 : 1;
         }
     }
 
@@ -169,7 +182,139 @@ public static class CliApp
             nodeCommand.Subcommands.Add(Action(new Command("status", "readiness, read-model lag and dead letters"), address, environment, async (node, output, _, token) =>
                 output.Fields(await node.GetAsync("/api/v1/bots/health", token))));
             root.Subcommands.Add(nodeCommand);
+            root.Subcommands.Add(ActorPalette(address, environment));
+            root.Subcommands.Add(LogPalette(address, environment));
             return root;
+        }
+
+        // pbm's actor palette: the system's figures, and the tree under a path with each actor's mailbox depth.
+        private static Command ActorPalette(Uri address, Func<string, string?> environment)
+        {
+            var actor = new Command("actor", "the actor system and its actors");
+            actor.Subcommands.Add(Action(new Command("system", "name, address, uptime, actors, dead letters, dispatcher threads"), address, environment,
+                async (node, output, _, token) =>
+                {
+                    var system = await node.GetAsync("/api/v1/admin/actors/system", token);
+                    output.Fields(system, "dispatchers");
+                    if (!output.Json)
+                    {
+                        output.Table(system.GetProperty("dispatchers"), ("name", "dispatcher"), ("kind", "kind"), ("threads", "threads"));
+                    }
+                }));
+
+            var depth = new Option<int>("--depth", "-d") { Description = "levels below the start shown (0 to 32)", DefaultValueFactory = _ => 4 };
+            var start = new Option<string>("--start", "-s") { Description = "the actor to start from (default /, with /user and /system; /system/sharding or akka://actortrading/system/sharding)", DefaultValueFactory = _ => "/" };
+            var hierarchy = new Command("hierarchy", "the tree of actors under a path, with each one's mailbox depth");
+            hierarchy.Options.Add(depth);
+            hierarchy.Options.Add(start);
+            actor.Subcommands.Add(Action(hierarchy, address, environment, async (node, output, parse, token) =>
+            {
+                var tree = await node.GetAsync(
+                    $"/api/v1/admin/actors?path={Escape(parse.GetValue(start))}&depth={parse.GetValue(depth).ToString(System.Globalization.CultureInfo.InvariantCulture)}", token);
+                if (output.Json)
+                {
+                    output.Fields(tree);
+                    return;
+                }
+
+                var shown = 0;
+                Tree(output.Writer, tree, 0, ref shown);
+                output.Writer.WriteLine($"Count: {shown} actors");
+            }));
+            return actor;
+        }
+
+        // Indented as pbm prints a hierarchy: the start actor's full path, then each child's name two spaces further in.
+        private static void Tree(TextWriter writer, JsonElement actor, int level, ref int shown)
+        {
+            shown++;
+            var children = actor.GetProperty("child_count").GetInt32();
+            var walked = actor.GetProperty("children");
+            var hidden = children - walked.GetArrayLength();
+            var name = level == 0 ? actor.GetProperty("path").GetString() : actor.GetProperty("name").GetString();
+            writer.WriteLine($"{new string(' ', 2 * level)}{name} | mailbox {actor.GetProperty("mailbox_depth").GetInt32()} | children {children}{(hidden > 0 ? " (not shown)" : "")}");
+            foreach (var child in walked.EnumerateArray())
+            {
+                Tree(writer, child, level + 1, ref shown);
+            }
+        }
+
+        // pbm's log palette: the lines the node kept, and the new ones as they come.
+        private static Command LogPalette(Uri address, Func<string, string?> environment)
+        {
+            var log = new Command("log", "the node's log");
+            var count = new Option<int>("--count", "-c") { Description = "how many of the latest lines (1 to 100000)", DefaultValueFactory = _ => 100 };
+            var level = new Option<string?>("--level", "-l") { Description = "only lines at or above: trace, debug, information, warning, error, critical" };
+            var peek = new Command("peek", "the latest lines the node kept (ActorTrading:RecentLogLines of them)");
+            peek.Options.Add(count);
+            peek.Options.Add(level);
+            log.Subcommands.Add(Action(peek, address, environment, async (node, output, parse, token) =>
+            {
+                var lines = await node.GetAsync(
+                    $"/api/v1/admin/logs?count={parse.GetValue(count).ToString(System.Globalization.CultureInfo.InvariantCulture)}{LevelQuery(parse.GetValue(level), "&")}", token);
+                if (output.Json)
+                {
+                    output.Fields(lines);
+                    return;
+                }
+
+                foreach (var line in lines.EnumerateArray())
+                {
+                    LogLine(output.Writer, line);
+                }
+            }));
+
+            var tail = new Command("tail", "the new lines as the node logs them, until Ctrl+C");
+            tail.Options.Add(level);
+            log.Subcommands.Add(Action(tail, address, environment, async (node, output, parse, token) =>
+            {
+                var error = parse.InvocationConfiguration.Error;
+                var stopped = await node.StreamAsync($"/api/v1/admin/logs/tail{LevelQuery(parse.GetValue(level), "?")}", (type, data) =>
+                {
+                    if (type == "open")
+                    {
+                        // On standard error, so that standard output holds only lines (one JSON object each with --json).
+                        error.WriteLine($"actortrading: tailing the log of {node.Address} (Ctrl+C stops)");
+                    }
+                    else if (type == "log")
+                    {
+                        using var line = JsonDocument.Parse(data);
+                        if (output.Json)
+                        {
+                            output.Writer.WriteLine(line.RootElement.GetRawText());
+                        }
+                        else
+                        {
+                            LogLine(output.Writer, line.RootElement);
+                        }
+
+                        output.Writer.Flush();
+                    }
+                }, token);
+                if (!stopped)
+                {
+                    throw new CliException($"the node at {node.Address} ended the log stream (it stopped?)");
+                }
+            }));
+            return log;
+        }
+
+        private static string LevelQuery(string? level, string separator) => level is null ? "" : $"{separator}level={Escape(level)}";
+
+        // Akka's line: [LEVEL][timestamp][source] message, and an exception's first line under it.
+        private static void LogLine(TextWriter writer, JsonElement line)
+        {
+            var level = line.GetProperty("level").GetString() switch
+            {
+                "information" => "INFO",
+                var other => other?.ToUpperInvariant(),
+            };
+            var timestamp = line.GetProperty("timestamp").GetDateTimeOffset().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
+            writer.WriteLine($"[{level}][{timestamp}][{line.GetProperty("category").GetString()}] {line.GetProperty("message").GetString()}");
+            if (line.TryGetProperty("exception", out var exception) && exception.GetString() is { Length: > 0 } text)
+            {
+                writer.WriteLine("    " + text.Split('\n')[0].TrimEnd());
+            }
         }
 
         // pause and resume of bots and subscriptions alike: a merge patch of is_active.

@@ -29,6 +29,45 @@ internal sealed class NodeClient : IDisposable
 
     public Task<JsonElement> PatchAsync(string path, object body, CancellationToken cancellationToken) => SendAsync(HttpMethod.Patch, path, body, cancellationToken);
 
+    /// <summary>Reads the server-sent events of <paramref name="path"/>, handing each one's type and data to
+    /// <paramref name="onEvent"/>, until the node ends the stream (false) or <paramref name="cancellationToken"/> is
+    /// cancelled (true). No time limit: a stream is meant to stay open.</summary>
+    public async Task<bool> StreamAsync(string path, Action<string, string> onEvent, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        try
+        {
+            using var stream = new HttpClient { BaseAddress = Address, Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+            stream.DefaultRequestHeaders.Authorization = _http.DefaultRequestHeaders.Authorization;
+            using var response = await stream.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                await FailAsync(HttpMethod.Get, path, response, cancellationToken);
+            }
+
+            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+            await foreach (var item in System.Net.ServerSentEvents.SseParser.Create(body).EnumerateAsync(cancellationToken))
+            {
+                onEvent(item.EventType, item.Data);
+            }
+
+            return false;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return true;
+        }
+        catch (HttpRequestException unreachable)
+        {
+            throw new CliException($"cannot reach the node at {Address}: {unreachable.Message}");
+        }
+        catch (IOException lost)
+        {
+            throw new CliException($"the stream from the node at {Address} broke: {lost.Message}");
+        }
+    }
+
     public void Dispose() => _http.Dispose();
 
     private async Task<JsonElement> SendAsync(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
@@ -50,16 +89,12 @@ internal sealed class NodeClient : IDisposable
 
         using (response)
         {
-            var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
-            {
-                throw new CliException($"the node at {Address} refused the token ({(int)response.StatusCode}): give the admin token with --token or ACTORTRADING_ADMIN_TOKEN");
-            }
-
             if (!response.IsSuccessStatusCode)
             {
-                throw new CliException($"{method} {path}: {(int)response.StatusCode} {Problem(text) ?? response.ReasonPhrase}");
+                await FailAsync(method, path, response, cancellationToken);
             }
+
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
 
             try
             {
@@ -70,6 +105,17 @@ internal sealed class NodeClient : IDisposable
                 throw new CliException($"{method} {path}: the answer is not JSON; is {Address} an ActorTrading node?");
             }
         }
+    }
+
+    private async Task FailAsync(HttpMethod method, string path, HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+        {
+            throw new CliException($"the node at {Address} refused the token ({(int)response.StatusCode}): give the admin token with --token or ACTORTRADING_ADMIN_TOKEN");
+        }
+
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        throw new CliException($"{method} {path}: {(int)response.StatusCode} {Problem(text) ?? response.ReasonPhrase}");
     }
 
     // Problem details (RFC 9457): the detail, else the title.

@@ -27,9 +27,15 @@ public static class NodeHost
             console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
         });
         builder.Services.AddActorTrading(builder.Configuration);
+        // One ring for both containers (the runtime's, built at start, and the app's), so that it has the entities' lines
+        // too; its size is the one bound and checked by AddActorTrading just above.
+        var recentLogs = new Logging.RecentLogs((builder.Configuration.GetSection(NodeServices.Section).Get<NodeOptions>() ?? new NodeOptions()).RecentLogLines);
+        builder.Services.AddSingleton(recentLogs);
+        builder.Services.AddSingleton<ILoggerProvider>(recentLogs);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = NodeOptions.LargestBodyBytes);
         var runtime = await builder.Services.StartActorTradingAsync(line => Console.WriteLine($"actortrading: {line}"), prices);
 
+        builder.Services.AddSingleton(runtime.System);
         var app = builder.Build();
 
         // Listening from the start (not from the first scrape or export), so that nothing recorded before is missed.
@@ -48,6 +54,8 @@ public static class NodeHost
         app.MapClusterApi(admin);
         app.MapAccountsApi(anyCaller);
         app.MapSubscriptionsApi(anyCaller);
+        app.MapActorsApi(admin);
+        app.MapLogsApi(admin);
         app.MapGet("/metrics", (Metrics.PrometheusMetrics metrics) => Results.Text(metrics.Scrape(), "text/plain; version=0.0.4; charset=utf-8"))
             .AddEndpointFilter(admin);
         app.MapGet("/health/live", () => Results.Ok(new { status = "live" }));

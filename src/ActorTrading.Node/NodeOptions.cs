@@ -70,6 +70,10 @@ public sealed record NodeOptions
     /// <summary>How often metrics are exported to <see cref="OtlpMetricsEndpoint"/>. Default 15 s; 1 s to 10 minutes.</summary>
     public TimeSpan OtlpExportInterval { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>How many of its latest log lines the node keeps in memory for <c>GET /api/v1/admin/logs</c> (the CLI's
+    /// <c>log peek</c>). Default 1000; 10 to 100000.</summary>
+    public int RecentLogLines { get; init; } = 1000;
+
     /// <summary>Throws naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -122,6 +126,11 @@ public sealed record NodeOptions
         if (OtlpExportInterval < TimeSpan.FromSeconds(1) || OtlpExportInterval > TimeSpan.FromMinutes(10))
         {
             throw new ArgumentException("ActorTrading:OtlpExportInterval must be between 00:00:01 and 00:10:00 (hh:mm:ss)");
+        }
+
+        if (RecentLogLines is < 10 or > 100_000)
+        {
+            throw new ArgumentException($"ActorTrading:RecentLogLines must be between 10 and 100000, not {RecentLogLines}");
         }
 
         if (SignalReceiptTimeout < TimeSpan.FromMinutes(1))

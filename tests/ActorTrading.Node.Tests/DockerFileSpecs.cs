@@ -51,10 +51,12 @@ public sealed partial class DockerFileSpecs
         documented.ShouldBeSubsetOf(NodeHost.EnvironmentVariables.Select(v => v.Variable));
     }
 
-    [Fact]
-    public void Compose_starts_every_service_from_a_real_stage_gated_on_health_and_publishes_nothing_on_all_interfaces()
+    [Theory]
+    [InlineData("compose.yml")]
+    [InlineData("compose.cluster.yaml")]
+    public void Compose_starts_every_service_from_a_real_stage_gated_on_health_and_publishes_nothing_on_all_interfaces(string file)
     {
-        var compose = Compose();
+        var compose = Compose(file);
         var services = Map(compose["services"]);
         services.Keys.ShouldContain("postgres");
         string.Join(" ", List(Map(Map(services["postgres"])["healthcheck"])["test"])).ShouldContain("pg_isready");
@@ -91,7 +93,7 @@ public sealed partial class DockerFileSpecs
             ((string)Map(dependsOn["postgres"])["condition"]).ShouldBe("service_healthy", $"{name} waits for postgres to be healthy");
 
             var environment = Map(node["environment"]);
-            environment.Keys.ShouldBeSubsetOf(NodeHost.EnvironmentVariables.Select(v => v.Variable), $"{name}'s settings are ones the node reads");
+            environment.Keys.ShouldBeSubsetOf(NodeHost.EnvironmentVariables.Select(v => v.Variable).Concat(ClusterVariables), $"{name}'s settings are ones the node reads");
             environment.Keys.ShouldContain("ACTORTRADING_POSTGRES");
             foreach (var variable in new[] { "ACTORTRADING_BINANCE_URL", "ACTORTRADING_BYBIT_URL" }.Where(environment.ContainsKey))
             {
@@ -99,6 +101,43 @@ public sealed partial class DockerFileSpecs
                 services.Keys.ShouldContain(exchange.Host, $"{variable} names a service");
                 exchange.Port.ShouldBe(Docker.ExposedPort((string)Map(Map(services[exchange.Host])["build"])["target"]), variable);
             }
+        }
+    }
+
+    [Fact]
+    public void The_cluster_file_runs_three_nodes_with_cluster_on_one_database_each_on_its_own_port_and_address()
+    {
+        var services = Map(Compose("compose.cluster.yaml")["services"]);
+        var nodes = services.Where(s => Map(s.Value).TryGetValue("build", out var b) && (string)Map(b)["target"] == "node")
+            .ToDictionary(s => s.Key, s => Map(s.Value));
+
+        nodes.Keys.Order().ShouldBe(["node1", "node2", "node3"]);
+        var port = Docker.ExposedPort("node");
+        foreach (var (name, node) in nodes)
+        {
+            List(node["command"]).ShouldContain("--cluster", $"{name} starts with --cluster");
+            var environment = Map(node["environment"]);
+            // Peers reach a node by its service name on the compose network, on the port its image exposes.
+            ((string)environment["ActorTrading__Cluster__Address"]).ShouldBe($"http://{name}:{port}");
+            ((string)environment["ActorTrading__Cluster__Roles"]).Split(',').ShouldBeSubsetOf(["ingress", "trading"]);
+        }
+
+        nodes.Values.Select(node => (string)Map(node["environment"])["ACTORTRADING_POSTGRES"]).Distinct().ShouldHaveSingleItem("one database for all");
+        nodes.Values.Select(node => (string)Map(node["environment"])["ACTORTRADING_SECRET_KEY"]).Distinct().ShouldHaveSingleItem("one secret key for all");
+        ((string)Map(nodes["node1"]["environment"])["ACTORTRADING_POSTGRES"]).ShouldStartWith("Host=postgres;", customMessage: "the compose service");
+        nodes.Values.Count(node => ((string)Map(node["environment"])["ActorTrading__Cluster__Roles"]).Contains("ingress", StringComparison.Ordinal))
+            .ShouldBe(1, "one ingress+trading node, two trading");
+
+        var published = nodes.Values.SelectMany(node => List(node["ports"]).Select(p => ((string)p).Split(':')[1])).ToList();
+        published.Count.ShouldBe(3);
+        published.Distinct().Count().ShouldBe(3, "each node its own host port");
+
+        // Health: the node image checks itself (HEALTHCHECK, checked above), and the later nodes wait for node1's, whose
+        // first start generates the cluster secret into the database.
+        Docker.Stage("node").Last("HEALTHCHECK").ShouldNotBeNull();
+        foreach (var later in new[] { "node2", "node3" })
+        {
+            ((string)Map(Map(nodes[later]["depends_on"])["node1"])["condition"]).ShouldBe("service_healthy", $"{later} waits for node1");
         }
     }
 
@@ -144,8 +183,12 @@ public sealed partial class DockerFileSpecs
         return JsonSerializer.Deserialize<List<string>>(json) ?? throw new ShouldAssertException($"not an exec form: {instruction}");
     }
 
-    private static Dictionary<object, object> Compose() =>
-        new DeserializerBuilder().Build().Deserialize<Dictionary<object, object>>(File.ReadAllText(Path.Combine(Root, "docker", "compose.yml")));
+    // The cluster's settings a compose file sets by environment (ActorTrading:Cluster:*, README's cluster rows).
+    private static readonly string[] ClusterVariables =
+        ["ActorTrading__Cluster__Address", "ActorTrading__Cluster__Roles", "ActorTrading__Cluster__Secret", "ActorTrading__Cluster__RemotingPort"];
+
+    private static Dictionary<object, object> Compose(string file) =>
+        new DeserializerBuilder().Build().Deserialize<Dictionary<object, object>>(File.ReadAllText(Path.Combine(Root, "docker", file)));
 
     private static Dictionary<string, object> Map(object value) =>
         ((Dictionary<object, object>)value).ToDictionary(e => (string)e.Key, e => e.Value);

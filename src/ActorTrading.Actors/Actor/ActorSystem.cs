@@ -31,6 +31,7 @@ public sealed class ActorSystem : IAsyncDisposable
         settings.Validate();
         Name = name;
         Settings = settings;
+        StartTime = settings.TimeProvider.GetUtcNow();
         var address = settings.Address ?? Address.Local(name);
         if (address.System != name)
         {
@@ -63,6 +64,12 @@ public sealed class ActorSystem : IAsyncDisposable
     /// <summary>Makes and resolves this system's refs: the local provider, or the one
     /// <see cref="ActorSystemSettings.ProviderFactory"/> made around it.</summary>
     public IActorRefProvider Provider => _installedProvider ?? _provider;
+
+    /// <summary>When the system was created, by its <see cref="TimeProvider"/> (Akka's <c>StartTime</c>).</summary>
+    public DateTimeOffset StartTime { get; }
+
+    /// <summary>How long the system has run (Akka's <c>Uptime</c>).</summary>
+    public TimeSpan Uptime => TimeProvider.GetUtcNow() - StartTime;
 
     /// <summary>The settings it was created with.</summary>
     public ActorSystemSettings Settings { get; }
