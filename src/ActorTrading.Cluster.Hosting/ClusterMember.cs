@@ -106,7 +106,14 @@ public sealed class ClusterMember : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
-        var dataSource = NpgsqlDataSource.Create(postgres);
+        // Short limits: a statement stuck on a connection that lost its peer (a partition) must fail within a heartbeat or
+        // two, so that the next renewal, on a fresh connection, can learn the member was downed.
+        var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(postgres)
+        {
+            Timeout = 5,
+            CommandTimeout = (int)Math.Ceiling(settings.MemberLeaseTtl.TotalSeconds) + 2,
+            CancellationTimeout = 1_000,
+        }.ConnectionString);
         try
         {
             await ClusterSchema.MigrateAsync(dataSource, cancellationToken);

@@ -83,8 +83,14 @@ public static class NodeHost
                 NodeLog.Downed(logger, reason);
                 Environment.ExitCode = 1;
 
-                // Not on the keeper's thread: stopping runs the runtime's disposal, which waits for that thread's renewal.
-                _ = Task.Run(app.Lifetime.StopApplication);
+                // Not on the keeper's thread: stopping runs the runtime's disposal, which waits for that thread's renewal. A
+                // downed member has nothing to hand off, and a store cut off may hold its disposal: it exits within 15 s anyway.
+                _ = Task.Run(async () =>
+                {
+                    app.Lifetime.StopApplication();
+                    await Task.Delay(TimeSpan.FromSeconds(15));
+                    Environment.Exit(1);
+                });
             };
         }
         if (runtime.Options.Demo)
