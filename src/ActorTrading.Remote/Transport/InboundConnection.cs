@@ -17,6 +17,10 @@ internal sealed class InboundConnection
 {
     private const int CacheLimit = 10_000;
 
+    // Messages decoded before they are told, at most: the tells then come in bursts, and a recipient's mailbox is
+    // scheduled once per burst rather than once per message; the first of them waits for 63 more to be decoded at most.
+    private const int DeliveryBurst = 64;
+
     private readonly RemoteTransport _transport;
     private readonly Socket _socket;
     private readonly CancellationTokenSource _stop;
@@ -27,6 +31,7 @@ internal sealed class InboundConnection
     private LastSeen<IActorRef> _lastRecipient;
     private LastSeen<IActorRef> _lastSender;
     private LastSeen<string> _lastManifest;
+    private readonly List<(IActorRef Recipient, object Message, IActorRef? Sender)> _decoded = new(DeliveryBurst);
     private Task _run = Task.CompletedTask;
     private string _peer = "unknown";
     private Address? _peerAddress;
@@ -146,6 +151,8 @@ internal sealed class InboundConnection
             }
             finally
             {
+                // What this read held is told before the loop waits for more.
+                TellDecoded();
                 reader.AdvanceTo(buffer.Start, buffer.End);
             }
 
@@ -208,12 +215,28 @@ internal sealed class InboundConnection
             return;
         }
 
-        recipient.Tell(message, sender);
+        _decoded.Add((recipient, message, sender));
+        if (_decoded.Count == DeliveryBurst)
+        {
+            TellDecoded();
+        }
+    }
+
+    private void TellDecoded()
+    {
+        foreach (var (recipient, message, sender) in _decoded)
+        {
+            recipient.Tell(message, sender);
+        }
+
+        _decoded.Clear();
     }
 
     /// <summary>The death watch's frames: watch, unwatch, terminated.</summary>
     private void DeliverControl(ReadOnlySpan<byte> span)
     {
+        // Messages read before a death watch frame are told before it.
+        TellDecoded();
         var kind = span[0];
         if (kind is not (Frames.WatchKind or Frames.UnwatchKind or Frames.TerminatedKind) || _peerAddress is null)
         {
