@@ -38,11 +38,13 @@ public static class RemoteTellHarness
         Console.WriteLine($"remote-tell: {messages:N0} messages a round (JSON payload with {payloadBytes} characters of data), {rounds} rounds after {warmup} warm-up rounds, child process per side");
 
         var bare = await MeasureBareAsync(messages, warmup, rounds, data);
-        var remote = await MeasureRemoteAsync(messages, warmup, rounds, data);
+        var (remote, senderBytes, receiverBytes, senderCpu, receiverCpu) = await MeasureRemoteAsync(messages, warmup, rounds, data);
         var bareMedian = Median(bare);
         var remoteMedian = Median(remote);
         Console.WriteLine($"bare socket blast (same frames, no actors): median {bareMedian:N0} msgs/s (rounds: {string.Join(", ", bare.Select(r => r.ToString("N0")))})");
         Console.WriteLine($"remote tell (two node processes):          median {remoteMedian:N0} msgs/s (rounds: {string.Join(", ", remote.Select(r => r.ToString("N0")))})");
+        Console.WriteLine($"allocated per remote tell (counted rounds, all threads): sender process {senderBytes:N0} B, receiver process {receiverBytes:N0} B");
+        Console.WriteLine($"processor time per remote tell (counted rounds, all threads): sender process {senderCpu:N2} µs, receiver process {receiverCpu:N2} µs");
         Console.WriteLine($"ratio remote / bare: {remoteMedian / bareMedian:F2} (aim >= 0.5)");
         return 0;
     }
@@ -147,7 +149,7 @@ public static class RemoteTellHarness
         return results;
     }
 
-    private static async Task<List<double>> MeasureRemoteAsync(int messages, int warmup, int rounds, string data)
+    private static async Task<(List<double> PerSecond, double SenderBytes, double ReceiverBytes, double SenderMicroseconds, double ReceiverMicroseconds)> MeasureRemoteAsync(int messages, int warmup, int rounds, string data)
     {
         await using var child = await Child.StartAsync("receiver-remote", "--messages", messages.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var listener = RemoteTransport.Listen(new IPEndPoint(IPAddress.Loopback, 0));
@@ -157,8 +159,17 @@ public static class RemoteTellHarness
         var replyTo = system.ActorOf(Props.Create(() => new RoundWaiter(done.Writer)), "rounds");
         var sink = system.Provider.ResolveActorRef($"{child.Announced}/user/sink");
         var results = new List<double>();
+        long senderAllocated = 0;
+        long receiverAllocated = 0;
+        var senderCpu = TimeSpan.Zero;
+        var receiverCpu = TimeSpan.Zero;
+        using var self = Process.GetCurrentProcess();
         for (var round = 0; round < warmup + rounds; round++)
         {
+            // Every thread of the process (the tells, the writer loop, the actors): precise, and outside the timed span.
+            var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+            self.Refresh();
+            var cpuBefore = self.TotalProcessorTime;
             var started = Stopwatch.GetTimestamp();
             sink.Tell(new BenchProtocol.StartRound(messages, replyTo), null);
             for (var i = 0; i < messages; i++)
@@ -169,6 +180,9 @@ public static class RemoteTellHarness
             using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(120));
             var answer = await done.Reader.ReadAsync(deadline.Token);
             var perSecond = messages / Stopwatch.GetElapsedTime(started).TotalSeconds;
+            var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+            self.Refresh();
+            var cpu = self.TotalProcessorTime - cpuBefore;
             if (answer.Count != messages)
             {
                 throw new InvalidOperationException($"round {round}: the receiver counted {answer.Count} of {messages}");
@@ -177,12 +191,17 @@ public static class RemoteTellHarness
             if (round >= warmup)
             {
                 results.Add(perSecond);
+                senderAllocated += allocated;
+                receiverAllocated += answer.AllocatedBytes;
+                senderCpu += cpu;
+                receiverCpu += answer.ProcessorTime;
             }
         }
 
         var transport = RemoteActorRefProvider.Of(system).Transport;
         Console.WriteLine($"remoting wrote {transport.FramesWritten:N0} frames in {transport.Writes:N0} writes ({transport.FramesWritten / (double)Math.Max(1, transport.Writes):N0} frames a write)");
-        return results;
+        var told = (double)messages * Math.Max(1, rounds);
+        return (results, senderAllocated / told, receiverAllocated / told, senderCpu.TotalMicroseconds / told, receiverCpu.TotalMicroseconds / told);
     }
 
     private static ActorSystemSettings RemoteNodeSettings(string name, int port, Socket listener, string[] args)
@@ -219,6 +238,8 @@ public static class RemoteTellHarness
         private int _expected;
         private int _count;
         private IActorRef? _replyTo;
+        private long _allocatedAtStart;
+        private TimeSpan _cpuAtStart;
 
         public Sink()
         {
@@ -227,15 +248,23 @@ public static class RemoteTellHarness
                 _expected = start.Count;
                 _count = 0;
                 _replyTo = start.ReplyTo;
+                _allocatedAtStart = GC.GetTotalAllocatedBytes(precise: true);
+                _cpuAtStart = ProcessorTime();
             });
             Receive<BenchProtocol.Blast>(_ =>
             {
                 if (++_count == _expected)
                 {
-                    _replyTo?.Tell(new BenchProtocol.RoundDone(_count), Self);
+                    _replyTo?.Tell(new BenchProtocol.RoundDone(_count, GC.GetTotalAllocatedBytes(precise: true) - _allocatedAtStart, ProcessorTime() - _cpuAtStart), Self);
                 }
             });
         }
+    }
+
+    private static TimeSpan ProcessorTime()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime;
     }
 
     private sealed class RoundWaiter : ReceiveActor
@@ -320,7 +349,9 @@ public static class BenchProtocol
 
     public sealed record StartRound(int Count, IActorRef ReplyTo);
 
-    public sealed record RoundDone(int Count);
+    /// <summary>The sink has counted <paramref name="Count"/> blasts; its process allocated <paramref name="AllocatedBytes"/>
+    /// and used <paramref name="ProcessorTime"/> (all threads) meanwhile.</summary>
+    public sealed record RoundDone(int Count, long AllocatedBytes, TimeSpan ProcessorTime);
 }
 
 [JsonSerializable(typeof(BenchProtocol.Blast))]

@@ -83,7 +83,7 @@ public sealed partial class RemoteActorRefProvider
 
         if (first)
         {
-            Transport.Enqueue(watchee.Address, new OutboundFrame(Frames.Control(Frames.WatchKind, watchee.PathBytes), null, null, null));
+            Transport.Enqueue(watchee.Address, Frames.Control(Frames.WatchKind, watchee.PathBytes));
         }
     }
 
@@ -101,7 +101,7 @@ public sealed partial class RemoteActorRefProvider
 
         if (last)
         {
-            Transport.Enqueue(watchee.Address, new OutboundFrame(Frames.Control(Frames.UnwatchKind, watchee.PathBytes), null, null, null));
+            Transport.Enqueue(watchee.Address, Frames.Control(Frames.UnwatchKind, watchee.PathBytes));
         }
     }
 
@@ -241,7 +241,7 @@ public sealed partial class RemoteActorRefProvider
             foreach (var path in paths ?? [])
             {
                 var frame = Frames.Control(Frames.TerminatedKind, Encoding.UTF8.GetBytes(path), notification.ExistenceConfirmed);
-                provider.Transport.Enqueue(peer, new OutboundFrame(frame, null, null, null));
+                provider.Transport.Enqueue(peer, frame);
             }
         }
 

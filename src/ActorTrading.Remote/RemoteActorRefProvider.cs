@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text;
 using ActorTrading.Actors;
@@ -17,6 +18,12 @@ public sealed partial class RemoteActorRefProvider : IActorRefProvider
 {
     // Refs as senders are written per message: their encoded path is kept, up to this many, then the cache starts over.
     private const int SenderCacheLimit = 10_000;
+
+    // The largest payload buffer a thread keeps between tells.
+    private const int MaxKeptPayloadBytes = 256 * 1024;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_payload;
 
     private readonly IActorRefProvider _local;
     private readonly ConcurrentDictionary<IActorRef, byte[]> _senderPaths = new();
@@ -82,27 +89,44 @@ public sealed partial class RemoteActorRefProvider : IActorRefProvider
     /// <summary>Serializes and queues; anything that cannot be sent is logged and becomes a dead letter.</summary>
     internal void Send(RemoteActorRef recipient, object message, IActorRef? sender)
     {
-        byte[] frame;
+        // The payload goes to this thread's buffer, then is framed straight into the association's: no array per message.
+        var payload = t_payload ??= new ArrayBufferWriter<byte>(4096);
+        payload.ResetWrittenCount();
         try
         {
-            var serialized = Serializer.Serialize(message);
-            frame = Frames.Message(recipient.PathBytes, SenderPath(sender), serialized.Manifest, serialized.Payload);
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            RemoteLog.CannotSend(Logger, message.GetType().Name, recipient.Path.ToString(), exception.Message);
-            DeadLetter(message, sender, recipient);
-            return;
-        }
+            string manifest;
+            int length;
+            ReadOnlySpan<byte> senderPath;
+            try
+            {
+                manifest = Serializer.Serialize(message, payload);
+                senderPath = SenderPath(sender);
+                length = Frames.MessageLength(recipient.PathBytes.Length, senderPath.Length, manifest, payload.WrittenCount);
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException)
+            {
+                RemoteLog.CannotSend(Logger, message.GetType().Name, recipient.Path.ToString(), exception.Message);
+                DeadLetter(message, sender, recipient);
+                return;
+            }
 
-        if (frame.Length - Frames.HeaderBytes > Settings.MaxFrameBytes)
-        {
-            RemoteLog.CannotSend(Logger, message.GetType().Name, recipient.Path.ToString(), $"its frame of {frame.Length} bytes is over MaxFrameBytes ({Settings.MaxFrameBytes})");
-            DeadLetter(message, sender, recipient);
-            return;
-        }
+            if (length - Frames.HeaderBytes > Settings.MaxFrameBytes)
+            {
+                RemoteLog.CannotSend(Logger, message.GetType().Name, recipient.Path.ToString(), $"its frame of {length} bytes is over MaxFrameBytes ({Settings.MaxFrameBytes})");
+                DeadLetter(message, sender, recipient);
+                return;
+            }
 
-        Transport.Enqueue(recipient.Address, new OutboundFrame(frame, message, sender, recipient));
+            Transport.EnqueueMessage(recipient.Address, recipient.PathBytes, senderPath, manifest, payload.WrittenSpan, length, new OutboundFrame(message, sender, recipient));
+        }
+        finally
+        {
+            // A payload far bigger than usual is let go rather than kept by the thread.
+            if (payload.Capacity > MaxKeptPayloadBytes)
+            {
+                t_payload = null;
+            }
+        }
     }
 
     internal void DeadLetter(object message, IActorRef? sender, IActorRef recipient) =>

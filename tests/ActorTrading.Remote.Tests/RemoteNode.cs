@@ -15,17 +15,22 @@ public static class RemoteTestProtocol
 
     public sealed record Numbered(int N);
 
+    /// <summary>A numbered message with a body of any size (to make frames span the read loop's segments).</summary>
+    public sealed record Blob(int N, string Body);
+
     public static MessageSerializer Serializer(IActorRefProvider provider) => MessageSerializer.Create()
         .WithResolver(RemoteTestJsonContext.Default)
         .Add<Ping>("remote-test.ping", 1)
         .Add<Pong>("remote-test.pong", 1)
         .Add<Numbered>("remote-test.numbered", 1)
+        .Add<Blob>("remote-test.blob", 1)
         .Build(provider);
 }
 
 [JsonSerializable(typeof(RemoteTestProtocol.Ping))]
 [JsonSerializable(typeof(RemoteTestProtocol.Pong))]
 [JsonSerializable(typeof(RemoteTestProtocol.Numbered))]
+[JsonSerializable(typeof(RemoteTestProtocol.Blob))]
 internal sealed partial class RemoteTestJsonContext : JsonSerializerContext;
 
 /// <summary>One node of a spec: an actor system with remoting on a loopback port of its own.</summary>

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace ActorTrading.Actors.Serialization;
 
 /// <summary>A message as it crosses nodes: its stable, versioned name and its UTF-8 JSON.</summary>
@@ -13,6 +15,17 @@ public interface IMessageSerializer
     /// <summary>The manifest and bytes of <paramref name="message"/>; <see cref="UnknownMessageTypeException"/> naming the
     /// type when it has no manifest.</summary>
     SerializedMessage Serialize(object message);
+
+    /// <summary>Writes the bytes of <paramref name="message"/> to <paramref name="payload"/> and answers its manifest: the
+    /// transport's path, which frames into a reused buffer instead of allocating an array per message. The default
+    /// copies what <see cref="Serialize(object)"/> makes; a serializer that can write in place should.</summary>
+    string Serialize(object message, IBufferWriter<byte> payload)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        var serialized = Serialize(message);
+        payload.Write(serialized.Payload);
+        return serialized.Manifest;
+    }
 
     /// <summary>The message named by <paramref name="manifest"/>; <see cref="UnknownMessageTypeException"/> naming the
     /// manifest when it is not registered.</summary>

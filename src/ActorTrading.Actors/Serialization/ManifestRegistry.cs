@@ -45,6 +45,13 @@ public sealed partial class ManifestRegistry
         return (writer.Manifest, JsonSerializer.SerializeToUtf8Bytes(value, writer.TypeInfo));
     }
 
+    /// <summary>The manifest a registered value is written under; throws for any other type, naming it.</summary>
+    public string ManifestOf(object value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return Writer(value.GetType()).Manifest;
+    }
+
     /// <summary>Writes a registered value to <paramref name="json"/> and answers its manifest (for values inside other values).</summary>
     public string Write(Utf8JsonWriter json, object value)
     {

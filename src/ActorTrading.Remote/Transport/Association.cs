@@ -13,15 +13,23 @@ namespace ActorTrading.Remote.Transport;
 ///     ▲                         │ failed                      │ peer gone / write failed
 ///     └──── backoff (doubles, capped) ◀───────────────────────┘
 /// </code>
-/// Senders only queue (a bounded channel: past <see cref="RemoteSettings.OutboundQueueLimit"/> a message is a dead letter
-/// at once). The loop takes everything queued, up to <see cref="RemoteSettings.MaxBatchBytes"/>, writes it and flushes
-/// once: many frames per socket write, and the order of the queue, which is the order of the tells.
+/// Senders only queue: each frame is written, under a lock, straight onto the end of the pending
+/// <see cref="FrameBatch"/> (no array per message), and past <see cref="RemoteSettings.OutboundQueueLimit"/> queued
+/// frames a message is a dead letter at once. The loop swaps the pending batch for an empty one and writes its chunks
+/// (up to <see cref="RemoteSettings.MaxBatchBytes"/> each): many frames per socket write, and the order of the queue,
+/// which is the order of the tells. The two batches take turns and their chunks come from the array pool, so a steady
+/// stream allocates nothing.
 /// </summary>
 internal sealed class Association
 {
     private readonly RemoteTransport _transport;
-    private readonly Channel<OutboundFrame> _queue;
+    private readonly Lock _lock = new();
+    // Rung when the pending buffer stops being empty; the loop checks the buffer itself, so a lost ring costs nothing.
+    private readonly Channel<byte> _wake;
     private readonly CancellationTokenSource _stop;
+    private FrameBatch _pending;
+    private FrameBatch _spare;
+    private bool _stopped;
     private int _overflowLogged;
     private long _peerUid;
 
@@ -29,13 +37,14 @@ internal sealed class Association
     {
         _transport = transport;
         Remote = remote;
-        // Stop drains the queue while the loop may still read it: not a single reader.
-        _queue = Channel.CreateBounded<OutboundFrame>(new BoundedChannelOptions(transport.Settings.OutboundQueueLimit)
+        _wake = Channel.CreateBounded<byte>(new BoundedChannelOptions(1)
         {
-            FullMode = BoundedChannelFullMode.Wait,
-            SingleReader = false,
+            FullMode = BoundedChannelFullMode.DropWrite,
+            SingleReader = true,
             SingleWriter = false,
         });
+        _pending = new FrameBatch(transport.Settings.MaxBatchBytes);
+        _spare = new FrameBatch(transport.Settings.MaxBatchBytes);
         _stop = CancellationTokenSource.CreateLinkedTokenSource(transport.Stopping);
         Completion = Task.Run(RunAsync);
     }
@@ -44,26 +53,61 @@ internal sealed class Association
 
     public Task Completion { get; }
 
-    public void Enqueue(OutboundFrame frame)
+    /// <summary>Queues a frame built already (the death watch's); <paramref name="frame"/> is copied.</summary>
+    public void Enqueue(ReadOnlySpan<byte> frame, OutboundFrame carried)
     {
-        // TryWrite on a full bounded channel fails at once: the sender never waits for the network.
-        if (_queue.Writer.TryWrite(frame))
+        bool wake;
+        lock (_lock)
         {
-            return;
+            if (!Admits())
+            {
+                goto Refused;
+            }
+
+            frame.CopyTo(_pending.Reserve(frame.Length));
+            wake = Added(carried);
         }
 
-        if (Interlocked.Exchange(ref _overflowLogged, 1) == 0 && !_stop.IsCancellationRequested)
+        Wake(wake);
+        return;
+    Refused:
+        Refuse(carried);
+    }
+
+    /// <summary>Queues a message frame of <paramref name="length"/> bytes (<see cref="Frames.MessageLength"/>), framed
+    /// straight into the pending buffer.</summary>
+    public void EnqueueMessage(ReadOnlySpan<byte> recipient, ReadOnlySpan<byte> sender, string manifest, ReadOnlySpan<byte> payload, int length, OutboundFrame carried)
+    {
+        bool wake;
+        lock (_lock)
         {
-            RemoteLog.QueueFull(_transport.Logger, Remote.ToString(), _transport.Settings.OutboundQueueLimit);
+            if (!Admits())
+            {
+                goto Refused;
+            }
+
+            Frames.WriteMessage(_pending.Reserve(length), recipient, sender, manifest, payload);
+            wake = Added(carried);
         }
 
-        _transport.Provider.DeadLetter(frame);
+        Wake(wake);
+        return;
+    Refused:
+        Refuse(carried);
     }
 
     /// <summary>Stops the loop; what is still queued becomes dead letters. Their count.</summary>
     public int Stop()
     {
-        _queue.Writer.TryComplete();
+        OutboundFrame[] dropped;
+        lock (_lock)
+        {
+            _stopped = true;
+            dropped = [.. _pending.Carried];
+            _pending.Clear();
+        }
+
+        _wake.Writer.TryComplete();
         try
         {
             _stop.Cancel();
@@ -73,14 +117,67 @@ internal sealed class Association
             // Stopped before.
         }
 
-        var dropped = 0;
-        while (_queue.Reader.TryRead(out var frame))
+        foreach (var frame in dropped)
         {
             _transport.Provider.DeadLetter(frame);
-            dropped++;
         }
 
-        return dropped;
+        return dropped.Length;
+    }
+
+    // Under the lock: room for one more frame. A sender never waits for the network.
+    private bool Admits() => !_stopped && _pending.Count < _transport.Settings.OutboundQueueLimit;
+
+    // Under the lock: records what the frame just written carries; true when the buffer was empty (the loop may sleep).
+    private bool Added(OutboundFrame carried)
+    {
+        _pending.Carried.Add(carried);
+        return _pending.Count == 1;
+    }
+
+    private void Wake(bool wake)
+    {
+        if (wake)
+        {
+            _wake.Writer.TryWrite(0);
+        }
+    }
+
+    private void Refuse(OutboundFrame carried)
+    {
+        if (!_stop.IsCancellationRequested && Interlocked.Exchange(ref _overflowLogged, 1) == 0)
+        {
+            RemoteLog.QueueFull(_transport.Logger, Remote.ToString(), _transport.Settings.OutboundQueueLimit);
+        }
+
+        _transport.Provider.DeadLetter(carried);
+    }
+
+    /// <summary>Waits until something is queued: true, or false once stopped.</summary>
+    private async ValueTask<bool> WaitForFramesAsync(CancellationToken token)
+    {
+        while (true)
+        {
+            lock (_lock)
+            {
+                if (_stopped)
+                {
+                    return false;
+                }
+
+                if (_pending.Count > 0)
+                {
+                    return true;
+                }
+            }
+
+            if (!await _wake.Reader.WaitToReadAsync(token))
+            {
+                return false;
+            }
+
+            _wake.Reader.TryRead(out _);
+        }
     }
 
     private async Task RunAsync()
@@ -91,7 +188,7 @@ internal sealed class Association
         try
         {
             // Dial only when there is something to send: an idle association to a dead node costs nothing.
-            while (await _queue.Reader.WaitToReadAsync(token))
+            while (await WaitForFramesAsync(token))
             {
                 string reason;
                 var wasUp = false;
@@ -188,7 +285,7 @@ internal sealed class Association
             watchingClose = WatchForCloseAsync(reader, attempt, () => Interlocked.Exchange(ref peerClosed, 1));
             try
             {
-                await WriteLoopAsync(writer, attempt.Token);
+                await WriteLoopAsync(stream, attempt.Token);
             }
             catch (Exception exception) when (!token.IsCancellationRequested && exception is OperationCanceledException or IOException or SocketException)
             {
@@ -245,50 +342,44 @@ internal sealed class Association
         }
     }
 
-    private async Task WriteLoopAsync(PipeWriter writer, CancellationToken token)
+    private async Task WriteLoopAsync(NetworkStream stream, CancellationToken token)
     {
-        var maxBatchBytes = _transport.Settings.MaxBatchBytes;
-        var batch = new List<OutboundFrame>();
-        var queue = _queue.Reader;
-        while (await queue.WaitToReadAsync(token))
+        while (await WaitForFramesAsync(token))
         {
             // One hop to the back of the thread pool's queue before taking the batch: a burst being told right now
             // (a fan-out) goes out in one write, not in one write per wake-up.
             await Task.Yield();
-            var bytes = 0;
-            while (bytes < maxBatchBytes && queue.TryRead(out var frame))
+            FrameBatch batch;
+            lock (_lock)
             {
-                writer.Write(frame.Frame);
-                bytes += frame.Frame.Length;
-                batch.Add(frame);
+                (batch, _pending) = (_pending, _spare);
             }
 
-            if (batch.Count == 0)
-            {
-                continue;
-            }
-
-            FlushResult result;
             try
             {
-                result = await writer.FlushAsync(token);
+                var chunks = batch.Chunks();
+                foreach (var chunk in chunks)
+                {
+                    await stream.WriteAsync(chunk, token);
+                }
+
+                _transport.CountBatch(batch.Count, chunks.Count);
             }
             catch
             {
                 // Whether they reached the peer is unknown; they are reported, not silently lost.
-                foreach (var lost in batch)
+                foreach (var lost in batch.Carried)
                 {
                     _transport.Provider.DeadLetter(lost);
                 }
 
                 throw;
             }
-
-            _transport.CountBatch(batch.Count);
-            batch.Clear();
-            if (result.IsCompleted || result.IsCanceled)
+            finally
             {
-                throw new IOException("the connection stopped taking data");
+                // Only this loop touches the spare: it is handed back empty for the next swap.
+                batch.Clear();
+                _spare = batch;
             }
         }
     }

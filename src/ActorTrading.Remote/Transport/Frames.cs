@@ -31,22 +31,33 @@ internal static class Frames
     /// <summary>A whole message frame (header included), ready to be written as is.</summary>
     public static byte[] Message(ReadOnlySpan<byte> recipient, ReadOnlySpan<byte> sender, string manifest, ReadOnlySpan<byte> payload)
     {
+        var frame = new byte[MessageLength(recipient.Length, sender.Length, manifest, payload.Length)];
+        WriteMessage(frame, recipient, sender, manifest, payload);
+        return frame;
+    }
+
+    /// <summary>The bytes of a message frame, header included; <see cref="FrameException"/> for a string too long to carry.</summary>
+    public static int MessageLength(int recipientBytes, int senderBytes, string manifest, int payloadBytes)
+    {
+        CheckString(recipientBytes, "recipient path");
+        CheckString(senderBytes, "sender path");
         var manifestBytes = Encoding.UTF8.GetByteCount(manifest);
-        CheckString(recipient.Length, "recipient path");
-        CheckString(sender.Length, "sender path");
         CheckString(manifestBytes, "manifest");
-        var body = 1 + 2 + recipient.Length + 2 + sender.Length + 2 + manifestBytes + payload.Length;
-        var frame = new byte[HeaderBytes + body];
-        var span = frame.AsSpan();
-        BinaryPrimitives.WriteInt32LittleEndian(span, body);
-        span[4] = MessageKind;
+        return HeaderBytes + 1 + 2 + recipientBytes + 2 + senderBytes + 2 + manifestBytes + payloadBytes;
+    }
+
+    /// <summary>Writes a message frame of <see cref="MessageLength"/> bytes to the start of <paramref name="span"/>.</summary>
+    public static void WriteMessage(Span<byte> span, ReadOnlySpan<byte> recipient, ReadOnlySpan<byte> sender, string manifest, ReadOnlySpan<byte> payload)
+    {
         var at = 5;
         at = WriteString(span, at, recipient);
         at = WriteString(span, at, sender);
+        var manifestBytes = Encoding.UTF8.GetBytes(manifest, span[(at + 2)..]);
         BinaryPrimitives.WriteUInt16LittleEndian(span[at..], (ushort)manifestBytes);
-        at += 2 + Encoding.UTF8.GetBytes(manifest, span[(at + 2)..]);
+        at += 2 + manifestBytes;
         payload.CopyTo(span[at..]);
-        return frame;
+        BinaryPrimitives.WriteInt32LittleEndian(span, at + payload.Length - HeaderBytes);
+        span[4] = MessageKind;
     }
 
     public static byte[] Hello(ReadOnlySpan<byte> nonce, long uid, string address)
@@ -116,6 +127,34 @@ internal static class Frames
 
         body = buffer.Slice(HeaderBytes, length);
         buffer = buffer.Slice(body.End);
+        return true;
+    }
+
+    /// <summary>Takes one whole frame's body off <paramref name="memory"/> at <paramref name="at"/>, moving past it; false
+    /// when it is not all there (then the sequence overload of TryRead on the whole buffer). Same errors as that overload.
+    /// The read loop's path: frames inside one segment of the pipe are split off as slices, with no sequence arithmetic.</summary>
+    public static bool TryRead(ReadOnlyMemory<byte> memory, ref int at, int maxFrameBytes, out ReadOnlyMemory<byte> body)
+    {
+        body = default;
+        var rest = memory.Span[at..];
+        if (rest.Length < HeaderBytes)
+        {
+            return false;
+        }
+
+        var length = BinaryPrimitives.ReadInt32LittleEndian(rest);
+        if (length < 1 || length > maxFrameBytes)
+        {
+            throw new FrameException($"frame length {length} is not 1 to {maxFrameBytes} bytes (MaxFrameBytes)");
+        }
+
+        if (rest.Length - HeaderBytes < length)
+        {
+            return false;
+        }
+
+        body = memory.Slice(at + HeaderBytes, length);
+        at += HeaderBytes + length;
         return true;
     }
 

@@ -8,12 +8,18 @@ namespace ActorTrading.Remote.Transport;
 
 /// <summary>
 /// One connection a peer dialled: the handshake, then one loop that reads whole frames and tells each message to its
-/// local recipient, with the sender as a remote ref. The recipient, sender and manifest strings repeat from frame to frame;
-/// they are looked up without allocating (a per-connection cache keyed by the decoded characters).
+/// local recipient, with the sender as a remote ref. The recipient, sender and manifest strings repeat from frame to frame:
+/// each is first compared, as bytes, with the one of the frame before (a burst names the same ones), then looked up
+/// without allocating (a per-connection cache keyed by the decoded characters). The payload is read where it lies in the
+/// pipe's buffer; nothing is copied unless a frame spans two of its segments.
 /// </summary>
 internal sealed class InboundConnection
 {
     private const int CacheLimit = 10_000;
+
+    // Messages decoded before they are told, at most: the tells then come in bursts, and a recipient's mailbox is
+    // scheduled once per burst rather than once per message; the first of them waits for 63 more to be decoded at most.
+    private const int DeliveryBurst = 64;
 
     private readonly RemoteTransport _transport;
     private readonly Socket _socket;
@@ -22,6 +28,10 @@ internal sealed class InboundConnection
     private readonly Dictionary<string, IActorRef> _senders = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _manifests = new(StringComparer.Ordinal);
     private char[] _chars = new char[512];
+    private LastSeen<IActorRef> _lastRecipient;
+    private LastSeen<IActorRef> _lastSender;
+    private LastSeen<string> _lastManifest;
+    private readonly List<(IActorRef Recipient, object Message, IActorRef? Sender)> _decoded = new(DeliveryBurst);
     private Task _run = Task.CompletedTask;
     private string _peer = "unknown";
     private Address? _peerAddress;
@@ -55,7 +65,8 @@ internal sealed class InboundConnection
         var settings = _transport.Settings;
         var endpoint = _socket.RemoteEndPoint?.ToString() ?? "an unknown endpoint";
         var stream = new NetworkStream(_socket, ownsSocket: true);
-        var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, leaveOpen: true));
+        // Segments as big as the peer's writes: most reads then take a whole batch, and few frames span two segments.
+        var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: settings.MaxBatchBytes, minimumReadSize: settings.MaxBatchBytes / 4, leaveOpen: true));
         var writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
         try
         {
@@ -118,13 +129,30 @@ internal sealed class InboundConnection
             var buffer = result.Buffer;
             try
             {
-                while (Frames.TryRead(ref buffer, maxFrameBytes, out var body))
+                while (true)
                 {
-                    Deliver(body);
+                    // The frames that lie whole in the first segment (nearly all of them), as slices of it.
+                    var first = buffer.First;
+                    var at = 0;
+                    while (Frames.TryRead(first, ref at, maxFrameBytes, out var body))
+                    {
+                        Deliver(body);
+                    }
+
+                    buffer = buffer.Slice(at);
+                    // Then one that spans two segments, copied once, or none: wait for more.
+                    if (!Frames.TryRead(ref buffer, maxFrameBytes, out var spanning))
+                    {
+                        break;
+                    }
+
+                    Deliver(spanning.IsSingleSegment ? spanning.First : spanning.ToArray());
                 }
             }
             finally
             {
+                // What this read held is told before the loop waits for more.
+                TellDecoded();
                 reader.AdvanceTo(buffer.Start, buffer.End);
             }
 
@@ -135,9 +163,8 @@ internal sealed class InboundConnection
         }
     }
 
-    private void Deliver(ReadOnlySequence<byte> body)
+    private void Deliver(ReadOnlyMemory<byte> memory)
     {
-        var memory = body.IsSingleSegment ? body.First : body.ToArray();
         var span = memory.Span;
         if (span[0] != Frames.MessageKind)
         {
@@ -150,14 +177,33 @@ internal sealed class InboundConnection
         var senderBytes = Frames.ReadString(span, ref at, "sender path");
         var manifestBytes = Frames.ReadString(span, ref at, "manifest");
         _transport.CountReceived();
-        var recipient = Resolve(_recipients, recipientBytes, asRecipient: true);
-        if (recipient is null)
+        if (!_lastRecipient.TryGet(recipientBytes, out var recipient) || recipient is IInternalActorRef { IsTerminated: true })
         {
-            return;
+            recipient = Resolve(_recipients, recipientBytes, asRecipient: true);
+            if (recipient is null)
+            {
+                return;
+            }
+
+            _lastRecipient = new LastSeen<IActorRef>(recipientBytes, recipient);
         }
 
-        var sender = senderBytes.IsEmpty ? null : Resolve(_senders, senderBytes, asRecipient: false);
-        var manifest = Manifest(manifestBytes);
+        IActorRef? sender = null;
+        if (!senderBytes.IsEmpty && (!_lastSender.TryGet(senderBytes, out sender) || sender is IInternalActorRef { IsTerminated: true }))
+        {
+            sender = Resolve(_senders, senderBytes, asRecipient: false);
+            if (sender is not null)
+            {
+                _lastSender = new LastSeen<IActorRef>(senderBytes, sender);
+            }
+        }
+
+        if (!_lastManifest.TryGet(manifestBytes, out var manifest))
+        {
+            manifest = Manifest(manifestBytes);
+            _lastManifest = new LastSeen<string>(manifestBytes, manifest);
+        }
+
         object message;
         try
         {
@@ -169,12 +215,28 @@ internal sealed class InboundConnection
             return;
         }
 
-        recipient.Tell(message, sender);
+        _decoded.Add((recipient, message, sender));
+        if (_decoded.Count == DeliveryBurst)
+        {
+            TellDecoded();
+        }
+    }
+
+    private void TellDecoded()
+    {
+        foreach (var (recipient, message, sender) in _decoded)
+        {
+            recipient.Tell(message, sender);
+        }
+
+        _decoded.Clear();
     }
 
     /// <summary>The death watch's frames: watch, unwatch, terminated.</summary>
     private void DeliverControl(ReadOnlySpan<byte> span)
     {
+        // Messages read before a death watch frame are told before it.
+        TellDecoded();
         var kind = span[0];
         if (kind is not (Frames.WatchKind or Frames.UnwatchKind or Frames.TerminatedKind) || _peerAddress is null)
         {
@@ -269,5 +331,19 @@ internal sealed class InboundConnection
         cache[text] = resolved;
 
         return resolved;
+    }
+}
+
+/// <summary>The value for the bytes of the frame before: one comparison instead of a decode and a lookup.</summary>
+internal readonly struct LastSeen<T>(ReadOnlySpan<byte> key, T value)
+    where T : class
+{
+    private readonly byte[]? _key = key.ToArray();
+    private readonly T? _value = value;
+
+    public bool TryGet(ReadOnlySpan<byte> key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out T? value)
+    {
+        value = _key is not null && key.SequenceEqual(_key) ? _value : null;
+        return value is not null;
     }
 }

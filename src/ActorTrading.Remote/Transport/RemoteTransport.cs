@@ -8,9 +8,9 @@ using Microsoft.Extensions.Logging;
 
 namespace ActorTrading.Remote.Transport;
 
-/// <summary>A frame on its way out, and the message it carries, to make a dead letter of it if it cannot go (none for the
-/// death watch's own frames).</summary>
-internal readonly record struct OutboundFrame(byte[] Frame, object? Message, IActorRef? Sender, IActorRef? Recipient);
+/// <summary>What a queued frame carries, to make a dead letter of it if it cannot go (nothing for the death watch's own
+/// frames).</summary>
+internal readonly record struct OutboundFrame(object? Message, IActorRef? Sender, IActorRef? Recipient);
 
 /// <summary>
 /// Framed TCP between nodes. One outbound association per destination address, each with one writer loop (so messages from
@@ -48,7 +48,7 @@ public sealed class RemoteTransport : IAsyncDisposable
     /// <summary>This incarnation's uid, told to peers in the handshake (a restarted node has another).</summary>
     public long Uid { get; }
 
-    /// <summary>Flushes to sockets so far: each is one batch of frames (one write, or a few for a batch over a buffer).</summary>
+    /// <summary>Socket writes so far: a batch of frames goes out in one write, or one per <see cref="RemoteSettings.MaxBatchBytes"/>.</summary>
     public long Writes => Interlocked.Read(ref _writes);
 
     /// <summary>Message frames written to sockets so far.</summary>
@@ -118,25 +118,36 @@ public sealed class RemoteTransport : IAsyncDisposable
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
 
-    internal void Enqueue(Address destination, OutboundFrame frame)
+    /// <summary>Queues a frame built already (the death watch's) to <paramref name="destination"/>.</summary>
+    internal void Enqueue(Address destination, ReadOnlySpan<byte> frame)
+    {
+        if (!_stopping.IsCancellationRequested)
+        {
+            AssociationTo(destination).Enqueue(frame, default);
+        }
+    }
+
+    /// <summary>Queues a message frame to <paramref name="destination"/>; <paramref name="carried"/> becomes a dead letter
+    /// if it cannot go.</summary>
+    internal void EnqueueMessage(Address destination, ReadOnlySpan<byte> recipient, ReadOnlySpan<byte> sender, string manifest,
+        ReadOnlySpan<byte> payload, int length, OutboundFrame carried)
     {
         if (_stopping.IsCancellationRequested)
         {
-            _provider.DeadLetter(frame);
+            _provider.DeadLetter(carried);
             return;
         }
 
-        var association = _associations.GetOrAdd(destination, static (address, transport) => new Association(transport, address), this);
-        association.Enqueue(frame);
+        AssociationTo(destination).EnqueueMessage(recipient, sender, manifest, payload, length, carried);
     }
 
     /// <summary>Ends the association to <paramref name="address"/>; its queued messages become dead letters. Their count.</summary>
     internal int DropAssociation(Address address) =>
         _associations.TryRemove(address, out var association) ? association.Stop() : 0;
 
-    internal void CountBatch(int frames)
+    internal void CountBatch(int frames, int writes)
     {
-        Interlocked.Increment(ref _writes);
+        Interlocked.Add(ref _writes, writes);
         Interlocked.Add(ref _framesWritten, frames);
     }
 
@@ -145,6 +156,9 @@ public sealed class RemoteTransport : IAsyncDisposable
     internal void CountRejected() => Interlocked.Increment(ref _handshakesRejected);
 
     internal void Forget(InboundConnection connection) => _inbound.TryRemove(connection, out _);
+
+    private Association AssociationTo(Address destination) =>
+        _associations.GetOrAdd(destination, static (address, transport) => new Association(transport, address), this);
 
     private static long NewUid()
     {
