@@ -92,6 +92,7 @@ public static class NodeServices
         services.AddSingleton(provider => provider.GetRequiredService<NodeRuntime>().WebhookPaths);
         services.AddSingleton(provider => provider.GetRequiredService<NodeRuntime>().Tokens);
         services.AddSingleton(provider => provider.GetRequiredService<NodeRuntime>().Health);
+        services.AddSingleton(provider => new ClusterApi.NodeCluster(provider.GetRequiredService<NodeRuntime>().Cluster));
         return services;
     }
 

@@ -189,7 +189,7 @@ public sealed class ClusterCheckerSpecs(ClusterCheckerSpecs.FanOut scenario) : I
                 var (status, signal) = await node.GetAsync($"/api/v1/signals/{SignalId}");
                 return status == HttpStatusCode.OK
                     && signal.GetProperty("executions").EnumerateArray().Count(e => e.GetProperty("status").GetString() == "executed") == Subscribers;
-            }, $"{Subscribers} outcomes of {SignalId}", TimeSpan.FromSeconds(30), () => node.Output);
+            }, $"{Subscribers} outcomes of {SignalId}", TimeSpan.FromSeconds(90), () => node.Output);
 
             Checker = new ClusterChecker(_database.ConnectionString, Simulator.BaseUrl);
             Expected = await Checker.ExpectedOutcomesAsync();

@@ -10,15 +10,18 @@ namespace ActorTrading.Node.Api;
 /// </summary>
 internal static class ClusterApi
 {
+    /// <summary>This node's membership, for the handlers: null when it runs alone.</summary>
+    public sealed record NodeCluster(ClusterMember? Member);
+
     public static void MapClusterApi(this IEndpointRouteBuilder app, IEndpointFilter admin)
     {
         app.MapGet("/api/v1/cluster/members", MembersAsync).AddEndpointFilter(admin).WithName("ClusterMembers");
         app.MapGet("/api/v1/cluster/shards", ShardsAsync).AddEndpointFilter(admin).WithName("ClusterShards");
     }
 
-    private static async Task<IResult> MembersAsync(NodeRuntime runtime, bool? all, CancellationToken cancellationToken)
+    private static async Task<IResult> MembersAsync(NodeCluster node, bool? all, CancellationToken cancellationToken)
     {
-        if (runtime.Cluster is not { } cluster)
+        if (node.Member is not { } cluster)
         {
             return Alone();
         }
@@ -43,9 +46,9 @@ internal static class ClusterApi
         });
     }
 
-    private static async Task<IResult> ShardsAsync(NodeRuntime runtime, string? type, CancellationToken cancellationToken)
+    private static async Task<IResult> ShardsAsync(NodeCluster node, string? type, CancellationToken cancellationToken)
     {
-        if (runtime.Cluster is not { } cluster)
+        if (node.Member is not { } cluster)
         {
             return Alone();
         }
