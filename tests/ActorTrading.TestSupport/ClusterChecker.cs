@@ -302,20 +302,7 @@ public sealed class ClusterChecker
         return violations;
     }
 
-    private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = new NpgsqlConnection(_connectionString);
-        try
-        {
-            await connection.OpenAsync(cancellationToken);
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
-    }
+    private Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) => TestDatabase.OpenConnectionAsync(_connectionString, cancellationToken);
 
     private static string Text(JsonDocument payload, string property) =>
         payload.RootElement.TryGetProperty(property, out var value) && value.GetString() is { } text

@@ -60,9 +60,15 @@ public sealed class TestDatabase : IAsyncDisposable
     /// <summary>Opens a new (pooled) connection to this database.</summary>
     /// <param name="cancellationToken">Cancels the opening.</param>
     /// <returns>The open connection; dispose it to return it to the pool.</returns>
-    public async Task<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken = default)
+    public Task<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken = default) => OpenConnectionAsync(ConnectionString, cancellationToken);
+
+    /// <summary>Opens a new (pooled) connection with <paramref name="connectionString"/>, disposed again if the opening fails.</summary>
+    /// <param name="connectionString">The database to open.</param>
+    /// <param name="cancellationToken">Cancels the opening.</param>
+    /// <returns>The open connection; dispose it to return it to the pool.</returns>
+    public static async Task<NpgsqlConnection> OpenConnectionAsync(string connectionString, CancellationToken cancellationToken = default)
     {
-        var connection = new NpgsqlConnection(ConnectionString);
+        var connection = new NpgsqlConnection(connectionString);
         try
         {
             await connection.OpenAsync(cancellationToken);

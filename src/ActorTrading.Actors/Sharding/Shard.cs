@@ -27,7 +27,6 @@ internal sealed class Shard : ActorBase
     private readonly Dictionary<string, List<(object Message, IActorRef Sender)>> _heldForPassivating = new(StringComparer.Ordinal);
     private IActorRef? _handOffRequester;
     private Persistence.ShardWriterLease? _writerLease;
-    private bool _leaseLost;
 
     public Shard(string typeName, string shardId, Func<string, Props> entityProps, ClusterShardingSettings settings, IMessageExtractor extractor, object handOffStopMessage)
     {
@@ -47,17 +46,16 @@ internal sealed class Shard : ActorBase
     /// <summary>Told by a shard to its region: its lease was refused or fenced, so it must stop here.</summary>
     internal sealed record LeaseLost(string ShardId);
 
-    private sealed record LeaseLostTick;
-
     private sealed record PassivateIdleTick;
 
     private sealed record MeasureMailboxesTick;
 
     protected override void PreStart()
     {
-        var self = Self;
+        // Told straight to the region, from whichever thread saw the refusal: the region hands the shard off once.
+        var (self, region, lost) = (Self, Context.Parent, new LeaseLost(_shardId));
         Volatile.Write(ref _writerLease, new Persistence.ShardWriterLease(
-            Persistence.Persistence.Get(Context.System).Leases, _typeName, Persistence.WriterLease.ShardNumber(_shardId), () => self.Tell(new LeaseLostTick(), self)));
+            Persistence.Persistence.Get(Context.System).Leases, _typeName, Persistence.WriterLease.ShardNumber(_shardId), () => region.Tell(lost, self)));
         if (_settings.PassivateIdleEntityAfter is { } idle)
         {
             var interval = idle / 2 > TimeSpan.FromMilliseconds(10) ? idle / 2 : TimeSpan.FromMilliseconds(10);
@@ -78,14 +76,6 @@ internal sealed class Shard : ActorBase
                 return true;
             case Passivate passivate:
                 PassivateEntity(Sender, passivate.StopMessage);
-                return true;
-            case LeaseLostTick:
-                if (_handOffRequester is null && !_leaseLost)
-                {
-                    _leaseLost = true;
-                    Context.Parent.Tell(new LeaseLost(_shardId), Self);
-                }
-
                 return true;
             case MeasureMailboxesTick:
                 MeasureMailboxes();

@@ -93,8 +93,13 @@ internal sealed class ShardRegion : ActorBase
                 Released(released.ShardId, released.Failure);
                 return true;
             case Shard.LeaseLost lost:
-                KernelLog.ShardLeaseLost(Context.System.KernelLogger, _typeName, lost.ShardId);
-                BeginHandOff(lost.ShardId, Self);
+                // Once per shard, and never for a later shard of the same id (a refusal seen late by an earlier one).
+                if (_shards.TryGetValue(lost.ShardId, out var losing) && losing.Equals(Sender) && !_heldForHandOff.ContainsKey(lost.ShardId))
+                {
+                    KernelLog.ShardLeaseLost(Context.System.KernelLogger, _typeName, lost.ShardId);
+                    BeginHandOff(lost.ShardId, Self);
+                }
+
                 return true;
             case StopShards stop:
                 KernelLog.StoppingShards(Context.System.KernelLogger, _typeName, _shards.Count, stop.Reason);
