@@ -8,7 +8,7 @@ namespace ActorTrading.Cli;
 /// or, with no command, a prompt that reads commands until <c>exit</c>. It talks to the node's admin API with the admin
 /// token (<c>--token</c> or <c>ACTORTRADING_ADMIN_TOKEN</c>). Exit code 0 on success, 1 on any failure (one line says why).
 /// </summary>
-public static class CliApp
+public static partial class CliApp
 {
     /// <summary>Where the CLI goes without an address: a node run with README's command.</summary>
     public const string DefaultAddress = "127.0.0.1:5000";
@@ -20,19 +20,19 @@ public static class CliApp
     {
         var (address, rest) = args.Length > 0 && TryAddress(args[0], out var given) ? (given, args[1..]) : (ParseAddress(DefaultAddress), args);
         // No palette named (only switches, such as --token and its value): the prompt.
-        var palettes = Commands.Root(address, environment).Subcommands.Select(c => c.Name).Concat(["--help", "-h", "-?", "--version"]).ToHashSet();
+        var palettes = Commands.Root(address, environment, input).Subcommands.Select(c => c.Name).Concat(["--help", "-h", "-?", "--version"]).ToHashSet();
         if (!rest.Any(palettes.Contains))
         {
             return await PromptAsync(address, rest, output, error, input, environment, cancellationToken);
         }
 
-        return await RunOnceAsync(address, rest, output, error, environment, cancellationToken);
+        return await RunOnceAsync(address, rest, output, error, input, environment, cancellationToken);
     }
 
-    private static async Task<int> RunOnceAsync(Uri address, string[] args, TextWriter output, TextWriter error, Func<string, string?> environment,
+    private static async Task<int> RunOnceAsync(Uri address, string[] args, TextWriter output, TextWriter error, TextReader input, Func<string, string?> environment,
         CancellationToken cancellationToken)
     {
-        var root = Commands.Root(address, environment);
+        var root = Commands.Root(address, environment, input);
         var parsed = root.Parse(args);
         return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken) switch
         {
@@ -84,7 +84,7 @@ public static class CliApp
 
             history.Add(line);
             var args = line == "help" ? ["--help"] : System.CommandLine.Parsing.CommandLineParser.SplitCommandLine(line).ToArray();
-            failures += await RunOnceAsync(address, [.. args, .. switches], output, error, environment, cancellationToken) == 0 ? 0 : 1;
+            failures += await RunOnceAsync(address, [.. args, .. switches], output, error, input, environment, cancellationToken) == 0 ? 0 : 1;
         }
     }
 
@@ -116,12 +116,12 @@ public static class CliApp
     }
 
     /// <summary>The palettes and their commands.</summary>
-    private static class Commands
+    private static partial class Commands
     {
         private static readonly Option<string?> Token = new("--token", "-t") { Description = "the admin token (default: ACTORTRADING_ADMIN_TOKEN)", Recursive = true };
         private static readonly Option<bool> Json = new("--json") { Description = "print the node's JSON instead of tables", Recursive = true };
 
-        public static RootCommand Root(Uri address, Func<string, string?> environment)
+        public static RootCommand Root(Uri address, Func<string, string?> environment, TextReader input)
         {
             var root = new RootCommand($"actortrading [host:port] <palette> <command> [switches]: inspect and steer an ActorTrading node (default {DefaultAddress})");
             root.Options.Add(Token);
@@ -184,6 +184,8 @@ public static class CliApp
             root.Subcommands.Add(nodeCommand);
             root.Subcommands.Add(ActorPalette(address, environment));
             root.Subcommands.Add(LogPalette(address, environment));
+            root.Subcommands.Add(ClusterPalette(address, environment, input));
+            root.Subcommands.Add(ShardingPalette(address, environment));
             return root;
         }
 

@@ -27,6 +27,8 @@ internal sealed class NodeClient : IDisposable
 
     public Task<JsonElement> GetAsync(string path, CancellationToken cancellationToken) => SendAsync(HttpMethod.Get, path, null, cancellationToken);
 
+    public Task<JsonElement> PostAsync(string path, CancellationToken cancellationToken) => SendAsync(HttpMethod.Post, path, null, cancellationToken);
+
     public Task<JsonElement> PatchAsync(string path, object body, CancellationToken cancellationToken) => SendAsync(HttpMethod.Patch, path, body, cancellationToken);
 
     /// <summary>Reads the server-sent events of <paramref name="path"/>, handing each one's type and data to

@@ -17,7 +17,11 @@ internal sealed class Output(TextWriter writer, bool json)
     public TextWriter Writer => writer;
 
     /// <summary>An array of objects as a table of <paramref name="columns"/> (JSON property → header).</summary>
-    public void Table(JsonElement rows, params (string Property, string Header)[] columns)
+    public void Table(JsonElement rows, params (string Property, string Header)[] columns) => Table(rows, "", columns);
+
+    /// <summary>A table as the other overload prints it, the count followed by <paramref name="noun"/> (pbm's
+    /// <c>Count: 3 nodes</c>).</summary>
+    public void Table(JsonElement rows, string noun, params (string Property, string Header)[] columns)
     {
         if (json)
         {
@@ -32,10 +36,10 @@ internal sealed class Output(TextWriter writer, bool json)
         }
 
         Render(table);
-        writer.WriteLine($"Count: {rows.GetArrayLength()}");
+        writer.WriteLine(noun.Length == 0 ? $"Count: {rows.GetArrayLength()}" : $"Count: {rows.GetArrayLength()} {noun}");
     }
 
-    /// <summary>An object as a table of its properties (the nested arrays and objects left to <see cref="Table"/>).</summary>
+    /// <summary>An object as a table of its properties (the nested arrays and objects left to the tables).</summary>
     public void Fields(JsonElement element, params string[] except)
     {
         if (json)
@@ -106,6 +110,9 @@ internal sealed class Output(TextWriter writer, bool json)
             JsonValueKind.Number => value.GetDecimal().ToString(CultureInfo.InvariantCulture),
             JsonValueKind.True => "true",
             JsonValueKind.False => "false",
+            // A list of names (roles) as pbm prints it; a list of objects by its length.
+            JsonValueKind.Array when value.EnumerateArray().All(v => v.ValueKind is JsonValueKind.String or JsonValueKind.Number) =>
+                $"[{string.Join(",", value.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.String ? v.GetString() : v.GetRawText()))}]",
             JsonValueKind.Array => $"[{value.GetArrayLength()}]",
             _ => value.GetRawText(),
         };

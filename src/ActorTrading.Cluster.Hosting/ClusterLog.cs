@@ -34,4 +34,10 @@ internal static partial class ClusterLog
 
     [LoggerMessage(EventId = 5010, Level = LogLevel.Warning, Message = "A rebalance round failed: {Reason}; the next one plans again")]
     public static partial void RebalanceFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 5011, Level = LogLevel.Warning, Message = "An operator asked incarnation {Incarnation} (this node) to leave: stopping gracefully")]
+    public static partial void LeaveRequested(ILogger logger, long incarnation);
+
+    [LoggerMessage(EventId = 5012, Level = LogLevel.Warning, Message = "An operator {Action} {Member}")]
+    public static partial void OperatorChanged(ILogger logger, string action, Member member);
 }

@@ -20,7 +20,7 @@ namespace ActorTrading.Cluster.Hosting;
 /// watches the membership and makes every shard region allocate by shard leases. Coordinated shutdown leaves gracefully:
 /// <c>leaving</c>, every shard handed off (its lease given back), <c>exiting</c>, <c>removed</c>.
 /// </summary>
-public sealed class ClusterMember : IAsyncDisposable
+public sealed partial class ClusterMember : IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly ClusterSettings _settings;
@@ -35,7 +35,9 @@ public sealed class ClusterMember : IAsyncDisposable
     private MembershipWatcher? _watcher;
     private Task _downing = Task.CompletedTask;
     private Task _rebalancing = Task.CompletedTask;
+    private ClusterRebalancer? _rebalancer;
     private int _left;
+    private int _leaveRequested;
 
     private ClusterMember(NpgsqlDataSource dataSource, ClusterSettings settings, string httpAddress, string appVersion, string secret, Socket listener,
         Address remotingAddress, ILogger logger)
@@ -89,6 +91,14 @@ public sealed class ClusterMember : IAsyncDisposable
 
     /// <summary>Raised once when the database downed this member: it must stop and start again as a new incarnation.</summary>
     public event Action<string>? Downed;
+
+    /// <summary>Raised once when an operator made this member <c>leaving</c> (<c>cluster leave</c>) before its own shutdown
+    /// began: the host is to stop gracefully, which hands its shards off.</summary>
+    public event Action? LeaveRequested;
+
+    /// <summary>Raised for every change of a member's status the membership shows (this member's too): Akka's member
+    /// events, for <c>cluster tail</c>.</summary>
+    public event Action<MemberEvent>? MemberEvents;
 
     internal ILogger Logger { get; }
 
@@ -153,7 +163,7 @@ public sealed class ClusterMember : IAsyncDisposable
         _watcher.Changed += MembershipChanged;
         MembershipChanged(_watcher.Current);
         _downing = Task.Run(() => DownExpiredMembersAsync(_stopping.Token), CancellationToken.None);
-        var rebalancer = new ClusterRebalancer(this, _settings, system);
+        var rebalancer = _rebalancer = new ClusterRebalancer(this, _settings, system);
         _rebalancing = Task.Run(() => rebalancer.RunAsync(_stopping.Token), CancellationToken.None);
         ClusterSharding.Get(system).UseAllocator(type => new ClusterShardAllocator(type, this));
         ClusterLog.Joined(Logger, Incarnation, _httpAddress, RemotingAddress, _settings.Roles);
@@ -279,20 +289,34 @@ public sealed class ClusterMember : IAsyncDisposable
 
     private void MembershipChanged(MembershipView view)
     {
-        // Leaving: the regions stop, and where the others' shards are is no longer this node's business.
-        if (_system is not { } system || Volatile.Read(ref _left) == 1)
+        if (_system is not { } system)
         {
             return;
         }
 
         var moved = false;
+        var events = new List<MemberEvent>();
+        var leaveRequested = false;
         lock (_seen)
         {
             foreach (var member in view.Members)
             {
                 var known = _seen.TryGetValue(member.Incarnation, out var before);
                 _seen[member.Incarnation] = member.Status;
-                if ((known && before == member.Status) || member.Incarnation == Incarnation)
+                if (known && before == member.Status)
+                {
+                    continue;
+                }
+
+                events.Add(new MemberEvent(member, known ? before : null));
+                if (member.Incarnation == Incarnation)
+                {
+                    leaveRequested = member.Status == MemberStatus.Leaving && Volatile.Read(ref _left) == 0;
+                    continue;
+                }
+
+                // Leaving: the regions stop, and where the others' shards are is no longer this node's business.
+                if (Volatile.Read(ref _left) == 1)
                 {
                     continue;
                 }
@@ -319,6 +343,17 @@ public sealed class ClusterMember : IAsyncDisposable
                     ClusterLog.MemberChanged(Logger, member);
                 }
             }
+        }
+
+        foreach (var change in events)
+        {
+            MemberEvents?.Invoke(change);
+        }
+
+        if (leaveRequested && Interlocked.Exchange(ref _leaveRequested, 1) == 0)
+        {
+            ClusterLog.LeaveRequested(Logger, Incarnation);
+            LeaveRequested?.Invoke();
         }
 
         if (moved)

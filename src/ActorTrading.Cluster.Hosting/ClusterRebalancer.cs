@@ -47,20 +47,29 @@ internal sealed class ClusterRebalancer(ClusterMember member, ClusterSettings se
             return 0; // only the oldest host plans, and only while it holds its lease
         }
 
-        var moved = 0;
-        foreach (var type in (await member.Leases.ReadAllLeasesAsync(cancellationToken)).GroupBy(l => l.TypeName))
-        {
-            var allocations = type.Where(l => l is { OwnerIncarnation: not null, State: "active" }).ToDictionary(l => l.ShardId, l => l.OwnerIncarnation ?? 0);
-            var moves = ShardAllocation.PlanRebalance(members, allocations, settings);
-            var done = await Task.WhenAll(moves.Select(move => MoveAsync(type.Key, move, members, cancellationToken)));
-            moved += done.Count(ok => ok);
-        }
-
-        return moved;
+        var moves = await PlanAsync(members, null, cancellationToken);
+        var done = await Task.WhenAll(moves.Select(move => MoveAsync(move, members, cancellationToken)));
+        return done.Count(ok => ok);
     }
 
-    private async Task<bool> MoveAsync(string typeName, ShardMove move, IReadOnlyList<Member> members, CancellationToken cancellationToken)
+    /// <summary>One round's moves of every entity type (or of <paramref name="typeName"/>), as the leases stand now.</summary>
+    public async Task<IReadOnlyList<PlannedShardMove>> PlanAsync(IReadOnlyList<Member> members, string? typeName, CancellationToken cancellationToken)
     {
+        var planned = new List<PlannedShardMove>();
+        foreach (var type in (await member.Leases.ReadAllLeasesAsync(cancellationToken)).Where(l => typeName is null || l.TypeName == typeName).GroupBy(l => l.TypeName))
+        {
+            var allocations = type.Where(l => l is { OwnerIncarnation: not null, State: "active" }).ToDictionary(l => l.ShardId, l => l.OwnerIncarnation ?? 0);
+            planned.AddRange(ShardAllocation.PlanRebalance(members, allocations, settings).Select(move => new PlannedShardMove(type.Key, move)));
+        }
+
+        return planned;
+    }
+
+    /// <summary>Hands <paramref name="planned"/>'s shard off from its owner and grants it to the target; false when it did
+    /// not move (its owner went, or did not give the lease back in time).</summary>
+    public async Task<bool> MoveAsync(PlannedShardMove planned, IReadOnlyList<Member> members, CancellationToken cancellationToken)
+    {
+        var (typeName, move) = planned;
         if (members.FirstOrDefault(m => m.Incarnation == move.From) is not { } from || ClusterMember.RemotingAddressOf(from) is not { } address)
         {
             return false;
@@ -88,3 +97,6 @@ internal sealed class ClusterRebalancer(ClusterMember member, ClusterSettings se
         return false;
     }
 }
+
+/// <summary>A shard of <paramref name="TypeName"/> a rebalance round moves.</summary>
+public sealed record PlannedShardMove(string TypeName, ShardMove Move);

@@ -14,7 +14,7 @@ public sealed class PostgresMembershipStore
     private const string Live = "('joining','up','leaving','exiting')";
 
     private const string MemberColumns = """
-        incarnation, node_name, address, roles, app_version, status::text, up_number, lease_expires_at, jsonb_array_length(suspicions), remote_address
+        incarnation, node_name, address, roles, app_version, status::text, up_number, lease_expires_at, jsonb_array_length(suspicions), remote_address, lease_expires_at < now()
         """;
 
     private const int CompareAndSwapAttempts = 20;
@@ -124,21 +124,34 @@ public sealed class PostgresMembershipStore
     /// <summary>Downs every live member whose lease expired by the database clock, unless PostgreSQL started less than
     /// <see cref="ClusterSettings.RestartDowningGrace"/> ago (after a restart nobody could renew: no mass downing). Returns
     /// the incarnations downed (none: no version bump, no NOTIFY).</summary>
-    public async Task<IReadOnlyList<long>> DownExpiredAsync(CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<long>> DownExpiredAsync(CancellationToken cancellationToken = default) =>
+        DownWhereAsync("""
+            lease_expires_at < now() AND now() > pg_postmaster_start_time() + make_interval(secs => @grace)
+            """, "member lease expired", cancellationToken);
+
+    /// <summary>An operator's <c>cluster down-unreachable</c>: downs every live member whose lease expired or that a peer
+    /// reported unreachable, without waiting for the restart grace (the operator decided). Returns the incarnations downed.</summary>
+    public Task<IReadOnlyList<long>> DownUnreachableAsync(CancellationToken cancellationToken = default) =>
+        DownWhereAsync("(lease_expires_at < now() OR jsonb_array_length(suspicions) > 0)", "downed by an operator: unreachable", cancellationToken);
+
+    private async Task<IReadOnlyList<long>> DownWhereAsync(string condition, string reason, CancellationToken cancellationToken)
     {
         var downed = new List<long>();
         await ChangeAsync(async (connection, transaction) =>
         {
             downed.Clear();
             await using var down = new NpgsqlCommand($"""
-                UPDATE cluster_member SET status = 'down', status_reason = 'member lease expired'
-                 WHERE cluster_id = @c AND status IN {Live}
-                   AND lease_expires_at < now()
-                   AND now() > pg_postmaster_start_time() + make_interval(secs => @grace)
+                UPDATE cluster_member SET status = 'down', status_reason = @reason
+                 WHERE cluster_id = @c AND status IN {Live} AND {condition}
                 RETURNING incarnation
                 """, connection, transaction);
             down.Parameters.AddWithValue("c", _settings.ClusterId);
-            down.Parameters.AddWithValue("grace", _settings.RestartDowningGrace.TotalSeconds);
+            down.Parameters.AddWithValue("reason", reason);
+            if (condition.Contains("@grace", StringComparison.Ordinal))
+            {
+                down.Parameters.AddWithValue("grace", _settings.RestartDowningGrace.TotalSeconds);
+            }
+
             await using var reader = await down.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -253,6 +266,7 @@ public sealed class PostgresMembershipStore
         Reachability: reader.GetInt32(8) > 0 ? Reachability.Unreachable : Reachability.Reachable)
     {
         RemotingAddress = reader.IsDBNull(9) ? null : reader.GetString(9),
+        LeaseExpired = reader.GetBoolean(10),
     };
 
     /// <summary>The secret nodes authenticate each other with: the one stored for the cluster, or <paramref name="generated"/>

@@ -110,6 +110,10 @@ public sealed record Member(
     /// <summary>Where peers send it actor messages (<see cref="MemberIdentity.RemotingAddress"/>).</summary>
     public string? RemotingAddress { get; init; }
 
+    /// <summary>Whether its lease had expired by the database clock when the row was read (a live member that stopped
+    /// renewing: dead, paused or cut off, and about to be downed).</summary>
+    public bool LeaseExpired { get; init; }
+
     /// <summary>Whether the member renews a lease (joining, up, leaving, exiting).</summary>
     public bool IsLive => Status is MemberStatus.Joining or MemberStatus.Up or MemberStatus.Leaving or MemberStatus.Exiting;
 
@@ -119,6 +123,12 @@ public sealed record Member(
     /// <inheritdoc/>
     public override string ToString() => $"{Address} incarnation {Incarnation} ({Status.ToString().ToLowerInvariant()})";
 }
+
+/// <summary>A member's status changed (Akka's <c>MemberUp</c>, <c>MemberLeft</c>, <c>MemberExited</c>, <c>MemberDowned</c>,
+/// <c>MemberRemoved</c>), or a member was first seen (<paramref name="Previous"/> null).</summary>
+/// <param name="Member">The member as the membership now holds it.</param>
+/// <param name="Previous">Its status before; null when first seen.</param>
+public sealed record MemberEvent(Member Member, MemberStatus? Previous);
 
 /// <summary>A shard's lease as the lease table holds it.</summary>
 /// <param name="TypeName">The entity type (<c>bot</c>, <c>subscription</c>, <c>singleton</c>).</param>

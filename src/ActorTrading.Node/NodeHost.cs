@@ -92,6 +92,8 @@ public static class NodeHost
                     Environment.Exit(1);
                 });
             };
+            // cluster leave: stopped as SIGTERM stops it, handing the shards off; exit code 0.
+            member.LeaveRequested += () => _ = Task.Run(app.Lifetime.StopApplication);
         }
         if (runtime.Options.Demo)
         {

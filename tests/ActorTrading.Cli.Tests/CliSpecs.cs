@@ -157,6 +157,19 @@ public sealed class CliSpecs : IAsyncLifetime
         output.ToString().ShouldContain(_botId);
     }
 
+    [Fact]
+    public async Task The_cluster_palettes_on_a_single_node_say_in_one_line_that_it_runs_alone()
+    {
+        var (code, _, error) = await RunAsync("cluster", "show");
+
+        code.ShouldBe(1);
+        error.Trim().Split('\n').ShouldHaveSingleItem().ShouldBe(
+            "actortrading: GET /api/v1/cluster/members: 404 this node runs alone (started without --cluster): it has no members and no shard leases");
+        var (joinCode, join, _) = await RunAsync("cluster", "join");
+        joinCode.ShouldBe(0);
+        join.ShouldContain("the membership table in PostgreSQL is the rendezvous");
+    }
+
     private string Address => Node.Address.Authority;
 
     private async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)

@@ -94,6 +94,29 @@ public sealed class MembershipSpecs : ClusterDatabase
     }
 
     [Fact]
+    public async Task Down_unreachable_downs_only_the_members_whose_lease_expired_and_reads_show_them_expired()
+    {
+        var silent = await Members.JoinAsync(Node(9001));
+        var live = await Members.JoinAsync(Node(9002));
+
+        // Fresh: nothing is unreachable, so an operator's down-unreachable downs nobody.
+        (await Members.DownUnreachableAsync()).ShouldBeEmpty();
+        (await Members.ReadMembersAsync()).ShouldAllBe(m => !m.LeaseExpired);
+
+        await Eventually.HoldsAsync(async () =>
+        {
+            await Members.HeartbeatAsync(live.Incarnation);
+            return (await MemberAsync(silent.Incarnation)).LeaseExpired;
+        }, "the silent member's lease to expire", Limit);
+        await Members.HeartbeatAsync(live.Incarnation);
+
+        (await Members.DownUnreachableAsync()).ShouldBe([silent.Incarnation]);
+        (await MemberAsync(silent.Incarnation)).Status.ShouldBe(MemberStatus.Down);
+        (await MemberAsync(live.Incarnation)).Status.ShouldBe(MemberStatus.Up);
+        (await ScalarAsync<string>($"SELECT status_reason FROM cluster_member WHERE incarnation = {silent.Incarnation}")).ShouldBe("downed by an operator: unreachable");
+    }
+
+    [Fact]
     public async Task A_graceful_leave_passes_leaving_exiting_and_removed()
     {
         var member = await Members.JoinAsync(Node(9001));

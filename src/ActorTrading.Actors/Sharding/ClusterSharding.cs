@@ -22,6 +22,9 @@ public sealed class ClusterSharding
     /// <summary>The started regions.</summary>
     public IReadOnlyCollection<IActorRef> Regions => [.. _regions.Values];
 
+    /// <summary>The entity types of the started regions.</summary>
+    public IReadOnlyCollection<string> TypeNames => [.. _regions.Keys];
+
     /// <summary>Makes the allocator of every region started after this without one of its own (the cluster's, by type
     /// name); call it before the first <see cref="Start"/>.</summary>
     public void UseAllocator(Func<string, IShardAllocator> allocator)
