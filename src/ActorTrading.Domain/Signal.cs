@@ -14,6 +14,28 @@ public enum SignalAction
 
     /// <summary>Be flat.</summary>
     Close,
+
+    /// <summary>Close a long position (<c>exit long</c>); a short one is left alone.</summary>
+    CloseLong,
+
+    /// <summary>Close a short position (<c>exit short</c>); a long one is left alone.</summary>
+    CloseShort,
+}
+
+/// <summary>What the actions mean, said once.</summary>
+public static class SignalActions
+{
+    /// <summary>Whether <paramref name="action"/> only closes (never opens).</summary>
+    public static bool Closes(this SignalAction action) => action is SignalAction.Close or SignalAction.CloseLong or SignalAction.CloseShort;
+
+    /// <summary>The action's name in the API and the read tables: <c>buy</c>, <c>sell</c>, <c>close</c>, <c>close_long</c>,
+    /// <c>close_short</c>.</summary>
+    public static string Name(this SignalAction action) => action switch
+    {
+        SignalAction.CloseLong => "close_long",
+        SignalAction.CloseShort => "close_short",
+        _ => action.ToString().ToLowerInvariant(),
+    };
 }
 
 /// <summary>A validated alert: the secret is checked by the caller and not kept here.</summary>
@@ -117,16 +139,22 @@ public static class AlertParser
             return null;
         }
 
-        switch (action.Trim().ToLowerInvariant())
+        // The words published alert templates use, compared without case, spaces, '_' or '-' ("Close All", "exit_long").
+        var word = new string([.. action.Trim().ToLowerInvariant().Where(c => c is not (' ' or '_' or '-'))]);
+        switch (word)
         {
             case "buy" or "long":
                 return SignalAction.Buy;
             case "sell" or "short":
                 return SignalAction.Sell;
-            case "close" or "exit" or "flat":
+            case "close" or "exit" or "flat" or "flatten" or "closeall" or "exitall" or "closeposition" or "closeallpositions":
                 return SignalAction.Close;
+            case "exitlong" or "closelong" or "longexit":
+                return SignalAction.CloseLong;
+            case "exitshort" or "closeshort" or "shortexit":
+                return SignalAction.CloseShort;
             default:
-                errors.Add(new FieldError("action", $"must be buy, sell, close or exit, got '{action}'"));
+                errors.Add(new FieldError("action", $"must be buy, sell, close (or exit, flat, close all), exit long or exit short, got '{action}'"));
                 return null;
         }
     }

@@ -57,10 +57,11 @@ public static class TradePlanner
     public static TradePlan Plan(SignalAction action, TradingParameters parameters, RiskLimits limits, MarketState market)
     {
         var position = market.PositionQuantity;
-        if (action == SignalAction.Close)
+        if (action.Closes())
         {
-            return position == 0
-                ? TradePlan.Skip("no open position to close")
+            return position == 0 ? TradePlan.Skip("no open position to close")
+                : action == SignalAction.CloseLong && position < 0 ? TradePlan.Skip("the signal exits long positions; this one is short")
+                : action == SignalAction.CloseShort && position > 0 ? TradePlan.Skip("the signal exits short positions; this one is long")
                 : new TradePlan([Close(position)], null);
         }
 

@@ -313,7 +313,7 @@ public sealed class TradingReadModel : IProjection
                 INSERT INTO bot_signals (signal_id, bot_id, ticker, action, alert_price, alert_id, accepted_at, subscribers)
                 VALUES (@id, @bot, @ticker, @action, @price, @alert, @at, @subscribers)
                 """,
-                [("id", e.SignalId), ("bot", entityId), ("ticker", e.Signal.Ticker), ("action", e.Signal.Action.ToString().ToLowerInvariant()),
+                [("id", e.SignalId), ("bot", entityId), ("ticker", e.Signal.Ticker), ("action", ActorTrading.Domain.SignalActions.Name(e.Signal.Action)),
                  ("price", e.Signal.AlertPrice), ("alert", e.Signal.AlertId), ("at", e.AcceptedAt), ("subscribers", e.SubscriberCount)]),
             FanOutCompleted e => ("UPDATE bot_signals SET fan_out_completed_at = @at WHERE signal_id = @id", [("id", e.SignalId), ("at", e.At)]),
             SubscriptionCreated e => ("""

@@ -436,7 +436,7 @@ public static class SubscriptionCore
             work = work with { LookupAttempts = 0 };
             var received = work.Received;
             var close = ClientOrderIds.For(SubscriptionId, received.SignalId, ClientOrderIds.Legs.Close);
-            var traded = found.Count > 0 && received.Signal.Action == SignalAction.Close;
+            var traded = found.Count > 0 && received.Signal.Action.Closes();
             foreach (var order in found)
             {
                 traded |= order.ClientOrderId != close;
@@ -498,7 +498,7 @@ public static class SubscriptionCore
             var received = work.Received;
             var parameters = EffectiveConfiguration.Resolve(received.BotDefaults, State.Overrides);
             var plan = TradePlanner.Plan(received.Signal.Action, parameters, State.Limits, market);
-            if (plan.IsEmpty && received.Signal.Action == SignalAction.Close && market.PositionQuantity == 0 && HasProtectionBefore(received))
+            if (plan.IsEmpty && received.Signal.Action.Closes() && market.PositionQuantity == 0 && HasProtectionBefore(received))
             {
                 // The position went without this subscription (closed by hand, or liquidated): the stop-loss and take-profit
                 // it had are left on the exchange, and would close a position opened later. Nothing to trade; they go now.

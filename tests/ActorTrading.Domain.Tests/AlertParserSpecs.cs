@@ -31,6 +31,15 @@ public sealed class AlertParserSpecs
     [InlineData("sell", "flat", SignalAction.Close)]
     [InlineData("sell", "short", SignalAction.Sell)]
     [InlineData("BUY", "long", SignalAction.Buy)]
+    [InlineData("flat", null, SignalAction.Close)]
+    [InlineData("Close All", null, SignalAction.Close)]
+    [InlineData("close_all", null, SignalAction.Close)]
+    [InlineData("exit-all", null, SignalAction.Close)]
+    [InlineData("exit long", null, SignalAction.CloseLong)]
+    [InlineData("EXIT_LONG", null, SignalAction.CloseLong)]
+    [InlineData("close short", null, SignalAction.CloseShort)]
+    [InlineData("exit_short", null, SignalAction.CloseShort)]
+    [InlineData("exit long", "flat", SignalAction.Close)]
     public void Actions_and_market_position_map_to_buy_sell_or_close(string action, string? marketPosition, SignalAction expected)
     {
         var position = marketPosition is null ? "" : $",\"market_position\":\"{marketPosition}\"";
@@ -46,6 +55,8 @@ public sealed class AlertParserSpecs
     [InlineData("""{"secret":"s","action":"buy"}""", "ticker")]
     [InlineData("""{"secret":"s","ticker":"BTC/USDT","action":"buy"}""", "ticker")]
     [InlineData("""{"secret":"s","ticker":"BTCUSDT","action":"hold"}""", "action")]
+    [InlineData("""{"secret":"s","ticker":"BTCUSDT","action":"exit sideways"}""", "action")]
+    [InlineData("""{"secret":"s","ticker":"BTCUSDT","action":"close half"}""", "action")]
     [InlineData("""{"secret":"s","ticker":"BTCUSDT","action":"buy","price":"-3"}""", "price")]
     [InlineData("""{"secret":"s","ticker":"BTCUSDT","action":"buy","price":{"x":1}}""", "price")]
     [InlineData("""{"secret":"s","ticker":"BTCUSDT","action":"buy","market_position":"sideways"}""", "market_position")]

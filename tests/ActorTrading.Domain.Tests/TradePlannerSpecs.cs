@@ -47,6 +47,23 @@ public sealed class TradePlannerSpecs
     }
 
     [Fact]
+    public void Exit_long_closes_only_a_long_and_exit_short_only_a_short()
+    {
+        TradePlanner.Plan(SignalAction.CloseLong, TenXHundred, RiskLimits.None, Market(position: 0.02m)).Legs
+            .ShouldBe([new OrderLeg(LegKind.Close, OrderSide.Sell, 0.02m)]);
+        TradePlanner.Plan(SignalAction.CloseShort, TenXHundred, RiskLimits.None, Market(position: -0.02m)).Legs
+            .ShouldBe([new OrderLeg(LegKind.Close, OrderSide.Buy, 0.02m)]);
+
+        // The other side is left alone, with the reason; flat is nothing to close.
+        var keepShort = TradePlanner.Plan(SignalAction.CloseLong, TenXHundred, RiskLimits.None, Market(position: -0.02m));
+        keepShort.IsEmpty.ShouldBeTrue();
+        keepShort.SkipReason.ShouldBe("the signal exits long positions; this one is short");
+        TradePlanner.Plan(SignalAction.CloseShort, TenXHundred, RiskLimits.None, Market(position: 0.02m)).SkipReason
+            .ShouldBe("the signal exits short positions; this one is long");
+        TradePlanner.Plan(SignalAction.CloseLong, TenXHundred, RiskLimits.None, Market()).SkipReason.ShouldBe("no open position to close");
+    }
+
+    [Fact]
     public void Close_closes_the_whole_position_reduce_only_and_skips_when_flat()
     {
         TradePlanner.Plan(SignalAction.Close, TenXHundred, RiskLimits.None, Market(position: 0.03m)).Legs

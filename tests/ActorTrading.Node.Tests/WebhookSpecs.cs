@@ -57,6 +57,36 @@ public sealed class WebhookSpecs : InProcessNodeSpecs
     }
 
     [Fact]
+    public async Task Exit_short_leaves_a_long_open_with_the_reason_and_close_all_closes_it()
+    {
+        _prices.Set("BTCUSDT", 64_000m);
+        var (path, secret, _) = await BotWithSubscribersAsync();
+
+        async Task<JsonElement> SignalAsync(string action, string alertId)
+        {
+            var response = await Http.PostAsync($"/api/v1/bots/webhook/master/{path}?wait=5000",
+                new StringContent($$"""{"secret":"{{secret}}","ticker":"BTCUSDT","action":"{{action}}","alert_id":"{{alertId}}"}""", Encoding.UTF8, "application/json"));
+            var text = await response.Content.ReadAsStringAsync();
+            response.StatusCode.ShouldBe(HttpStatusCode.Accepted, text);
+            var signalId = JsonDocument.Parse(text).RootElement.GetProperty("signal_id").GetString();
+            return JsonDocument.Parse(await Http.GetStringAsync($"/api/v1/signals/{signalId}")).RootElement;
+        }
+
+        (await SignalAsync("buy", "x-1")).GetProperty("executions").EnumerateArray().ShouldAllBe(e => e.GetProperty("status").GetString() == "executed");
+
+        var exitShort = await SignalAsync("exit_short", "x-2");
+        exitShort.GetProperty("action").GetString().ShouldBe("close_short");
+        exitShort.GetProperty("executions").EnumerateArray().ShouldAllBe(e =>
+            e.GetProperty("status").GetString() == "skipped" && e.GetProperty("reason").GetString() == "the signal exits short positions; this one is long");
+
+        var closeAll = await SignalAsync("Close All", "x-3");
+        closeAll.GetProperty("action").GetString().ShouldBe("close");
+        closeAll.GetProperty("executions").EnumerateArray().ShouldAllBe(e => e.GetProperty("status").GetString() == "executed");
+        (await SignalAsync("exit long", "x-4")).GetProperty("executions").EnumerateArray().ShouldAllBe(e =>
+            e.GetProperty("status").GetString() == "skipped" && e.GetProperty("reason").GetString() == "no open position to close");
+    }
+
+    [Fact]
     public async Task A_bad_alert_gets_a_clear_error_naming_the_field_and_changes_nothing()
     {
         var (path, secret, botId) = await BotWithSubscribersAsync();
