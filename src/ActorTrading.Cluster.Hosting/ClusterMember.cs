@@ -268,7 +268,12 @@ public sealed partial class ClusterMember : IAsyncDisposable
                 break;
             case MemberLeaseState.Downed:
                 StopAllShards($"this member was downed ({change.Reason})");
-                Downed?.Invoke(change.Reason);
+                // Leaving, its row ends as removed, which a renewal cannot tell from downed: the shutdown under way ends it.
+                if (Volatile.Read(ref _left) == 0)
+                {
+                    Downed?.Invoke(change.Reason);
+                }
+
                 break;
             case MemberLeaseState.Holding:
                 ShardsMayHaveMoved?.Invoke();
