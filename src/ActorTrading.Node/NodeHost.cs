@@ -67,12 +67,19 @@ public static class NodeHost
             ? Results.Json(new { status = "degraded", store = node.StoreKind, reason = "the read model cannot be updated: see the node's log" },
                 statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Ok(new { status = "ready", store = node.StoreKind }));
-        app.MapGet("/api/v1/bots/health", (NodeHealth node) => Results.Ok(new
+        app.MapGet("/api/v1/bots/health", async (NodeHealth node, ReadModel.ReadQueries queries, CancellationToken cancellationToken) =>
         {
-            status = "ok",
-            read_model_lag_events = node.ReadModelLagEvents,
-            dead_letters = node.DeadLetters,
-        }));
+            var activity = await queries.ActivityAsync(cancellationToken);
+            return Results.Ok(new
+            {
+                status = "ok",
+                active_bots = activity.ActiveBots,
+                active_subscriptions = activity.ActiveSubscriptions,
+                last_signal_at = activity.LastSignalAt,
+                read_model_lag_events = node.ReadModelLagEvents,
+                dead_letters = node.DeadLetters,
+            });
+        });
         app.Lifetime.ApplicationStopping.Register(() => runtime.DisposeAsync().AsTask().GetAwaiter().GetResult());
         if (runtime.Cluster is { } member)
         {

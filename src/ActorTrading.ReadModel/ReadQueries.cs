@@ -39,6 +39,28 @@ public sealed class ReadQueries(IProjectionStore store)
         : QueryAsync("SELECT * FROM exchange_accounts WHERE is_deleted = @no AND owner_id = @owner ORDER BY created_at", [("no", false), ("owner", ownerId)],
             ExchangeAccount, cancellationToken);
 
+    /// <summary>The exchange account <paramref name="accountId"/> unless deleted; null when the read tables do not (yet) have it.</summary>
+    public async Task<ExchangeAccountRow?> ExchangeAccountAsync(string accountId, CancellationToken cancellationToken) =>
+        (await QueryAsync("SELECT * FROM exchange_accounts WHERE account_id = @id AND is_deleted = @no", [("id", accountId), ("no", false)], ExchangeAccount,
+            cancellationToken)).FirstOrDefault();
+
+    /// <summary>Every user, oldest first (never the token's hash).</summary>
+    public Task<List<UserRow>> UsersAsync(CancellationToken cancellationToken) =>
+        QueryAsync("SELECT user_id, name, created_at FROM users ORDER BY created_at", [], User, cancellationToken);
+
+    /// <summary>The user <paramref name="userId"/>; null when the read tables do not (yet) have it.</summary>
+    public async Task<UserRow?> UserAsync(string userId, CancellationToken cancellationToken) =>
+        (await QueryAsync("SELECT user_id, name, created_at FROM users WHERE user_id = @id", [("id", userId)], User, cancellationToken)).FirstOrDefault();
+
+    /// <summary>The node's activity at a glance: active bots, active subscriptions and when the last signal was accepted.</summary>
+    public async Task<Activity> ActivityAsync(CancellationToken cancellationToken)
+    {
+        var bots = await QueryAsync("SELECT count(*) FROM bots WHERE is_active = @yes", [("yes", true)], row => row.Int(0), cancellationToken);
+        var subscriptions = await QueryAsync("SELECT count(*) FROM bot_subscriptions WHERE status = 'active'", [], row => row.Int(0), cancellationToken);
+        var last = await QueryAsync("SELECT accepted_at FROM bot_signals ORDER BY accepted_at DESC LIMIT 1", [], row => row.Time("accepted_at"), cancellationToken);
+        return new Activity(bots[0], subscriptions[0], last.Count > 0 ? last[0] : null);
+    }
+
     /// <summary>The subscriptions, cancelled ones too, oldest first: of <paramref name="ownerId"/>, or everyone's when null.</summary>
     public Task<List<SubscriptionRow>> SubscriptionsAsync(string? ownerId, CancellationToken cancellationToken) => ownerId is null
         ? QueryAsync("SELECT * FROM bot_subscriptions ORDER BY created_at", [], Subscription, cancellationToken)
@@ -74,6 +96,8 @@ public sealed class ReadQueries(IProjectionStore store)
     private static ExchangeAccountRow ExchangeAccount(Columns row) => new(
         row.String("account_id"), row.String("owner_id"), row.String("exchange"), row.Bool("testnet"), row.String("api_key"), row.Bool("is_deleted"),
         row.Time("created_at"), row.Time("updated_at"));
+
+    private static UserRow User(Columns row) => new(row.String("user_id"), row.String("name"), row.Time("created_at"));
 
     private static SubscriptionRow Subscription(Columns row) => new(
         row.String("subscription_id"), row.String("owner_id"), row.String("bot_id"), row.String("account_id"), row.String("exchange"),

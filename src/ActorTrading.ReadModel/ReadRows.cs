@@ -34,6 +34,15 @@ public sealed record BotRow(
 public sealed record ExchangeAccountRow(
     string AccountId, string OwnerId, string Exchange, bool Testnet, string ApiKey, bool IsDeleted, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
+/// <summary>A row of <c>users</c>, without the token's hash.</summary>
+public sealed record UserRow(string UserId, string Name, DateTimeOffset CreatedAt);
+
+/// <summary>The node's activity at a glance (the seed's health fields).</summary>
+/// <param name="ActiveBots">Bots taking signals.</param>
+/// <param name="ActiveSubscriptions">Subscriptions neither paused nor cancelled.</param>
+/// <param name="LastSignalAt">When the last signal was accepted; null before the first.</param>
+public sealed record Activity(int ActiveBots, int ActiveSubscriptions, DateTimeOffset? LastSignalAt);
+
 /// <summary>A row of <c>bot_subscriptions</c>, with the subscription's statistics.</summary>
 /// <param name="SubscriptionId">The subscription's id.</param>
 /// <param name="OwnerId">Its owner.</param>

@@ -9,6 +9,56 @@ namespace ActorTrading.Node.Tests;
 public sealed class UserSpecs : InProcessNodeSpecs
 {
     [Fact]
+    public async Task Every_creation_answers_a_location_that_reads_it_back_and_the_admin_lists_users_without_tokens()
+    {
+        using var admin = Client(AdminToken);
+        async Task<(string Id, JsonElement Read)> CreatedAsync(HttpClient client, string path, object body)
+        {
+            using var created = await client.PostAsJsonAsync(path, body);
+            var id = (await Json(created, HttpStatusCode.Created)).GetProperty("id").GetString();
+            created.Headers.Location.ShouldNotBeNull();
+            created.Headers.Location.OriginalString.ShouldBe($"{path}/{id}");
+            // The read tables follow the journal a moment behind.
+            JsonElement read = default;
+            await ActorTrading.TestSupport.Eventually.HoldsAsync(async () =>
+            {
+                using var again = await client.GetAsync(created.Headers.Location);
+                if (again.StatusCode == HttpStatusCode.NotFound)
+                {
+                    return false;
+                }
+
+                read = await Json(again, HttpStatusCode.OK);
+                return true;
+            }, $"{path}/{id} reads back", TimeSpan.FromSeconds(10));
+            return (id ?? "", read);
+        }
+
+        var (botId, _) = await CreatedAsync(admin, "/api/v1/bots", new { name = "L", master_webhook_path = "location-bot", default_leverage = 5, default_margin_usd = 50 });
+        var (_, carol) = await CreatedAsync(admin, "/api/v1/users", new { name = "carol" });
+        carol.GetProperty("name").GetString().ShouldBe("carol");
+        var token = (await Json(await admin.PostAsJsonAsync("/api/v1/users", new { name = "dave" }), HttpStatusCode.Created)).GetProperty("api_token").GetString()!;
+        using var asDave = Client(token);
+        var (accountId, account) = await CreatedAsync(asDave, "/api/v1/exchange-accounts", new { exchange = "paper", api_key = "dave-key", secret_key = "s" });
+        account.TryGetProperty("secret_key", out _).ShouldBeFalse();
+        var erin = (await Json(await admin.PostAsJsonAsync("/api/v1/users", new { name = "erin" }), HttpStatusCode.Created)).GetProperty("api_token").GetString()!;
+        using var asErin = Client(erin);
+        await Json(await asErin.GetAsync($"/api/v1/exchange-accounts/{accountId}"), HttpStatusCode.NotFound);
+        var (_, subscription) = await CreatedAsync(asDave, "/api/v1/bot-subscriptions", new { bot_id = botId, exchange_account_id = accountId });
+        subscription.GetProperty("status").GetString().ShouldBe("active");
+
+        var users = await Json(await admin.GetAsync("/api/v1/users"), HttpStatusCode.OK);
+        users.EnumerateArray().Select(u => u.GetProperty("name").GetString()).ShouldBe(["carol", "dave", "erin"]);
+        users.GetRawText().ShouldNotContain("token");
+        await Json(await asDave.GetAsync("/api/v1/users"), HttpStatusCode.Forbidden);
+
+        var health = await Json(await admin.GetAsync("/api/v1/bots/health"), HttpStatusCode.OK);
+        (health.GetProperty("active_bots").GetInt32(), health.GetProperty("active_subscriptions").GetInt32()).ShouldBe((1, 1));
+        health.GetProperty("last_signal_at").ValueKind.ShouldBe(JsonValueKind.Null);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+
+    [Fact]
     public async Task A_user_sees_and_changes_only_their_own_accounts_and_subscriptions()
     {
         using var admin = Client(AdminToken);

@@ -20,6 +20,11 @@ internal static class AccountsApi
             var me = Caller.Of(http);
             return Results.Json(await queries.ExchangeAccountsAsync(me.IsAdmin ? null : me.OwnerId, token));
         }).WithName("ListExchangeAccounts");
+        // Another user's account is as absent as one that does not exist.
+        accounts.MapGet("/{id}", async (string id, HttpContext http, ReadQueries queries, CancellationToken token) =>
+            await queries.ExchangeAccountAsync(id, token) is { } account && (Caller.Of(http).IsAdmin || account.OwnerId == Caller.Of(http).OwnerId)
+                ? Results.Json(account)
+                : Results.Problem($"no exchange account '{id}'", statusCode: StatusCodes.Status404NotFound)).WithName("GetExchangeAccount");
     }
 
     private static async Task<IResult> CreateAsync(CreateAccountRequest request, HttpContext http, EntityRegions regions, NodeOptions options,
@@ -65,13 +70,13 @@ internal static class AccountsApi
             options.AskTimeout, cancellationToken);
         return reply switch
         {
-            AccountProtocol.Ok => Results.Json(new Dictionary<string, object?>
+            AccountProtocol.Ok => Results.Created($"/api/v1/exchange-accounts/{accountId}", new Dictionary<string, object?>
             {
                 ["id"] = accountId,
                 ["exchange"] = exchange.ToString().ToLowerInvariant(),
                 ["testnet"] = request.Testnet ?? false,
                 ["api_key"] = request.ApiKey,
-            }, statusCode: StatusCodes.Status201Created),
+            }),
             BotProtocol.Rejected rejected => Problems.From(rejected),
             _ => Problems.Unexpected(reply),
         };

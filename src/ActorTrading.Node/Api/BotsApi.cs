@@ -77,7 +77,7 @@ internal static partial class BotsApi
             return reply is BotProtocol.Rejected rejected ? Problems.From(rejected) : Problems.Unexpected(reply);
         }
 
-        return Results.Json(new Dictionary<string, object?>
+        return Results.Created($"/api/v1/bots/{botId}", new Dictionary<string, object?>
         {
             ["id"] = botId,
             ["name"] = name,
@@ -85,7 +85,7 @@ internal static partial class BotsApi
             ["master_secret"] = secret,
             ["master_secret_note"] = "shown once: put it in the alert's \"secret\" field",
             ["webhook_url"] = $"/api/v1/bots/webhook/master/{path}",
-        }, statusCode: StatusCodes.Status201Created);
+        });
     }
 
     private static async Task<IResult> ListAsync(HttpContext http, ReadQueries queries, CancellationToken cancellationToken)

@@ -137,8 +137,8 @@ internal static class SubscriptionsApi
         var added = await regions.Bots.Ask<object>(replyTo => new BotProtocol.AddSubscriber(request.BotId!, subscriptionId, replyTo), timeout, cancellationToken);
         return added is BotProtocol.Rejected notAdded
             ? Problems.From(notAdded)
-            : Results.Json(new Dictionary<string, object?> { ["id"] = subscriptionId, ["bot_id"] = request.BotId, ["exchange_account_id"] = account.AccountId, ["status"] = "active" },
-                statusCode: StatusCodes.Status201Created);
+            : Results.Created($"/api/v1/bot-subscriptions/{subscriptionId}",
+                new Dictionary<string, object?> { ["id"] = subscriptionId, ["bot_id"] = request.BotId, ["exchange_account_id"] = account.AccountId, ["status"] = "active" });
     }
 
     // How old a claim must be before a holder that never came to exist may lose it: a creation in flight (its entity not yet

@@ -4,13 +4,22 @@ using ActorTrading.Trading;
 
 namespace ActorTrading.Node.Api;
 
-/// <summary><c>POST /api/v1/users</c> (admin): a user and its API token, shown once.</summary>
+/// <summary><c>/api/v1/users</c> (admin): create a user and its API token (shown once); list users and read one (never a
+/// token or its hash).</summary>
 internal static class UsersApi
 {
     public sealed record CreateUserRequest(string? Name);
 
-    public static void MapUsersApi(this IEndpointRouteBuilder app, IEndpointFilter admin) =>
-        app.MapPost("/api/v1/users", CreateAsync).AddEndpointFilter(admin).WithName("CreateUser");
+    public static void MapUsersApi(this IEndpointRouteBuilder app, IEndpointFilter admin)
+    {
+        var users = app.MapGroup("/api/v1/users").AddEndpointFilter(admin);
+        users.MapPost("", CreateAsync).WithName("CreateUser");
+        users.MapGet("", async (ReadModel.ReadQueries queries, CancellationToken token) => Results.Json(await queries.UsersAsync(token))).WithName("ListUsers");
+        users.MapGet("/{id}", async (string id, ReadModel.ReadQueries queries, CancellationToken token) =>
+            await queries.UserAsync(id, token) is { } user
+                ? Results.Json(user)
+                : Results.Problem($"no user '{id}'", statusCode: StatusCodes.Status404NotFound)).WithName("GetUser");
+    }
 
     private static async Task<IResult> CreateAsync(CreateUserRequest request, EntityRegions regions, ClaimRegistry claims, NodeOptions options, CancellationToken cancellationToken)
     {
@@ -35,12 +44,12 @@ internal static class UsersApi
             return reply is BotProtocol.Rejected rejected ? Problems.From(rejected) : Problems.Unexpected(reply);
         }
 
-        return Results.Json(new Dictionary<string, object?>
+        return Results.Created($"/api/v1/users/{userId}", new Dictionary<string, object?>
         {
             ["id"] = userId,
             ["name"] = request.Name.Trim(),
             ["api_token"] = token,
             ["api_token_note"] = "shown once: send it as Authorization: Bearer <api_token>",
-        }, statusCode: StatusCodes.Status201Created);
+        });
     }
 }
