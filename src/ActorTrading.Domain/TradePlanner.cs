@@ -49,12 +49,13 @@ public sealed record TradePlan(IReadOnlyList<OrderLeg> Legs, string? SkipReason)
 /// <summary>
 /// Turns a signal into orders for one subscription (pure). A buy while short closes the short first and
 /// then opens the long (and a sell while long the reverse). A signal in the direction already held is
-/// skipped: the subscriber's position is not doubled. Risk limits stop opening, never closing.
+/// skipped: the subscriber's position is not doubled. Risk limits, and a pause, stop opening, never closing.
 /// </summary>
 public static class TradePlanner
 {
-    /// <summary>Plans the orders for <paramref name="action"/>.</summary>
-    public static TradePlan Plan(SignalAction action, TradingParameters parameters, RiskLimits limits, MarketState market)
+    /// <summary>Plans the orders for <paramref name="action"/>. <paramref name="openingBlocked"/>, when set, is why no
+    /// position may be opened (a paused subscription): closes, and a flip's closing leg, are still planned.</summary>
+    public static TradePlan Plan(SignalAction action, TradingParameters parameters, RiskLimits limits, MarketState market, string? openingBlocked = null)
     {
         var position = market.PositionQuantity;
         if (action.Closes())
@@ -78,7 +79,7 @@ public static class TradePlanner
         }
 
         var quantity = Size(parameters, market.MarkPrice, market.Filters);
-        var blocked = RiskBlock(limits, market, flipping: position != 0) ?? market.Filters.Violation(quantity, market.MarkPrice);
+        var blocked = openingBlocked ?? RiskBlock(limits, market, flipping: position != 0) ?? market.Filters.Violation(quantity, market.MarkPrice);
         if (blocked is not null)
         {
             return new TradePlan(legs, blocked);

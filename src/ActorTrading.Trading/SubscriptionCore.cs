@@ -480,9 +480,9 @@ public static class SubscriptionCore
                 return Complete(work, ExecutionStatus.Failed, $"subscription {SubscriptionId} does not exist");
             }
 
-            if (State.Status != SubscriptionStatus.Active)
+            if (State.Status == SubscriptionStatus.Cancelled)
             {
-                return Complete(work, ExecutionStatus.Skipped, $"subscription {State.Status.ToString().ToLowerInvariant()}");
+                return Complete(work, ExecutionStatus.Skipped, "subscription cancelled");
             }
 
             if (SignalFreshness.IsStale(received.AcceptedAt, Now, received.TimeToLive))
@@ -497,7 +497,9 @@ public static class SubscriptionCore
         {
             var received = work.Received;
             var parameters = EffectiveConfiguration.Resolve(received.BotDefaults, State.Overrides);
-            var plan = TradePlanner.Plan(received.Signal.Action, parameters, State.Limits, market);
+            // Paused: what reduces the position is still done (OnMarketRead plans it); only opening stops.
+            var plan = TradePlanner.Plan(received.Signal.Action, parameters, State.Limits, market,
+                openingBlocked: State.Status == SubscriptionStatus.Paused ? "subscription paused" : null);
             if (plan.IsEmpty && received.Signal.Action.Closes() && market.PositionQuantity == 0 && HasProtectionBefore(received))
             {
                 // The position went without this subscription (closed by hand, or liquidated): the stop-loss and take-profit

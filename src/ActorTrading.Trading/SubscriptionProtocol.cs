@@ -54,7 +54,8 @@ public enum SubscriptionStatus
     /// <summary>Trades its bot's signals.</summary>
     Active,
 
-    /// <summary>Skips signals until resumed.</summary>
+    /// <summary>Opens nothing until resumed, but still reduces: the bot's closes, and the close leg of a flip (an open
+    /// position is never left behind the bot's by a pause).</summary>
     Paused,
 
     /// <summary>Ended for good.</summary>

@@ -87,6 +87,37 @@ public sealed class WebhookSpecs : InProcessNodeSpecs
     }
 
     [Fact]
+    public async Task A_paused_subscription_follows_the_bots_flip_to_flat_and_opens_nothing()
+    {
+        _prices.Set("BTCUSDT", 64_000m);
+        var bot = await PostAsync("/api/v1/bots", new { name = "Flipper", master_webhook_path = "flipper-1", default_leverage = 10, default_margin_usd = 100 });
+        var account = await PostAsync("/api/v1/exchange-accounts", new { exchange = "paper", api_key = "pause-key", secret_key = "paper-secret" });
+        var subscription = await PostAsync("/api/v1/bot-subscriptions", new { bot_id = bot.GetProperty("id").GetString(), exchange_account_id = account.GetProperty("id").GetString() });
+        var secret = bot.GetProperty("master_secret").GetString();
+
+        async Task<JsonElement> OutcomeAsync(string action, string alertId)
+        {
+            var response = await Http.PostAsync("/api/v1/bots/webhook/master/flipper-1?wait=5000",
+                new StringContent($$"""{"secret":"{{secret}}","ticker":"BTCUSDT","action":"{{action}}","alert_id":"{{alertId}}"}""", Encoding.UTF8, "application/json"));
+            var signalId = (await Json(response, HttpStatusCode.Accepted)).GetProperty("signal_id").GetString();
+            return JsonDocument.Parse(await Http.GetStringAsync($"/api/v1/signals/{signalId}")).RootElement.GetProperty("executions").EnumerateArray().Single();
+        }
+
+        (await OutcomeAsync("buy", "p-1")).GetProperty("status").GetString().ShouldBe("executed");
+        var paused = await Http.PatchAsJsonAsync($"/api/v1/bot-subscriptions/{subscription.GetProperty("id").GetString()}", new { is_active = false });
+        paused.StatusCode.ShouldBe(HttpStatusCode.OK, await paused.Content.ReadAsStringAsync());
+
+        // The bot flips short: the paused subscription closes its long and opens nothing.
+        var flip = await OutcomeAsync("sell", "p-2");
+        (flip.GetProperty("status").GetString(), flip.GetProperty("reason").GetString()).ShouldBe(("executed", "position closed; not reopened: subscription paused"));
+        (await Runtime.Paper.Account("pause-key").GetPositionsAsync()).ShouldAllBe(p => p.Quantity == 0);
+
+        var again = await OutcomeAsync("sell", "p-3");
+        (again.GetProperty("status").GetString(), again.GetProperty("reason").GetString()).ShouldBe(("skipped", "subscription paused"));
+        (await Runtime.Paper.Account("pause-key").GetPositionsAsync()).ShouldAllBe(p => p.Quantity == 0);
+    }
+
+    [Fact]
     public async Task A_bad_alert_gets_a_clear_error_naming_the_field_and_changes_nothing()
     {
         var (path, secret, botId) = await BotWithSubscribersAsync();

@@ -393,14 +393,47 @@ public sealed class SubscriptionCoreSpecs
     }
 
     [Fact]
-    public void A_paused_subscription_skips_the_signal_without_reading_the_account()
+    public void A_paused_subscription_opens_nothing()
     {
         var run = new Run(Created.Apply(new SubscriptionPaused(T0)));
 
-        run.Tell(Signal("sig-1", SignalAction.Buy));
+        run.Tell(Signal("sig-1", SignalAction.Buy)).ShouldBe([new Effect.ReadMarket(Symbol, WithRealizedPnl: false)]);
+        run.Tell(new Input.MarketRead(Market(0)));
 
         run.Outcome.Status.ShouldBe(ExecutionStatus.Skipped);
         run.Outcome.Reason.ShouldBe("subscription paused");
+        run.Effects.OfType<Effect.Place>().ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void A_paused_subscription_still_follows_the_bots_close_and_a_flips_close_leg_but_never_its_open()
+    {
+        var closing = new Run(Created.Apply(new SubscriptionPaused(T0)));
+        closing.Tell(Signal("sig-1", SignalAction.Close));
+        closing.Tell(new Input.MarketRead(Market(Size)))
+            .ShouldBe([new Effect.Place(new MarketOrderRequest(Symbol, OrderSide.Sell, Size, Id("sig-1", ClientOrderIds.Legs.Close), ReduceOnly: true), null)]);
+
+        var flipping = new Run(Created.Apply(new SubscriptionPaused(T0)));
+        flipping.Tell(Signal("sig-2", SignalAction.Buy));
+        flipping.Tell(new Input.MarketRead(Market(-Size)))
+            .ShouldBe([new Effect.Place(new MarketOrderRequest(Symbol, OrderSide.Buy, Size, Id("sig-2", ClientOrderIds.Legs.Close), ReduceOnly: true), null)]);
+        flipping.Tell(new Input.OrderPlaced(Filled(Id("sig-2", ClientOrderIds.Legs.Close), OrderSide.Buy, Size, reduceOnly: true), LeverageSet: false));
+
+        flipping.Effects.OfType<Effect.Place>().ShouldHaveSingleItem();
+        flipping.Outcome.Status.ShouldBe(ExecutionStatus.Executed);
+        flipping.Outcome.Reason.ShouldBe("position closed; not reopened: subscription paused");
+        flipping.Outcome.Orders.ShouldNotBeNull().Select(o => o.ClientOrderId).ShouldBe([Id("sig-2", ClientOrderIds.Legs.Close)]);
+    }
+
+    [Fact]
+    public void A_cancelled_subscription_skips_the_signal_without_reading_the_account()
+    {
+        var run = new Run(Created.Apply(new SubscriptionCancelled(T0)));
+
+        run.Tell(Signal("sig-1", SignalAction.Close));
+
+        run.Outcome.Status.ShouldBe(ExecutionStatus.Skipped);
+        run.Outcome.Reason.ShouldBe("subscription cancelled");
         run.Effects.ShouldNotContain(e => e is Effect.ReadMarket);
     }
 
