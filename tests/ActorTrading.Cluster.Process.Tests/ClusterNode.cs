@@ -259,7 +259,12 @@ public sealed class ClusterNode : IAsyncDisposable
 
     private Dictionary<string, string> Environment()
     {
-        var environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["ACTORTRADING_POSTGRES"] = ProxiedPostgres };
+        // One key on every node: an account's secret is encrypted by the node hosting the account and decrypted by whichever
+        // node hosts a subscription trading on it, and both move when shards do.
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["ACTORTRADING_POSTGRES"] = ProxiedPostgres, ["ACTORTRADING_SECRET_KEY"] = NodeCluster.SecretKey,
+        };
         if (_options.Simulator is { } simulator)
         {
             environment["ACTORTRADING_BINANCE_URL"] = simulator.ToString();

@@ -43,6 +43,9 @@ public sealed class NodeCluster : IAsyncDisposable
     /// <summary>The admin token of every node.</summary>
     public const string AdminToken = "cluster-process-admin-token-0123456789";
 
+    /// <summary>The key that encrypts exchange API secrets (<c>ACTORTRADING_SECRET_KEY</c>), the same on every node.</summary>
+    public static readonly string SecretKey = Convert.ToBase64String(new byte[32]);
+
     private readonly List<ClusterNode> _nodes;
 
     private NodeCluster(NodeClusterOptions options, List<ClusterNode> nodes)
