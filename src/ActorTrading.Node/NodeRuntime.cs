@@ -119,15 +119,17 @@ public sealed class NodeRuntime : IAsyncDisposable
         announce($"durable store: {stores.Description}");
         var adminTokenSha256 = AdminToken(options, announce);
         var protector = SecretKey(options, announce);
+        var clock = ShiftedClock.For(options.TestingClockOffset);
         var systemSettings = new ActorSystemSettings
         {
+            TimeProvider = clock,
             LoggerFactory = loggerFactory,
             Dispatchers = new Dictionary<string, int> { [SubscriptionDispatcher] = Math.Min(Environment.ProcessorCount, 64) },
         };
         ClusterMember? cluster = null;
         if (clusterSettings.Enabled)
         {
-            cluster = await ClusterMember.PrepareAsync(clusterSettings, options.Postgres ?? "", clusterSettings.Address ?? "", NodeCommandLine.Version, loggerFactory);
+            cluster = await ClusterMember.PrepareAsync(clusterSettings, options.Postgres ?? "", clusterSettings.Address ?? "", NodeCommandLine.Version, loggerFactory, clock);
             systemSettings = cluster.Configure(systemSettings, TradingMessages.Create);
         }
 
