@@ -38,7 +38,11 @@ public sealed class ScaleSpecs(ITestOutputHelper output) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _simulator = await SimulatorHost.StartAsync();
+        // Binance's REQUEST_WEIGHT limit (2400 a minute) is per IP, and every node here is on 127.0.0.1: a few hundred
+        // subscriptions of one signal (account, leverage, order, and after the kill a query by client order id each) spend it
+        // within seconds, and the rest fail with "limit reached, nothing sent". That is the client keeping the venue's limit,
+        // not the failover under test, so this venue's limit is lifted.
+        _simulator = await SimulatorHost.StartAsync(new SimulatorLimits { BinanceWeightPerMinute = 1_000_000 });
         _simulator.State.SetPrice("BTCUSDT", 64_000m);
         _database = await TestDatabase.CreateAsync("scale");
         _cluster = await NodeCluster.StartAsync(new NodeClusterOptions { Nodes = 3, Postgres = _database.ConnectionString, Simulator = _simulator.BaseUrl });
@@ -77,8 +81,8 @@ public sealed class ScaleSpecs(ITestOutputHelper output) : IAsyncLifetime
         await Scenario.OutcomesAsync(postgres, [signalId], Subscribers, TimeSpan.FromSeconds(60 + (Subscribers / 20)), () => ingress.Output);
         output.WriteLine($"{Subscribers} subscriptions (created in {created.TotalSeconds:0} s); {victim} killed at {atKill} outcomes; "
             + $"webhook → last outcome {Stopwatch.GetElapsedTime(sent).TotalSeconds:0.0} s");
-        var statuses = await Scenario.OutcomeStatusesAsync(postgres, signalId);
-        statuses.ShouldAllBe(status => status == "executed", string.Join(", ", statuses.GroupBy(s => s).Select(g => $"{g.Key}×{g.Count()}")));
+        var outcomes = await Scenario.OutcomesOfAsync(postgres, signalId);
+        outcomes.ShouldAllBe(o => o.Status == "executed", Scenario.NotExecuted(outcomes));
         var orders = _simulator.State.Orders().GroupBy(o => o.ClientOrderId).ToDictionary(g => g.Key ?? "", g => g.Count());
         bot.Subscriptions.Select(s => orders.GetValueOrDefault(ClientOrderIds.For(s, signalId, ClientOrderIds.Legs.Open))).ShouldAllBe(count => count == 1);
         await new ClusterChecker(postgres, _simulator.BaseUrl).AssertAllAsync(acknowledgedSignals: [signalId]);

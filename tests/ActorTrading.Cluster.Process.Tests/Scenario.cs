@@ -77,20 +77,28 @@ public static class Scenario
     }
 
     /// <summary>The statuses of every subscription's outcome of <paramref name="signalId"/>, from the read table.</summary>
-    public static async Task<IReadOnlyList<string>> OutcomeStatusesAsync(string postgres, string signalId)
+    public static async Task<IReadOnlyList<string>> OutcomeStatusesAsync(string postgres, string signalId) =>
+        [.. (await OutcomesOfAsync(postgres, signalId)).Select(o => o.Status)];
+
+    /// <summary>Each subscription's outcome of <paramref name="signalId"/>: its status and reason, from the read table.</summary>
+    public static async Task<IReadOnlyList<(string Status, string Reason)>> OutcomesOfAsync(string postgres, string signalId)
     {
         await using var connection = await TestDatabase.OpenConnectionAsync(postgres);
-        await using var read = new NpgsqlCommand("SELECT status FROM bot_signal_executions WHERE signal_id = @s", connection);
+        await using var read = new NpgsqlCommand("SELECT status, coalesce(reason, '') FROM bot_signal_executions WHERE signal_id = @s", connection);
         read.Parameters.AddWithValue("s", signalId);
-        var statuses = new List<string>();
+        var outcomes = new List<(string, string)>();
         await using var reader = await read.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
-            statuses.Add(reader.GetString(0));
+            outcomes.Add((reader.GetString(0), reader.GetString(1)));
         }
 
-        return statuses;
+        return outcomes;
     }
+
+    /// <summary>The outcomes that are not <c>executed</c>, counted by status and reason, for a failure message.</summary>
+    public static string NotExecuted(IEnumerable<(string Status, string Reason)> outcomes) =>
+        string.Join("; ", outcomes.Where(o => o.Status != "executed").GroupBy(o => o).Select(g => $"{g.Count()}× {g.Key.Status}: {g.Key.Reason}"));
 
     /// <summary>Every member row: incarnation → (address, status), from <c>cluster_member</c>.</summary>
     public static async Task<IReadOnlyDictionary<long, (string Address, string Status)>> MembersAsync(string postgres)
