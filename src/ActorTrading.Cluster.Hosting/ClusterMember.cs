@@ -129,7 +129,8 @@ public sealed class ClusterMember : IAsyncDisposable
             await membership.ObserveClockAsync(clock, cancellationToken);
             var host = new Uri(httpAddress).Host;
             var listener = RemoteTransport.Listen(new IPEndPoint(BindAddress(host), settings.RemotingPort));
-            var port = ((IPEndPoint)(listener.LocalEndPoint ?? throw new InvalidOperationException("the remoting listener has no endpoint"))).Port;
+            var port = settings.RemotingPublicPort is > 0 and var published ? published
+                : ((IPEndPoint)(listener.LocalEndPoint ?? throw new InvalidOperationException("the remoting listener has no endpoint"))).Port;
             return new ClusterMember(dataSource, settings, httpAddress, appVersion, secret, listener,
                 new Address(Address.TcpProtocol, SystemName, host, port), clock, loggers.CreateLogger("ActorTrading.Cluster"));
         }
