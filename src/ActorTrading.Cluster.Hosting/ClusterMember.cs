@@ -40,8 +40,9 @@ public sealed partial class ClusterMember : IAsyncDisposable
     private int _leaveRequested;
 
     private ClusterMember(NpgsqlDataSource dataSource, ClusterSettings settings, string httpAddress, string appVersion, string secret, Socket listener,
-        Address remotingAddress, ILogger logger)
+        Address remotingAddress, DatabaseClock clock, ILogger logger)
     {
+        Clock = clock;
         _dataSource = dataSource;
         _settings = settings;
         _httpAddress = httpAddress;
@@ -62,6 +63,10 @@ public sealed partial class ClusterMember : IAsyncDisposable
 
     /// <summary>The membership table.</summary>
     public PostgresMembershipStore Membership { get; }
+
+    /// <summary>This node's wall clock corrected to the database's, at start and at every heartbeat: the actor system's
+    /// clock (<see cref="Configure"/>), so that what entities stamp and compare agrees across nodes.</summary>
+    public DatabaseClock Clock { get; }
 
     /// <summary>The shard lease table.</summary>
     public PostgresShardLeaseStore Leases { get; }
@@ -109,10 +114,11 @@ public sealed partial class ClusterMember : IAsyncDisposable
     public static Address? RemotingAddressOf(Member member) =>
         member.RemotingAddress is { } text && Address.TryParse(text, out var address) ? address : null;
 
-    /// <summary>Migrates the schema, reads (or generates) the cluster secret and binds the remoting listener on the host of
-    /// <paramref name="httpAddress"/>.</summary>
+    /// <summary>Migrates the schema, reads (or generates) the cluster secret, reads the database's clock and binds the
+    /// remoting listener on the host of <paramref name="httpAddress"/>. <paramref name="localClock"/> is the host's clock
+    /// (default <see cref="TimeProvider.System"/>), which <see cref="Clock"/> corrects.</summary>
     public static async Task<ClusterMember> PrepareAsync(ClusterSettings settings, string postgres, string httpAddress, string appVersion, ILoggerFactory loggers,
-        CancellationToken cancellationToken = default)
+        TimeProvider? localClock = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
@@ -129,11 +135,14 @@ public sealed partial class ClusterMember : IAsyncDisposable
             await ClusterSchema.MigrateAsync(dataSource, cancellationToken);
             var membership = new PostgresMembershipStore(dataSource, settings);
             var secret = settings.Secret ?? await membership.ClusterSecretAsync(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), cancellationToken);
+            var clock = new DatabaseClock(localClock ?? TimeProvider.System);
+            await membership.ObserveClockAsync(clock, cancellationToken);
             var host = new Uri(httpAddress).Host;
             var listener = RemoteTransport.Listen(new IPEndPoint(BindAddress(host), settings.RemotingPort));
-            var port = ((IPEndPoint)(listener.LocalEndPoint ?? throw new InvalidOperationException("the remoting listener has no endpoint"))).Port;
+            var port = settings.RemotingPublicPort is > 0 and var published ? published
+                : ((IPEndPoint)(listener.LocalEndPoint ?? throw new InvalidOperationException("the remoting listener has no endpoint"))).Port;
             return new ClusterMember(dataSource, settings, httpAddress, appVersion, secret, listener,
-                new Address(Address.TcpProtocol, SystemName, host, port), loggers.CreateLogger("ActorTrading.Cluster"));
+                new Address(Address.TcpProtocol, SystemName, host, port), clock, loggers.CreateLogger("ActorTrading.Cluster"));
         }
         catch
         {
@@ -142,11 +151,11 @@ public sealed partial class ClusterMember : IAsyncDisposable
         }
     }
 
-    /// <summary><paramref name="settings"/> with this member's remoting address and remoting installed.</summary>
+    /// <summary><paramref name="settings"/> with this member's remoting address, remoting installed, and <see cref="Clock"/>.</summary>
     public ActorSystemSettings Configure(ActorSystemSettings settings, Func<IActorRefProvider, IMessageSerializer> serializer)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return (settings with { Address = RemotingAddress }).WithRemoting(new RemoteSettings { Secret = _secret, Serializer = serializer, Listener = _listener });
+        return (settings with { Address = RemotingAddress, TimeProvider = Clock }).WithRemoting(new RemoteSettings { Secret = _secret, Serializer = serializer, Listener = _listener });
     }
 
     /// <summary>Joins as a new incarnation, and makes every shard region started after this allocate by shard leases.</summary>
@@ -156,7 +165,7 @@ public sealed partial class ClusterMember : IAsyncDisposable
         _system = system;
         var (joined, grantedAt) = await JoinAsNewIncarnationAsync(cancellationToken);
         Incarnation = joined.Incarnation;
-        _keeper = new MemberLeaseKeeper(Membership.Renewer(Incarnation), _settings);
+        _keeper = new MemberLeaseKeeper(Membership.Renewer(Incarnation, Clock), _settings);
         _keeper.Changed += LeaseChanged;
         _keeper.Start(grantedAt);
         _watcher = await MembershipWatcher.StartAsync(_dataSource, _settings, cancellationToken: cancellationToken);

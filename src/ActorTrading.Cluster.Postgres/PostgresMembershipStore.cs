@@ -90,20 +90,51 @@ public sealed class PostgresMembershipStore
 
     /// <summary>Renews the lease of <paramref name="incarnation"/> by the TTL (no version bump). <see cref="LeaseRenewal.Downed"/>
     /// when it has no live row: it was downed, and must fail-stop and rejoin as a new incarnation.</summary>
-    public async Task<LeaseRenewal> HeartbeatAsync(long incarnation, CancellationToken cancellationToken = default)
+    public Task<LeaseRenewal> HeartbeatAsync(long incarnation, CancellationToken cancellationToken = default) =>
+        HeartbeatAsync(incarnation, clock: null, cancellationToken);
+
+    /// <summary>As <see cref="HeartbeatAsync(long, CancellationToken)"/>, and gives <paramref name="clock"/> the database's
+    /// <c>now()</c> the renewal was judged by.</summary>
+    public async Task<LeaseRenewal> HeartbeatAsync(long incarnation, DatabaseClock? clock, CancellationToken cancellationToken = default)
     {
         await using var heartbeat = _dataSource.CreateCommand($"""
             UPDATE cluster_member SET heartbeat_at = now(), lease_expires_at = now() + make_interval(secs => @ttl)
              WHERE incarnation = @i AND status IN {Live}
-            RETURNING lease_expires_at
+            RETURNING now()
             """);
         heartbeat.Parameters.AddWithValue("i", incarnation);
         heartbeat.Parameters.AddWithValue("ttl", _settings.MemberLeaseTtl.TotalSeconds);
-        return await heartbeat.ExecuteScalarAsync(cancellationToken) is null ? LeaseRenewal.Downed : LeaseRenewal.Renewed;
+        var sent = clock?.GetTimestamp() ?? 0;
+        var now = await heartbeat.ExecuteScalarAsync(cancellationToken);
+        if (now is null)
+        {
+            return LeaseRenewal.Downed;
+        }
+
+        clock?.Observe(ToOffset(now), sent, clock.GetTimestamp());
+        return LeaseRenewal.Renewed;
     }
 
-    /// <summary>The renewer of <paramref name="incarnation"/>'s lease, for <see cref="MemberLeaseKeeper"/>.</summary>
-    public IMemberLeaseRenewer Renewer(long incarnation) => new Heartbeat(this, incarnation);
+    /// <summary>Reads the database's clock once into <paramref name="clock"/> (at start, before the first heartbeat).</summary>
+    public async Task ObserveClockAsync(DatabaseClock clock, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(clock);
+        await using var read = _dataSource.CreateCommand("SELECT now()");
+        // The first statement may open the connection: its round trip is then too long to say much, so a second one is read.
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            var sent = clock.GetTimestamp();
+            var now = await read.ExecuteScalarAsync(cancellationToken) ?? throw new InvalidOperationException("SELECT now() returned nothing");
+            if (clock.Observe(ToOffset(now), sent, clock.GetTimestamp()) && attempt > 0)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>The renewer of <paramref name="incarnation"/>'s lease, for <see cref="MemberLeaseKeeper"/>; each renewal also
+    /// corrects <paramref name="clock"/>, if given, to the database's clock.</summary>
+    public IMemberLeaseRenewer Renewer(long incarnation, DatabaseClock? clock = null) => new Heartbeat(this, incarnation, clock);
 
     /// <summary>Coordinated shutdown begins: <c>up</c> → <c>leaving</c>. False when the member was not up.</summary>
     public Task<bool> LeaveAsync(long incarnation, CancellationToken cancellationToken = default) =>
@@ -283,9 +314,17 @@ public sealed class PostgresMembershipStore
             ?? throw new InvalidOperationException($"cluster '{_settings.ClusterId}' has no secret row after it was written");
     }
 
-    private sealed class Heartbeat(PostgresMembershipStore store, long incarnation) : IMemberLeaseRenewer
+    // Npgsql reads timestamptz as a UTC DateTime.
+    private static DateTimeOffset ToOffset(object now) => now switch
+    {
+        DateTimeOffset offset => offset,
+        DateTime utc => new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)),
+        _ => throw new InvalidOperationException($"now() returned a {now.GetType().Name}, not a timestamp"),
+    };
+
+    private sealed class Heartbeat(PostgresMembershipStore store, long incarnation, DatabaseClock? clock) : IMemberLeaseRenewer
     {
         public async ValueTask<LeaseRenewal> RenewAsync(CancellationToken cancellationToken) =>
-            await store.HeartbeatAsync(incarnation, cancellationToken);
+            await store.HeartbeatAsync(incarnation, clock, cancellationToken);
     }
 }

@@ -31,6 +31,11 @@ public sealed record ClusterSettings
     /// <see cref="Address"/>; published in the membership table, so peers need not be told it. Default 0: any free port.</summary>
     public int RemotingPort { get; init; }
 
+    /// <summary><c>ActorTrading:Cluster:RemotingPublicPort</c>: the port peers dial for this node's actor messages, when it is
+    /// not <see cref="RemotingPort"/> (Akka's <c>public-port</c>: a port forwarded by NAT, a container mapping or a proxy). It
+    /// is the port of this node's remoting address, published in the membership table. Default 0: the port listened on.</summary>
+    public int RemotingPublicPort { get; init; }
+
     /// <summary>The roles of <see cref="Roles"/>, one each, in order.</summary>
     public IReadOnlyList<string> RoleList => [.. Roles.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal)];
 
@@ -83,6 +88,7 @@ public sealed record ClusterSettings
             $"must name {ClusterRoles.Ingress}, {ClusterRoles.Trading} or both, comma-separated (was '{Roles}')");
         Require(Secret is null || Secret.Length >= 16, nameof(Secret), $"must be at least 16 characters (it has {Secret?.Length})");
         Require(RemotingPort is >= 0 and <= 65535, nameof(RemotingPort), $"must be a port, 0 to 65535 (was {RemotingPort})");
+        Require(RemotingPublicPort is >= 0 and <= 65535, nameof(RemotingPublicPort), $"must be a port, 0 to 65535 (was {RemotingPublicPort})");
         Require(HeartbeatInterval > TimeSpan.Zero, nameof(HeartbeatInterval), $"must be positive (was {HeartbeatInterval})");
         Require(LeaseSafetyMargin > TimeSpan.Zero, nameof(LeaseSafetyMargin), $"must be positive (was {LeaseSafetyMargin})");
         Require(MemberLeaseTtl > HeartbeatInterval + LeaseSafetyMargin, nameof(MemberLeaseTtl),

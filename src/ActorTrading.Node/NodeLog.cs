@@ -17,4 +17,7 @@ internal static partial class NodeLog
 
     [LoggerMessage(EventId = 1405, Level = LogLevel.Critical, Message = "This node was downed by the cluster ({Reason}); it stops with exit code 1, to be started again as a new incarnation")]
     public static partial void Downed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1406, Level = LogLevel.Warning, Message = "Claiming what older versions left unclaimed timed out at start ({Error}); trying again")]
+    public static partial void BackfillRetried(ILogger logger, string error);
 }

@@ -74,6 +74,11 @@ public sealed record NodeOptions
     /// <c>log peek</c>). Default 1000; 10 to 100000.</summary>
     public int RecentLogLines { get; init; } = 1000;
 
+    /// <summary>Test only: moves this node's wall clock by this much (negative: behind), as if its host's clock were wrong,
+    /// for the clock-skew fault tests (changing the OS clock needs root). Monotonic deadlines do not move; a cluster member
+    /// corrects its clock to the database's, which is what the tests show. Default 00:00:00; at most a day either way.</summary>
+    public TimeSpan TestingClockOffset { get; init; }
+
     /// <summary>Throws naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -131,6 +136,11 @@ public sealed record NodeOptions
         if (RecentLogLines is < 10 or > 100_000)
         {
             throw new ArgumentException($"ActorTrading:RecentLogLines must be between 10 and 100000, not {RecentLogLines}");
+        }
+
+        if (TestingClockOffset.Duration() > TimeSpan.FromDays(1))
+        {
+            throw new ArgumentException($"ActorTrading:TestingClockOffset must be within a day either way (-1.00:00:00 to 1.00:00:00), not {TestingClockOffset}");
         }
 
         if (SignalReceiptTimeout < TimeSpan.FromMinutes(1))

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Diagnostics;
 using System.Security.Cryptography;
 using ActorTrading.Actors;
 using ActorTrading.Actors.Event;
@@ -119,15 +120,17 @@ public sealed class NodeRuntime : IAsyncDisposable
         announce($"durable store: {stores.Description}");
         var adminTokenSha256 = AdminToken(options, announce);
         var protector = SecretKey(options, announce);
+        var clock = ShiftedClock.For(options.TestingClockOffset);
         var systemSettings = new ActorSystemSettings
         {
+            TimeProvider = clock,
             LoggerFactory = loggerFactory,
             Dispatchers = new Dictionary<string, int> { [SubscriptionDispatcher] = Math.Min(Environment.ProcessorCount, 64) },
         };
         ClusterMember? cluster = null;
         if (clusterSettings.Enabled)
         {
-            cluster = await ClusterMember.PrepareAsync(clusterSettings, options.Postgres ?? "", clusterSettings.Address ?? "", NodeCommandLine.Version, loggerFactory);
+            cluster = await ClusterMember.PrepareAsync(clusterSettings, options.Postgres ?? "", clusterSettings.Address ?? "", NodeCommandLine.Version, loggerFactory, clock);
             systemSettings = cluster.Configure(systemSettings, TradingMessages.Create);
         }
 
@@ -160,7 +163,7 @@ public sealed class NodeRuntime : IAsyncDisposable
             stores.ProjectionStore, new ProjectionSettings(), projectionLogger);
         var runtime = new NodeRuntime(options, system, stores, regions, accounts, users, claims, readModel, operationLog, paper, adminTokenSha256, cluster);
         await readModel.WaitUntilCaughtUpAsync(TimeSpan.FromMinutes(5));
-        await runtime.BackfillClaimsAsync();
+        await runtime.BackfillClaimsAsync(loggerFactory.CreateLogger("ActorTrading.Node"));
         await runtime.WakeBotsStillFanningOutAsync();
         if (cluster is not null)
         {
@@ -238,7 +241,29 @@ public sealed class NodeRuntime : IAsyncDisposable
     // did not keep one subscription per bot and account: what they created is claimed once (the read tables are caught up
     // by now), and the marker claim records that it was done. A repeated claim of the same owner changes nothing, so a
     // start cut short simply does it again.
-    private async Task BackfillClaimsAsync()
+    //
+    // At start a member's shards may stop for a moment (on a starved machine one late renewal stops them until the next one
+    // succeeds), and a claim asked meanwhile times out: the backfill is tried again, for at most a minute, rather than the
+    // node dying of it.
+    private async Task BackfillClaimsAsync(ILogger logger)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (Stopwatch.Frequency * 60);
+        while (true)
+        {
+            try
+            {
+                await BackfillClaimsOnceAsync();
+                return;
+            }
+            catch (AskTimeoutException timeout) when (Stopwatch.GetTimestamp() < deadline)
+            {
+                NodeLog.BackfillRetried(logger, timeout.Message);
+                await Task.Delay(TimeSpan.FromSeconds(1));
+            }
+        }
+    }
+
+    private async Task BackfillClaimsOnceAsync()
     {
         if (await ClaimRegistry.OwnerAsync(ClaimKeys.Backfilled, CancellationToken.None) is not null)
         {

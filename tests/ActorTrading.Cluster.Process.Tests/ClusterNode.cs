@@ -34,6 +34,7 @@ public sealed class ClusterNode : IAsyncDisposable
         ProxiedPostgres = proxiedPostgres;
         Address = new Uri($"http://127.0.0.1:{NodeCluster.FreePort().ToString(CultureInfo.InvariantCulture)}");
         RemotingPort = NodeCluster.FreePort();
+        RemotingProxy = options.ProxyRemoting ? TcpProxy.Start("127.0.0.1", RemotingPort) : null;
         DataDirectory = Path.Combine(Path.GetTempPath(), $"actortrading-cluster-{index}-{Guid.NewGuid():N}");
         Http = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(30) };
         Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", NodeCluster.AdminToken);
@@ -47,6 +48,10 @@ public sealed class ClusterNode : IAsyncDisposable
 
     /// <summary>The node's <c>ActorTrading:Cluster:RemotingPort</c>.</summary>
     public int RemotingPort { get; }
+
+    /// <summary>With <see cref="NodeClusterOptions.ProxyRemoting"/>, the proxy every peer's actor messages to this node pass
+    /// (the port it advertises): blackhole or reset it to cut the node off its peers, not its database.</summary>
+    public TcpProxy? RemotingProxy { get; }
 
     /// <summary>The node's own data directory.</summary>
     public string DataDirectory { get; }
@@ -259,7 +264,12 @@ public sealed class ClusterNode : IAsyncDisposable
 
     private Dictionary<string, string> Environment()
     {
-        var environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["ACTORTRADING_POSTGRES"] = ProxiedPostgres };
+        // One key on every node: an account's secret is encrypted by the node hosting the account and decrypted by whichever
+        // node hosts a subscription trading on it, and both move when shards do.
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["ACTORTRADING_POSTGRES"] = ProxiedPostgres, ["ACTORTRADING_SECRET_KEY"] = NodeCluster.SecretKey,
+        };
         if (_options.Simulator is { } simulator)
         {
             environment["ACTORTRADING_BINANCE_URL"] = simulator.ToString();
@@ -269,6 +279,10 @@ public sealed class ClusterNode : IAsyncDisposable
         if (_options.Cluster)
         {
             environment["ActorTrading__Cluster__RemotingPort"] = RemotingPort.ToString(CultureInfo.InvariantCulture);
+            if (RemotingProxy is { } remoting)
+            {
+                environment["ActorTrading__Cluster__RemotingPublicPort"] = remoting.Port.ToString(CultureInfo.InvariantCulture);
+            }
             environment["ActorTrading__Cluster__Secret"] = _options.Secret;
             if (_options.Roles?.Invoke(Index) is { Length: > 0 } roles)
             {

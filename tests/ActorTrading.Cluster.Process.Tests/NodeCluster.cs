@@ -28,6 +28,11 @@ public sealed record NodeClusterOptions
     /// for the default (both).</summary>
     public Func<int, string?>? Roles { get; init; }
 
+    /// <summary>Puts a <see cref="TcpProxy"/> in front of each node's remoting port, which the node advertises
+    /// (<c>ActorTrading:Cluster:RemotingPublicPort</c>): every peer's actor messages to it pass the proxy, so a test can cut
+    /// them off while the node keeps its database (<see cref="ClusterNode.RemotingProxy"/>).</summary>
+    public bool ProxyRemoting { get; init; }
+
     /// <summary>More environment variables for node <c>i</c> (ASP.NET names: <c>ActorTrading__Section__Key</c>).</summary>
     public Func<int, IReadOnlyDictionary<string, string>>? Environment { get; init; }
 }
@@ -42,6 +47,9 @@ public sealed class NodeCluster : IAsyncDisposable
 {
     /// <summary>The admin token of every node.</summary>
     public const string AdminToken = "cluster-process-admin-token-0123456789";
+
+    /// <summary>The key that encrypts exchange API secrets (<c>ACTORTRADING_SECRET_KEY</c>), the same on every node.</summary>
+    public static readonly string SecretKey = Convert.ToBase64String(new byte[32]);
 
     private readonly List<ClusterNode> _nodes;
 
@@ -118,6 +126,10 @@ public sealed class NodeCluster : IAsyncDisposable
         {
             await node.DisposeAsync();
             await node.PostgresProxy.DisposeAsync();
+            if (node.RemotingProxy is { } remoting)
+            {
+                await remoting.DisposeAsync();
+            }
         }
     }
 
