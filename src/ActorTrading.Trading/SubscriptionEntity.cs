@@ -250,13 +250,13 @@ public sealed class SubscriptionEntity : PersistentActor
                 break;
             case SubscriptionEffect.Cancel cancel:
                 // Cancelling is idempotent at every venue here: an order already filled, cancelled or never placed is not an error.
-                Call(effect, phase, accountId => new AccountGatewayProtocol.Run(accountId, async (account, token) => await CancelAllAsync(account, cancel, token)));
+                Call(effect, phase, accountId => new AccountGatewayProtocol.Run(accountId, async (account, token) => await CancelAllAsync(account, cancel, token)), saveLater: false);
                 break;
             case SubscriptionEffect.Place place:
                 Call(effect, phase, accountId => new AccountGatewayProtocol.PlaceMarketOrder(accountId, place.Request, place.Leverage));
                 break;
             case SubscriptionEffect.Protect protect:
-                Call(effect, phase, accountId => new AccountGatewayProtocol.Run(accountId, async (account, token) => await ProtectAsync(account, protect, token)));
+                Call(effect, phase, accountId => new AccountGatewayProtocol.Run(accountId, async (account, token) => await ProtectAsync(account, protect, token)), saveLater: false);
                 break;
             case SubscriptionEffect.RetryAfter retry:
                 Timers.StartSingleTimer(RetryTimer, new EffectResult(phase, SubscriptionInput.RetryDue.Instance), retry.Delay);
@@ -364,10 +364,13 @@ public sealed class SubscriptionEntity : PersistentActor
 
     /// <summary>
     /// Tells the account's gateway the effect's call, with this entity as the one to answer (no ask: no promise, timer or
-    /// continuation per call). The account is not saved after the call: <see cref="Decide"/> saves it before it stores what
-    /// the calls told it (<see cref="_unsaved"/>), so a signal's calls cost the account one save, not one each.
+    /// continuation per call). Unless <paramref name="saveLater"/> is false the account is not saved after the call:
+    /// <see cref="Decide"/> saves it before it stores what the calls told it (<see cref="_unsaved"/>), so a signal's calls
+    /// cost the account one save, not one each. The protection and the cancel of stale protection save at once: they are
+    /// a signal's last call (a flip's cancel comes before its second leg, which then saves once more), and an answer that
+    /// leaves nothing unsaved needs no save turn of its own.
     /// </summary>
-    private void Call(SubscriptionEffect effect, SubscriptionPhase phase, Func<string, object> command)
+    private void Call(SubscriptionEffect effect, SubscriptionPhase phase, Func<string, object> command, bool saveLater = true)
     {
         var call = new GatewayCall(phase, effect);
         if (_state.Definition is not { } definition)
@@ -376,7 +379,7 @@ public sealed class SubscriptionEntity : PersistentActor
             return;
         }
 
-        _gateways.Region.Tell(new AccountGatewayProtocol.Call(definition.AccountId, command(definition.AccountId), Self, call, SaveLater: true), Self);
+        _gateways.Region.Tell(new AccountGatewayProtocol.Call(definition.AccountId, command(definition.AccountId), Self, call, saveLater), Self);
     }
 
     // What the core is told of a call's end.
