@@ -63,6 +63,9 @@ public interface IDeferredSaving
     /// <summary>Saves what the account has not saved yet (nothing to save: completes at once). A failure is an
     /// <see cref="ExchangeErrorKind.OutcomeUnknown"/> <see cref="ExchangeException"/>: the changes stand, the next save carries them.</summary>
     Task SaveDeferredAsync();
+
+    /// <summary>Whether the account has changes that are not durable yet (left for a later save, or a save failed).</summary>
+    bool HasUnsavedChanges { get; }
 }
 
 /// <summary>The calls started while a scope of <see cref="Begin"/> is open leave their saving to

@@ -429,6 +429,23 @@ public sealed class PaperAccount : IExchangeAccount, IDeferredSaving
     private Task<int> SavedAsync() => SavedAsync(0);
 
     /// <inheritdoc/>
+    public bool HasUnsavedChanges
+    {
+        get
+        {
+            if (_exchange.Store is null)
+            {
+                return false;
+            }
+
+            lock (_lock)
+            {
+                return _changes != Volatile.Read(ref _savedChanges);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
     public async Task SaveDeferredAsync()
     {
         try

@@ -21,7 +21,9 @@ public sealed record AccountGatewaySettings
 
     /// <summary>Longest a caller waits for its call's turn and answer, calls of the account's other subscriptions ahead of
     /// it included; after it the outcome is unknown (the call may still run). Default 5 minutes: a bound for a gateway that
-    /// cannot answer at all, not a time limit of calls (that is <see cref="CallTimeout"/>).</summary>
+    /// cannot answer at all, not a time limit of calls (that is <see cref="CallTimeout"/>). Only for calls asked through an
+    /// <see cref="AccountGateway"/>: a subscription tells its calls (<see cref="AccountGatewayProtocol.Call"/>), and the gateway
+    /// answers every call it takes.</summary>
     public TimeSpan AnswerTimeout { get; init; } = TimeSpan.FromMinutes(5);
 }
 

@@ -23,7 +23,7 @@ public sealed class AccountGatewayEntity : ActorBase
     private readonly IExchangeAccountFactory _factory;
     private readonly AccountGatewaySettings _settings;
     private readonly TimeProvider _time;
-    private readonly Queue<(object Command, IActorRef ReplyTo)> _waiting = new();
+    private readonly Queue<(object Command, IActorRef ReplyTo, Call? Told)> _waiting = new();
     private readonly Dictionary<string, int> _leverage = new(StringComparer.Ordinal);
     private IExchangeAccount? _account;
 
@@ -55,8 +55,15 @@ public sealed class AccountGatewayEntity : ActorBase
         switch (message)
         {
             case ReadMarket or PlaceMarketOrder or Run:
-                _waiting.Enqueue((message, Sender));
+                _waiting.Enqueue((message, Sender, null));
                 TakeNext();
+                break;
+            case Call { Command: ReadMarket or PlaceMarketOrder or Run } call:
+                _waiting.Enqueue((call.Command, call.ReplyTo, call));
+                TakeNext();
+                break;
+            case Call call:
+                call.ReplyTo.Tell(new CallEnded(call.Tag, null, new InvalidOperationException($"not a call: {call.Command.GetType().Name}"), false), Self);
                 break;
             case TurnEnded ended when ReferenceEquals(ended.Turn, _turn):
                 EndTurn(ended);
@@ -86,10 +93,15 @@ public sealed class AccountGatewayEntity : ActorBase
         // Stopped with calls waiting (a crash, a shutdown): their callers learn it now rather than at their ask's limit.
         while (_waiting.TryDequeue(out var waiting))
         {
-            waiting.ReplyTo.Tell(new Status.Failure(Unknown($"the gateway of account {_accountId} stopped before the call's turn")), Self);
+            Answer(waiting.ReplyTo, waiting.Told, null, Unknown($"the gateway of account {_accountId} stopped before the call's turn"), Unsaved());
         }
 
-        _turn?.ReplyTo.Tell(new Status.Failure(Unknown($"the gateway of account {_accountId} stopped during the call")), Self);
+        if (_turn is { } turn)
+        {
+            // A call cut short may have changed the account without saving it.
+            Answer(turn.ReplyTo, turn.Told, null, Unknown($"the gateway of account {_accountId} stopped during the call"), Unsaved() || turn.Told is { SaveLater: false });
+        }
+
         _timeout.Dispose();
     }
 
@@ -98,7 +110,7 @@ public sealed class AccountGatewayEntity : ActorBase
         // A loop: a call that completes at once (a paper account, a cached read) ends in this turn, and the next one begins.
         while (_turn is null && _waiting.TryDequeue(out var next))
         {
-            var turn = new Turn(next.Command, next.ReplyTo);
+            var turn = new Turn(next.Command, next.ReplyTo, next.Told);
             _turn = turn;
             var leverage = LeverageToSet(next.Command);
             var running = RunTurnAsync(turn, _account, leverage, _timeout);
@@ -142,8 +154,16 @@ public sealed class AccountGatewayEntity : ActorBase
             _leverage[place.Request.Symbol] = leverage;
         }
 
-        ended.Turn.ReplyTo.Tell(ended.Error is null ? new Status.Success(ended.Result) : new Status.Failure(ended.Error), Self);
+        Answer(ended.Turn.ReplyTo, ended.Turn.Told, ended.Result, ended.Error, ended.Unsaved);
     }
+
+    // A told call's end goes back as its CallEnded; an asked one's as the ask expects it.
+    private void Answer(IActorRef replyTo, Call? told, object? result, Exception? error, bool unsaved) =>
+        replyTo.Tell(told is not null ? new CallEnded(told.Tag, result, error, unsaved)
+            : error is null ? new Status.Success(result) : new Status.Failure(error), Self);
+
+    // Whether the account this gateway has open holds changes not durable yet (only a paper account keeps any).
+    private bool Unsaved() => _account is IDeferredSaving { HasUnsavedChanges: true };
 
     // Never throws: whatever happens is the turn's end, told back to the entity.
     private async Task<TurnEnded> RunTurnAsync(Turn turn, IExchangeAccount? account, int? leverage, CancellationTokenSource timeout)
@@ -164,8 +184,10 @@ public sealed class AccountGatewayEntity : ActorBase
             {
                 Task<object> running;
 
-                // An account that keeps its own state (paper) saves once after the turn's calls, before the answer.
+                // An account that keeps its own state (paper) saves once after the turn's calls, before the answer; or
+                // later, when the caller said it saves before it records anything (Call.SaveLater).
                 var deferred = account as IDeferredSaving;
+                var saveNow = turn.Told is not { SaveLater: true };
 
                 // The same limit as the token's, for the client to fit its waits and retries in.
                 using (ExchangeDeadline.Begin(_settings.CallTimeout, savesDeferred: deferred is not null))
@@ -191,27 +213,28 @@ public sealed class AccountGatewayEntity : ActorBase
                     // A failed call may follow one that changed the account: saved all the same. Not under the call's time
                     // limit: the save goes to the node's own store, which completes or fails by itself, and the account's
                     // next call would only wait behind it.
-                    if (deferred is not null)
+                    if (deferred is not null && saveNow)
                     {
                         await deferred.SaveDeferredAsync();
                     }
                 }
-                return new TurnEnded(turn, loaded, result, null, turn.LeverageConfirmed, timed);
+                return new TurnEnded(turn, loaded, result, null, turn.LeverageConfirmed, timed, deferred?.HasUnsavedChanges == true);
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested)
             {
                 // Read before the next turn can begin: a set confirmed after this is not remembered (it may be overtaken).
+                // The call may still change the account after this answer: counted as unsaved.
                 return new TurnEnded(turn, loaded, null, new ExchangeException(account.Exchange, ExchangeErrorKind.OutcomeUnknown, ExchangeErrorCodes.Timeout,
-                    $"no answer within {_settings.CallTimeout.TotalSeconds:0.#} s"), false, timed);
+                    $"no answer within {_settings.CallTimeout.TotalSeconds:0.#} s"), false, timed, account is IDeferredSaving);
             }
             catch (Exception error) when (timed)
             {
-                return new TurnEnded(turn, loaded, null, error, turn.LeverageConfirmed, timed);
+                return new TurnEnded(turn, loaded, null, error, turn.LeverageConfirmed, timed, account is IDeferredSaving { HasUnsavedChanges: true });
             }
         }
         catch (Exception error)
         {
-            return new TurnEnded(turn, loaded, null, error, turn.LeverageConfirmed);
+            return new TurnEnded(turn, loaded, null, error, turn.LeverageConfirmed, Unsaved: account is IDeferredSaving { HasUnsavedChanges: true });
         }
     }
 
@@ -270,11 +293,14 @@ public sealed class AccountGatewayEntity : ActorBase
         : new InvalidOperationException(message);
 
     /// <summary>One call and who waits for its answer.</summary>
-    private sealed class Turn(object command, IActorRef replyTo)
+    private sealed class Turn(object command, IActorRef replyTo, Call? told)
     {
         public object Command { get; } = command;
 
         public IActorRef ReplyTo { get; } = replyTo;
+
+        /// <summary>The call when it was told (answered with a <see cref="CallEnded"/>); null when asked.</summary>
+        public Call? Told { get; } = told;
 
         /// <summary>When the turn began (<see cref="System.Diagnostics.Stopwatch"/> ticks), for the call's duration metric.</summary>
         public long Started { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -283,5 +309,5 @@ public sealed class AccountGatewayEntity : ActorBase
         public bool LeverageConfirmed { get; set; }
     }
 
-    private sealed record TurnEnded(Turn Turn, IExchangeAccount? Account, object? Result, Exception? Error, bool LeverageConfirmed, bool Timed = false);
+    private sealed record TurnEnded(Turn Turn, IExchangeAccount? Account, object? Result, Exception? Error, bool LeverageConfirmed, bool Timed = false, bool Unsaved = false);
 }

@@ -30,6 +30,24 @@ public static class AccountGatewayProtocol
         public override string ToString() => $"Run {{ AccountId = {AccountId} }}";
     }
 
+    /// <summary>
+    /// A call told rather than asked: <paramref name="Command"/> (a <see cref="ReadMarket"/>, <see cref="PlaceMarketOrder"/>
+    /// or <see cref="Run"/>) takes its turn like any other, and its end is told to <paramref name="ReplyTo"/> as a
+    /// <see cref="CallEnded"/> carrying <paramref name="Tag"/>: no promise, timer or continuation per call. The gateway
+    /// answers every call it takes (at its end, at its time limit, or when it stops), so the caller needs no limit of its
+    /// own. With <paramref name="SaveLater"/> an account that keeps its own state (paper) is not saved after the turn: the
+    /// caller makes the changes durable with a call without it before it records anything it learnt
+    /// (<see cref="CallEnded.Unsaved"/> says when there is something to save).
+    /// </summary>
+    [Actors.Serialization.NodeLocal("it carries the caller's own tag, and in a Run a delegate; gateways serve their own node")]
+    public sealed record Call(string AccountId, object Command, Actors.IActorRef ReplyTo, object Tag, bool SaveLater) : AccountProtocol.IWithAccountId;
+
+    /// <summary>The end of a <see cref="Call"/>: what the call returned (null when it returned nothing) or its error, and
+    /// whether the account was left with changes not durable yet (a paper account's, after a call with
+    /// <see cref="Call.SaveLater"/> or a save that failed).</summary>
+    [Actors.Serialization.NodeLocal("the answer to a node-local Call")]
+    public sealed record CallEnded(object Tag, object? Result, Exception? Error, bool Unsaved);
+
     /// <summary>Drops the account's client (its credentials changed, or it was deleted): the next call reads them again.
     /// Answered with <see cref="AccountProtocol.Ok"/>.</summary>
     public sealed record Forget(string AccountId) : AccountProtocol.IWithAccountId;

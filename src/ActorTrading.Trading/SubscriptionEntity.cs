@@ -30,7 +30,18 @@ public sealed class SubscriptionEntity : PersistentActor
     private readonly AccountGateways _gateways;
     private readonly IActorRef _bots;
     private readonly TimeProvider _time;
+    // A call that only saves the account: the gateway saves after every call not told to save later.
+    private static readonly Task<object> NothingCalled = Task.FromResult<object>(true);
+    private static readonly Func<IExchangeAccount, CancellationToken, Task<object>> SaveOnly = static (_, _) => NothingCalled;
+
+    // What a look-up that found no order answers (a call's result is never null).
+    private static readonly object NoOrder = new();
     private SubscriptionState _state = SubscriptionState.Empty;
+
+    // Whether the account's last answer left changes that are not durable yet (the calls save later), and whether the save
+    // before storing a decision is under way.
+    private bool _unsaved;
+    private bool _saving;
     private SubscriptionPhase _phase = SubscriptionPhase.Idle.Instance;
 
     /// <summary>Creates the entity.</summary>
@@ -75,8 +86,33 @@ public sealed class SubscriptionEntity : PersistentActor
     /// <inheritdoc/>
     protected override bool ReceiveCommand(object message)
     {
+        if (_saving)
+        {
+            // Until the account's save before storing a decision has ended, the decision is not stored: nothing else is taken.
+            if (message is AccountGatewayProtocol.CallEnded { Tag: SaveCall save } saved)
+            {
+                Saved(save.Decision, saved);
+            }
+            else
+            {
+                Stash.Stash();
+            }
+
+            return true;
+        }
+
         switch (message)
         {
+            case AccountGatewayProtocol.CallEnded { Tag: GatewayCall call } ended:
+                // The latest answer knows best whether the account has changes not durable yet (answers come in turn order).
+                _unsaved = ended.Unsaved;
+                if (ReferenceEquals(call.Phase, _phase))
+                {
+                    Decide(Ended(call.Effect, ended));
+                }
+
+                break;
+            case AccountGatewayProtocol.CallEnded: break;
             case TradeSignal signal: Decide(new SubscriptionInput.Signal(Received(signal), signal.Redelivered)); break;
             case EffectResult result when ReferenceEquals(result.Phase, _phase): Decide(result.Input); break;
             case EffectResult: break;
@@ -137,7 +173,9 @@ public sealed class SubscriptionEntity : PersistentActor
         ? new CurrentSubscription(SubscriptionId, d.OwnerId, d.BotId, d.AccountId, _state.Status, _state.Overrides, _state.Limits, _state.Statistics)
         : new BotProtocol.Rejected(RejectionKind.NotFound, $"subscription {SubscriptionId} does not exist");
 
-    /// <summary>Tells the core; stores what it decided, then runs its effects (at once when there is nothing to store).</summary>
+    /// <summary>Tells the core; stores what it decided, then runs its effects (at once when there is nothing to store). What
+    /// the calls changed on the account is saved before the decision is stored, so nothing is recorded that the account could
+    /// lose.</summary>
     private void Decide(SubscriptionInput input)
     {
         var decision = SubscriptionCore.Decide(_state, _phase, input, SubscriptionId, _time.GetUtcNow());
@@ -148,6 +186,32 @@ public sealed class SubscriptionEntity : PersistentActor
             return;
         }
 
+        if (_unsaved && _state.Definition is { } definition)
+        {
+            _saving = true;
+            _gateways.Region.Tell(new AccountGatewayProtocol.Call(definition.AccountId, new AccountGatewayProtocol.Run(definition.AccountId, SaveOnly), Self, new SaveCall(decision), SaveLater: false), Self);
+            return;
+        }
+
+        Store(decision);
+    }
+
+    private void Saved(SubscriptionDecision decision, AccountGatewayProtocol.CallEnded saved)
+    {
+        _saving = false;
+        if (saved.Error is { } error)
+        {
+            // Whether the account's changes are durable is not known, so the outcome is not stored: the entity restarts, and
+            // the signal, told again, finds its orders by client order id (then saved with the account's next call).
+            throw new AccountNotSavedException(SubscriptionId, error);
+        }
+
+        _unsaved = false;
+        Store(decision);
+    }
+
+    private void Store(SubscriptionDecision decision)
+    {
         // One write; the effects (the receipt among them) only once it is durable.
         var last = decision.Events[^1];
         PersistAll(decision.Events, e =>
@@ -168,52 +232,31 @@ public sealed class SubscriptionEntity : PersistentActor
         }
     }
 
-    // Started in the entity's turn: the gateway only queues the call or sends it, it never blocks, and a paper account
-    // answers at once. The result comes back as a message (PipeTo), never touching state from outside.
+    // Told in the entity's turn: the gateway queues the call and answers it with a CallEnded when it ends (a paper account's
+    // in the same gateway turn), a message like any other, never touching state from outside.
     private void Run(SubscriptionEffect effect, SubscriptionPhase phase)
     {
         switch (effect)
         {
             case SubscriptionEffect.ReadMarket read:
-                WithGateway((read.Symbol, read.WithRealizedPnl), static (gateway, read) => gateway.ReadMarketAsync(read.Symbol, read.WithRealizedPnl))
-                    .PipeTo(Self, Self, market => new EffectResult(phase, new SubscriptionInput.MarketRead(market)),
-                        e => new EffectResult(phase, new SubscriptionInput.MarketReadFailed(e)));
+                Call(effect, phase, accountId => new AccountGatewayProtocol.ReadMarket(accountId, read.Symbol, read.WithRealizedPnl));
                 break;
             case SubscriptionEffect.LookUpEarlierOrders lookUp:
-                Gateway(lookUp, static async (account, lookUp, token) =>
-                {
-                    var found = new List<ExchangeOrder>(lookUp.ClientOrderIds.Count);
-                    foreach (var id in lookUp.ClientOrderIds)
-                    {
-                        if (await account.GetOrderAsync(lookUp.Symbol, id, token) is { } order)
-                        {
-                            found.Add(order);
-                        }
-                    }
-
-                    return (IReadOnlyList<ExchangeOrder>)found;
-                }).PipeTo(Self, Self, found => new EffectResult(phase, new SubscriptionInput.EarlierOrdersFound(found)),
-                    e => new EffectResult(phase, new SubscriptionInput.EarlierOrdersLookUpFailed(e)));
+                Call(effect, phase, accountId => new AccountGatewayProtocol.Run(accountId, (account, token) => LookUpAllAsync(account, lookUp, token)));
                 break;
             case SubscriptionEffect.LookUpByClientOrderId lookUp:
-                Gateway(lookUp, static (account, lookUp, token) => account.GetOrderAsync(lookUp.Symbol, lookUp.Leg.ClientOrderId, token))
-                    .PipeTo(Self, Self, order => new EffectResult(phase, new SubscriptionInput.OrderLookedUp(order)),
-                        e => new EffectResult(phase, new SubscriptionInput.OrderLookUpFailed(e)));
+                Call(effect, phase, accountId => new AccountGatewayProtocol.Run(accountId, async (account, token) =>
+                    await account.GetOrderAsync(lookUp.Symbol, lookUp.Leg.ClientOrderId, token) ?? NoOrder));
                 break;
             case SubscriptionEffect.Cancel cancel:
                 // Cancelling is idempotent at every venue here: an order already filled, cancelled or never placed is not an error.
-                Gateway(cancel, static (account, cancel, token) => CancelAllAsync(account, cancel, token)).PipeTo(Self, Self, _ => new EffectResult(phase, SubscriptionInput.StaleProtectionCancelled.Instance),
-                    e => new EffectResult(phase, new SubscriptionInput.StaleProtectionCancelFailed(e)));
+                Call(effect, phase, accountId => new AccountGatewayProtocol.Run(accountId, async (account, token) => await CancelAllAsync(account, cancel, token)), saveLater: false);
                 break;
             case SubscriptionEffect.Place place:
-                WithGateway(place, static (gateway, place) => gateway.PlaceMarketOrderAsync(place.Request, place.Leverage))
-                    .PipeTo(Self, Self, placed => new EffectResult(phase, new SubscriptionInput.OrderPlaced(placed.Order, placed.LeverageSet)),
-                        e => new EffectResult(phase, new SubscriptionInput.OrderFailed(e)));
+                Call(effect, phase, accountId => new AccountGatewayProtocol.PlaceMarketOrder(accountId, place.Request, place.Leverage));
                 break;
             case SubscriptionEffect.Protect protect:
-                Gateway(protect, static (account, protect, token) => ProtectAsync(account, protect, token))
-                    .PipeTo(Self, Self, problems => new EffectResult(phase, new SubscriptionInput.ProtectionPlaced(problems)),
-                        e => new EffectResult(phase, new SubscriptionInput.ProtectionPlaced([$"protection not placed: {SubscriptionCore.Describe(e)}"])));
+                Call(effect, phase, accountId => new AccountGatewayProtocol.Run(accountId, async (account, token) => await ProtectAsync(account, protect, token)), saveLater: false);
                 break;
             case SubscriptionEffect.RetryAfter retry:
                 Timers.StartSingleTimer(RetryTimer, new EffectResult(phase, SubscriptionInput.RetryDue.Instance), retry.Delay);
@@ -236,6 +279,20 @@ public sealed class SubscriptionEntity : PersistentActor
                 Log.LogWarning("Subscription {SubscriptionId}: {Problem}", SubscriptionId, log.Message);
                 break;
         }
+    }
+
+    private static async Task<object> LookUpAllAsync(IExchangeAccount account, SubscriptionEffect.LookUpEarlierOrders lookUp, CancellationToken token)
+    {
+        var found = new List<ExchangeOrder>(lookUp.ClientOrderIds.Count);
+        foreach (var id in lookUp.ClientOrderIds)
+        {
+            if (await account.GetOrderAsync(lookUp.Symbol, id, token) is { } order)
+            {
+                found.Add(order);
+            }
+        }
+
+        return (IReadOnlyList<ExchangeOrder>)found;
     }
 
     /// <summary>The stop-loss and take-profit, each placed once (a duplicate client order id is one placed before a crash), both
@@ -305,22 +362,53 @@ public sealed class SubscriptionEntity : PersistentActor
     private void Receipt(SignalCompleted completed) =>
         _bots.Tell(new BotProtocol.SignalOutcomeRecorded(completed.BotId, completed.SignalId, SubscriptionId, completed.Status, completed.Reason), Self);
 
-    private Task<T> Gateway<TArgument, T>(TArgument argument, Func<IExchangeAccount, TArgument, CancellationToken, Task<T>> call) =>
-        WithGateway((argument, call), static (gateway, run) => gateway.RunAsync((account, token) => run.call(account, run.argument, token)));
-
-    // Once the account's gateway exists (after its first call) it is used directly; the uses are static lambdas given their
-    // argument, so reaching the gateway allocates nothing.
-    private Task<T> WithGateway<TArgument, T>(TArgument argument, Func<AccountGateway, TArgument, Task<T>> use)
+    /// <summary>
+    /// Tells the account's gateway the effect's call, with this entity as the one to answer (no ask: no promise, timer or
+    /// continuation per call). Unless <paramref name="saveLater"/> is false the account is not saved after the call:
+    /// <see cref="Decide"/> saves it before it stores what the calls told it (<see cref="_unsaved"/>), so a signal's calls
+    /// cost the account one save, not one each. The protection and the cancel of stale protection save at once: they are
+    /// a signal's last call (a flip's cancel comes before its second leg, which then saves once more), and an answer that
+    /// leaves nothing unsaved needs no save turn of its own.
+    /// </summary>
+    private void Call(SubscriptionEffect effect, SubscriptionPhase phase, Func<string, object> command, bool saveLater = true)
     {
+        var call = new GatewayCall(phase, effect);
         if (_state.Definition is not { } definition)
         {
-            return Task.FromException<T>(new InvalidOperationException($"subscription {SubscriptionId} does not exist"));
+            Self.Tell(new AccountGatewayProtocol.CallEnded(call, null, new InvalidOperationException($"subscription {SubscriptionId} does not exist"), false), Self);
+            return;
         }
 
-        var gateway = _gateways.ForAsync(definition.AccountId);
-        return gateway.IsCompletedSuccessfully ? use(gateway.Result, argument) : UseWhenCreated(gateway, argument, use);
-
-        static async Task<T> UseWhenCreated(Task<AccountGateway> gateway, TArgument argument, Func<AccountGateway, TArgument, Task<T>> use) =>
-            await use(await gateway, argument);
+        _gateways.Region.Tell(new AccountGatewayProtocol.Call(definition.AccountId, command(definition.AccountId), Self, call, saveLater), Self);
     }
+
+    // What the core is told of a call's end.
+    private static SubscriptionInput Ended(SubscriptionEffect effect, AccountGatewayProtocol.CallEnded ended)
+    {
+        var error = ended.Error ?? new InvalidOperationException($"the account's gateway answered {effect.GetType().Name} with {ended.Result?.GetType().Name ?? "nothing"}");
+        return effect switch
+        {
+            SubscriptionEffect.ReadMarket => ended.Result is MarketState market ? new SubscriptionInput.MarketRead(market) : new SubscriptionInput.MarketReadFailed(error),
+            SubscriptionEffect.LookUpEarlierOrders => ended.Result is IReadOnlyList<ExchangeOrder> found
+                ? new SubscriptionInput.EarlierOrdersFound(found) : new SubscriptionInput.EarlierOrdersLookUpFailed(error),
+            SubscriptionEffect.LookUpByClientOrderId => ended.Error is null
+                ? new SubscriptionInput.OrderLookedUp(ended.Result as ExchangeOrder) : new SubscriptionInput.OrderLookUpFailed(error),
+            SubscriptionEffect.Cancel => ended.Error is null ? SubscriptionInput.StaleProtectionCancelled.Instance : new SubscriptionInput.StaleProtectionCancelFailed(error),
+            SubscriptionEffect.Place => ended.Result is PlacedOrder placed ? new SubscriptionInput.OrderPlaced(placed.Order, placed.LeverageSet) : new SubscriptionInput.OrderFailed(error),
+            SubscriptionEffect.Protect => ended.Result is IReadOnlyList<string> problems ? new SubscriptionInput.ProtectionPlaced(problems)
+                : new SubscriptionInput.ProtectionPlaced([$"protection not placed: {SubscriptionCore.Describe(error)}"]),
+            _ => throw new InvalidOperationException($"not a gateway effect: {effect.GetType().Name}"),
+        };
+    }
+
+    // The call an answer belongs to: the phase that asked (a late answer for another phase is dropped) and the effect.
+    private sealed record GatewayCall(SubscriptionPhase Phase, SubscriptionEffect Effect);
+
+    // The save of the account before a decision's events are stored.
+    private sealed record SaveCall(SubscriptionDecision Decision);
 }
+
+/// <summary>The changes a subscription's calls made on its account could not be made durable before it stored what it
+/// learnt from them: the entity stops without storing, and the signal told again finds its orders by client order id.</summary>
+public sealed class AccountNotSavedException(string subscriptionId, Exception cause)
+    : Exception($"subscription {subscriptionId}: the account's changes could not be saved before the outcome was stored: {cause.Message}", cause);

@@ -58,7 +58,7 @@ public sealed class MessageSerializerSpecs : TestKitBase
     public void Only_messages_marked_node_local_are_left_out_and_they_are_refused_naming_the_type()
     {
         CrossNodeCandidates().Where(type => type.IsDefined(typeof(NodeLocalAttribute), inherit: false)).Select(type => type.Name)
-            .ShouldBe(["Passivate", "Run", "ShardHomesLost", "StopShards"], ignoreOrder: true);
+            .ShouldBe(["Call", "CallEnded", "Passivate", "Run", "ShardHomesLost", "StopShards"], ignoreOrder: true);
 
         var run = new AccountGatewayProtocol.Run("acc-1", (_, _) => Task.FromResult<object>(0));
         Should.Throw<UnknownMessageTypeException>(() => _serializer.Serialize(run)).Message.ShouldContain(typeof(AccountGatewayProtocol.Run).FullName ?? "Run");
