@@ -11,37 +11,19 @@ namespace ActorTrading.Cluster.Process.Tests;
 /// serve its shards; healed, it finds itself downed and exits to start again as a new incarnation. The checker then finds
 /// every invariant held (I1 one outcome per subscription and signal, I2 one order per client order id, I3 no stale epoch).
 /// </summary>
-public sealed class PartitionSpecs : IAsyncLifetime
+public sealed class PartitionSpecs() : SimulatedClusterSpecs("partition")
 {
     private const int Subscribers = 12;
-    private SimulatorHost _simulator = null!;
-    private TestDatabase _database = null!;
-    private NodeCluster _cluster = null!;
-
-    public async Task InitializeAsync()
-    {
-        _simulator = await SimulatorHost.StartAsync();
-        _simulator.State.SetPrice("BTCUSDT", 64_000m);
-        for (var i = 0; i < Subscribers; i++)
-        {
-            _simulator.State.RegisterAccount($"key-{i}", $"secret-{i}");
-        }
-
-        _database = await TestDatabase.CreateAsync("partition");
-        _cluster = await NodeCluster.StartAsync(new NodeClusterOptions { Nodes = 3, Postgres = _database.ConnectionString, Simulator = _simulator.BaseUrl });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _cluster.DisposeAsync();
-        await _database.DisposeAsync();
-        await _simulator.DisposeAsync();
-    }
 
     [Fact]
-    public async Task A_member_cut_off_from_the_database_stops_its_shards_the_others_serve_them_and_it_rejoins_anew()
+    public async Task A_member_cut_off_from_theDatabase_stops_its_shards_the_others_serve_them_and_it_rejoins_anew()
     {
-        var (a, b, c) = (_cluster[0], _cluster[1], _cluster[2]);
+        for (var i = 0; i < Subscribers; i++)
+        {
+            Simulator.State.RegisterAccount($"key-{i}", $"secret-{i}");
+        }
+
+        var (a, b, c) = (Cluster[0], Cluster[1], Cluster[2]);
         var bot = await CreateBotAsync(a);
         var acknowledged = new List<string> { await SignalAsync(a, bot, "buy") };
         await OutcomesAsync(c, acknowledged[0]);
@@ -62,7 +44,7 @@ public sealed class PartitionSpecs : IAsyncLifetime
         acknowledged.Add(await SignalAsync(b, bot, "buy"));
         await OutcomesAsync(b, acknowledged[2]);
 
-        await new ClusterChecker(_database.ConnectionString, _simulator.BaseUrl).AssertAllAsync(acknowledgedSignals: acknowledged);
+        await new ClusterChecker(Database.ConnectionString, Simulator.BaseUrl).AssertAllAsync(acknowledgedSignals: acknowledged);
     }
 
     private static async Task<JsonElement> CreateBotAsync(ClusterNode node)

@@ -11,45 +11,29 @@ namespace ActorTrading.Cluster.Process.Tests;
 /// telling the subscriptions that have not answered (every 10 s, until its receipt timeout); once the partition heals, its
 /// next tell gets through, and every subscription ends with one outcome and one order.
 /// </summary>
-public sealed class RemotingPartitionSpecs : IAsyncLifetime
+public sealed class RemotingPartitionSpecs() : SimulatedClusterSpecs("remoting_partition")
 {
     private const int Subscribers = 24;
-    private SimulatorHost _simulator = null!;
-    private TestDatabase _database = null!;
-    private NodeCluster _cluster = null!;
 
-    public async Task InitializeAsync()
-    {
-        _simulator = await SimulatorHost.StartAsync();
-        _simulator.State.SetPrice("BTCUSDT", 64_000m);
-        _database = await TestDatabase.CreateAsync("remoting_partition");
-        _cluster = await NodeCluster.StartAsync(new NodeClusterOptions { Nodes = 3, Postgres = _database.ConnectionString, Simulator = _simulator.BaseUrl, ProxyRemoting = true });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _cluster.DisposeAsync();
-        await _database.DisposeAsync();
-        await _simulator.DisposeAsync();
-    }
+    protected override NodeClusterOptions Configure(NodeClusterOptions options) => options with { ProxyRemoting = true };
 
     [Fact]
     public async Task A_member_whose_actor_messages_are_cut_off_is_not_downed_and_hears_the_signal_once_the_partition_heals()
     {
-        var postgres = _database.ConnectionString;
-        var bot = await Scenario.CreateBotAsync(_cluster.Nodes, _simulator, "remoting-partition", Subscribers);
-        var warmUp = await Scenario.SignalAsync(_cluster[0], bot, "buy");
+        var postgres = Database.ConnectionString;
+        var bot = await Scenario.CreateBotAsync(Cluster.Nodes, Simulator, "remoting-partition", Subscribers);
+        var warmUp = await Scenario.SignalAsync(Cluster[0], bot, "buy");
         await Scenario.OutcomesAsync(postgres, [warmUp], Subscribers, TimeSpan.FromSeconds(60));
-        var botHome = await Scenario.HomeOfAsync(_cluster, postgres, "bot", bot.Id);
+        var botHome = await Scenario.HomeOfAsync(Cluster, postgres, "bot", bot.Id);
         var homes = new Dictionary<string, ClusterNode>();
         foreach (var subscription in bot.Subscriptions)
         {
-            homes[subscription] = await Scenario.HomeOfAsync(_cluster, postgres, "subscription", subscription);
+            homes[subscription] = await Scenario.HomeOfAsync(Cluster, postgres, "subscription", subscription);
         }
 
         // Neither the bot's node nor the ingress that already knows the webhook path (a claim it need not ask again).
-        var ingress = _cluster[0];
-        var cutOff = _cluster.Nodes.Where(n => n != botHome && n != ingress).MaxBy(n => homes.Values.Count(h => h == n)) ?? throw new InvalidOperationException("no node");
+        var ingress = Cluster[0];
+        var cutOff = Cluster.Nodes.Where(n => n != botHome && n != ingress).MaxBy(n => homes.Values.Count(h => h == n)) ?? throw new InvalidOperationException("no node");
         var unreachable = homes.Where(h => h.Value == cutOff).Select(h => h.Key).ToHashSet();
         unreachable.ShouldNotBeEmpty("the cut-off member hosts none of the subscriptions: the scenario would not happen");
         var members = await Scenario.MembersAsync(postgres);
@@ -71,9 +55,9 @@ public sealed class RemotingPartitionSpecs : IAsyncLifetime
         cutOff.RemotingProxy.SetMode(TcpProxyMode.Pass);
         await Scenario.OutcomesAsync(postgres, [signalId], Subscribers, TimeSpan.FromSeconds(60), () => cutOff.Output);
         (await Scenario.OutcomeStatusesAsync(postgres, signalId)).ShouldAllBe(status => status == "executed");
-        var orders = _simulator.State.Orders();
+        var orders = Simulator.State.Orders();
         bot.Subscriptions.Select(s => orders.Count(o => o.ClientOrderId == ClientOrderIds.For(s, signalId, ClientOrderIds.Legs.Close))).ShouldAllBe(count => count == 1);
         (await Scenario.MembersAsync(postgres)).ShouldBe(members);
-        await new ClusterChecker(postgres, _simulator.BaseUrl).AssertAllAsync(acknowledgedSignals: [warmUp, signalId]);
+        await new ClusterChecker(postgres, Simulator.BaseUrl).AssertAllAsync(acknowledgedSignals: [warmUp, signalId]);
     }
 }

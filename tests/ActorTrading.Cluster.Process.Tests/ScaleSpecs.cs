@@ -14,7 +14,7 @@ namespace ActorTrading.Cluster.Process.Tests;
 /// outcome and one order, at the 3,000 subscriptions (both cases take about 3.5 minutes on the 2-core machine,
 /// most of it creating the subscriptions); <see cref="SubscriptionsVariable"/> sets another count (e.g. 300 for a quick run).
 /// </summary>
-public sealed class ScaleSpecs(ITestOutputHelper output) : IAsyncLifetime
+public sealed class ScaleSpecs(ITestOutputHelper output) : SimulatedClusterSpecs("scale")
 {
     /// <summary>The environment variable that sets how many subscriptions the bot fans out to (e.g. 3000, the number).</summary>
     public const string SubscriptionsVariable = "ACTORTRADING_TEST_SCALE_SUBSCRIPTIONS";
@@ -25,10 +25,6 @@ public sealed class ScaleSpecs(ITestOutputHelper output) : IAsyncLifetime
     private static readonly int Subscribers =
         int.TryParse(Environment.GetEnvironmentVariable(SubscriptionsVariable), CultureInfo.InvariantCulture, out var count) && count > 0 ? count : DefaultSubscriptions;
 
-    private SimulatorHost _simulator = null!;
-    private TestDatabase _database = null!;
-    private NodeCluster _cluster = null!;
-
     /// <summary>Which node dies mid-broadcast.</summary>
     public enum Victim
     {
@@ -36,46 +32,33 @@ public sealed class ScaleSpecs(ITestOutputHelper output) : IAsyncLifetime
         SubscriptionNode,
     }
 
-    public async Task InitializeAsync()
-    {
-        // Binance's REQUEST_WEIGHT limit (2400 a minute) is per IP, and every node here is on 127.0.0.1: a few hundred
-        // subscriptions of one signal (account, leverage, order, and after the kill a query by client order id each) spend it
-        // within seconds, and the rest fail with "limit reached, nothing sent". That is the client keeping the venue's limit,
-        // not the failover under test, so this venue's limit is lifted.
-        _simulator = await SimulatorHost.StartAsync(new SimulatorLimits { BinanceWeightPerMinute = 1_000_000 });
-        _simulator.State.SetPrice("BTCUSDT", 64_000m);
-        _database = await TestDatabase.CreateAsync("scale");
-        _cluster = await NodeCluster.StartAsync(new NodeClusterOptions { Nodes = 3, Postgres = _database.ConnectionString, Simulator = _simulator.BaseUrl });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _cluster.DisposeAsync();
-        await _database.DisposeAsync();
-        await _simulator.DisposeAsync();
-    }
+    // Binance's REQUEST_WEIGHT limit (2400 a minute) is per IP, and every node here is on 127.0.0.1: a few hundred
+    // subscriptions of one signal (account, leverage, order, and after the kill a query by client order id each) spend it
+    // within seconds, and the rest fail with "limit reached, nothing sent". That is the client keeping the venue's limit,
+    // not the failover under test, so this venue's limit is lifted.
+    protected override SimulatorLimits Limits => new() { BinanceWeightPerMinute = 1_000_000 };
 
     [Theory]
     [InlineData(Victim.BotNode)]
     [InlineData(Victim.SubscriptionNode)]
     public async Task A_node_killed_hard_mid_broadcast_to_many_subscriptions_loses_no_outcome_and_doubles_no_order(Victim victim)
     {
-        var postgres = _database.ConnectionString;
+        var postgres = Database.ConnectionString;
         var setup = Stopwatch.GetTimestamp();
-        var bot = await Scenario.CreateBotAsync(_cluster.Nodes, _simulator, $"scale-{victim}".ToLowerInvariant(), Subscribers, parallelism: 12);
+        var bot = await Scenario.CreateBotAsync(Cluster.Nodes, Simulator, $"scale-{victim}".ToLowerInvariant(), Subscribers, parallelism: 12);
         var created = Stopwatch.GetElapsedTime(setup);
-        var botHome = await Scenario.HomeOfAsync(_cluster, postgres, "bot", bot.Id);
-        var killed = victim == Victim.BotNode ? botHome : _cluster.Nodes.First(n => n != botHome);
-        var ingress = _cluster.Nodes.First(n => n != killed);
+        var botHome = await Scenario.HomeOfAsync(Cluster, postgres, "bot", bot.Id);
+        var killed = victim == Victim.BotNode ? botHome : Cluster.Nodes.First(n => n != botHome);
+        var ingress = Cluster.Nodes.First(n => n != killed);
         // Half the orders take two seconds more: when the first outcomes are in, the rest are on their way.
-        _simulator.State.Faults = new FaultSettings { LatencyRate = 0.5, LatencyMs = 2_000, PathPrefix = "/fapi/v1/order", Method = "POST" };
+        Simulator.State.Faults = new FaultSettings { LatencyRate = 0.5, LatencyMs = 2_000, PathPrefix = "/fapi/v1/order", Method = "POST" };
 
         var sent = Stopwatch.GetTimestamp();
         var signalId = await Scenario.SignalAsync(ingress, bot, "buy");
         await Eventually.HoldsAsync(async () => await OutcomeCountAsync(signalId) > 0, "the first outcomes", TimeSpan.FromSeconds(60));
         await killed.KillAsync();
         var atKill = await OutcomeCountAsync(signalId);
-        _simulator.State.Faults = new FaultSettings();
+        Simulator.State.Faults = new FaultSettings();
 
         atKill.ShouldBeLessThan(Subscribers, "the kill came after the fan-out had ended: the scenario did not happen");
         await Scenario.OutcomesAsync(postgres, [signalId], Subscribers, TimeSpan.FromSeconds(60 + (Subscribers / 20)), () => ingress.Output);
@@ -83,11 +66,11 @@ public sealed class ScaleSpecs(ITestOutputHelper output) : IAsyncLifetime
             + $"webhook → last outcome {Stopwatch.GetElapsedTime(sent).TotalSeconds:0.0} s");
         var outcomes = await Scenario.OutcomesOfAsync(postgres, signalId);
         outcomes.ShouldAllBe(o => o.Status == "executed", Scenario.NotExecuted(outcomes));
-        var orders = _simulator.State.Orders().GroupBy(o => o.ClientOrderId).ToDictionary(g => g.Key ?? "", g => g.Count());
+        var orders = Simulator.State.Orders().GroupBy(o => o.ClientOrderId).ToDictionary(g => g.Key ?? "", g => g.Count());
         bot.Subscriptions.Select(s => orders.GetValueOrDefault(ClientOrderIds.For(s, signalId, ClientOrderIds.Legs.Open))).ShouldAllBe(count => count == 1);
-        await new ClusterChecker(postgres, _simulator.BaseUrl).AssertAllAsync(acknowledgedSignals: [signalId]);
+        await new ClusterChecker(postgres, Simulator.BaseUrl).AssertAllAsync(acknowledgedSignals: [signalId]);
     }
 
     private Task<long> OutcomeCountAsync(string signalId) =>
-        Scenario.ScalarAsync<long>(_database.ConnectionString, "SELECT count(*) FROM bot_signal_executions WHERE signal_id = @s AND status <> 'unanswered'", ("s", signalId));
+        Scenario.ScalarAsync<long>(Database.ConnectionString, "SELECT count(*) FROM bot_signal_executions WHERE signal_id = @s AND status <> 'unanswered'", ("s", signalId));
 }
