@@ -1,0 +1,236 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using ActorTrading.ExchangeSimulator;
+using ActorTrading.TestSupport;
+using Npgsql;
+
+namespace ActorTrading.Node.Benchmarks;
+
+/// <summary>
+/// N node processes started with <c>--cluster</c> (<see cref="ClusterNodeProcess"/>) on a new database of their own
+/// (<see cref="TestDatabase"/>), trading on the in-process simulator. Everything the harness does to them goes through
+/// their HTTP API (bots, exchange accounts, subscriptions, webhooks), spread round-robin over the nodes as a load balancer
+/// would; what it reads back comes from the read tables in PostgreSQL. A cluster of 1 is a member like the others, with no
+/// peer to send to.
+/// </summary>
+internal sealed class BenchCluster : IAsyncDisposable
+{
+    private static readonly TimeSpan s_askTimeout = TimeSpan.FromSeconds(10);
+    private readonly TestDatabase _database;
+    private int _next;
+
+    private BenchCluster(string name, TestDatabase database, List<ClusterNodeProcess> nodes)
+    {
+        Name = name;
+        _database = database;
+        Nodes = nodes;
+    }
+
+    /// <summary>How the figures name this cluster (<c>1 node</c>, <c>3 nodes</c>).</summary>
+    public string Name { get; }
+
+    public List<ClusterNodeProcess> Nodes { get; }
+
+    /// <summary>CPU time every node process has used so far, together.</summary>
+    public TimeSpan Cpu => Nodes.Aggregate(TimeSpan.Zero, (sum, node) => sum + node.Cpu);
+
+    /// <summary>Starts <paramref name="count"/> members one after the other (the first creates the schema), each ready before
+    /// the next starts.</summary>
+    public static async Task<BenchCluster> StartAsync(string purpose, int count, Uri simulator, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var database = await TestDatabase.CreateAsync($"bench_{purpose.Replace('-', '_')}");
+        var nodes = new List<ClusterNodeProcess>();
+        var cluster = new BenchCluster(count == 1 ? "1 node" : $"{count} nodes", database, nodes);
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                nodes.Add(await ClusterNodeProcess.StartAsync(database.ConnectionString, simulator, s_askTimeout, environment: environment));
+            }
+
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The next node, round-robin: where the next API call goes.</summary>
+    public ClusterNodeProcess Next() => Nodes[(int)((uint)Interlocked.Increment(ref _next) % Nodes.Count)];
+
+    /// <summary>Creates a bot (10x, 100 USD, SL 2 %, TP 4 %, as <see cref="BenchBot.Defaults"/>) through the API.</summary>
+    public async Task<ClusterBot> CreateBotAsync(string name)
+    {
+        var path = $"{name}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
+        var bot = await Nodes[0].PostAsync("/api/v1/bots", new
+        {
+            name, master_webhook_path = path, default_leverage = BenchBot.Defaults.Leverage, default_margin_usd = BenchBot.Defaults.MarginUsd,
+            default_stop_loss_pct = BenchBot.Defaults.StopLossPct, default_take_profit_pct = BenchBot.Defaults.TakeProfitPct,
+            signal_ttl_seconds = (int)BenchBot.SignalTimeToLive.TotalSeconds,
+        });
+        return new ClusterBot(bot.GetProperty("id").GetString() ?? "", path, bot.GetProperty("master_secret").GetString() ?? "");
+    }
+
+    /// <summary>Registers <paramref name="count"/> Binance accounts (testnet, the simulator's base URL) through the API, each
+    /// key registered on the simulator first; <paramref name="parallelism"/> calls in flight. Returns their ids.</summary>
+    public async Task<string[]> CreateAccountsAsync(SimulatorHost simulator, string prefix, int count, int parallelism = 32)
+    {
+        var ids = new string[count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = parallelism }, async (i, _) =>
+        {
+            var key = $"{prefix}-key-{i.ToString(CultureInfo.InvariantCulture)}";
+            simulator.State.RegisterAccount(key, BenchBot.SecretOf(key));
+            var account = await Next().PostAsync("/api/v1/exchange-accounts", new { exchange = "binance", testnet = true, api_key = key, secret_key = BenchBot.SecretOf(key) });
+            ids[i] = account.GetProperty("id").GetString() ?? "";
+        });
+        return ids;
+    }
+
+    /// <summary>Subscribes each account to the bot through the API (which creates the entity and adds it to the bot).</summary>
+    public async Task<string[]> SubscribeAsync(ClusterBot bot, IReadOnlyList<string> accountIds, int parallelism = 32)
+    {
+        var ids = new string[accountIds.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, accountIds.Count), new ParallelOptions { MaxDegreeOfParallelism = parallelism }, async (i, _) =>
+        {
+            var subscription = await Next().PostAsync("/api/v1/bot-subscriptions", new { bot_id = bot.BotId, exchange_account_id = accountIds[i] });
+            ids[i] = subscription.GetProperty("id").GetString() ?? "";
+        });
+        return ids;
+    }
+
+    /// <summary>Posts an alert to the bot's webhook on <paramref name="node"/>: the signal id and its subscribers, and the 202's time.</summary>
+    public static async Task<(string SignalId, int Subscribers, TimeSpan Ack)> PostAlertAsync(ClusterNodeProcess node, ClusterBot bot, string action, string alertId)
+    {
+        var start = Stopwatch.GetTimestamp();
+        using var response = await node.Http.PostAsync(bot.WebhookUri, new StringContent(bot.Alert(action, alertId), Encoding.UTF8, "text/plain"));
+        var text = await response.Content.ReadAsStringAsync();
+        var ack = Stopwatch.GetElapsedTime(start);
+        if (response.StatusCode != HttpStatusCode.Accepted)
+        {
+            throw new InvalidOperationException($"webhook on {node.Authority} answered {(int)response.StatusCode}: {text}");
+        }
+
+        using var body = JsonDocument.Parse(text);
+        return (body.RootElement.GetProperty("signal_id").GetString() ?? "", body.RootElement.GetProperty("subscribers").GetInt32(), ack);
+    }
+
+    /// <summary>One number from the cluster's database.</summary>
+    public async Task<long> ScalarAsync(string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = await _database.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return Convert.ToInt64(await command.ExecuteScalarAsync() ?? 0L, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Rows of <c>bot_signal_executions</c> by status for one signal.</summary>
+    public async Task<IReadOnlyDictionary<string, long>> StatusesAsync(string signalId)
+    {
+        await using var connection = await _database.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand("SELECT status, COUNT(*) FROM bot_signal_executions WHERE signal_id = @id GROUP BY status", connection);
+        command.Parameters.AddWithValue("id", signalId);
+        await using var reader = await command.ExecuteReaderAsync();
+        var statuses = new Dictionary<string, long>(StringComparer.Ordinal);
+        while (await reader.ReadAsync())
+        {
+            statuses[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return statuses;
+    }
+
+    /// <summary>The most frequent reasons of the rows of one signal that are not <c>executed</c>.</summary>
+    public async Task<string> ReasonsAsync(string signalId)
+    {
+        await using var connection = await _database.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT COALESCE(reason, '(none)'), COUNT(*) AS n FROM bot_signal_executions WHERE signal_id = @id AND status <> 'executed' GROUP BY reason ORDER BY n DESC LIMIT 3", connection);
+        command.Parameters.AddWithValue("id", signalId);
+        await using var reader = await command.ExecuteReaderAsync();
+        var reasons = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            reasons.Add($"{reader.GetInt64(1):N0} x {reader.GetString(0)}");
+        }
+
+        return string.Join("; ", reasons);
+    }
+
+    /// <summary>How many active shards of <paramref name="type"/> each member owns (the cluster API's <c>shards_per_member</c>).</summary>
+    public async Task<string> ShardsPerMemberAsync(string type)
+    {
+        var types = (await Nodes[0].GetAsync($"/api/v1/cluster/shards?type={type}")).GetProperty("types");
+        return types.GetArrayLength() == 0
+            ? "none"
+            : string.Join(", ", types[0].GetProperty("shards_per_member").EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal).Select(p => $"{p.Name} {p.Value.GetInt32()}"));
+    }
+
+    /// <summary>The member that holds the bot's shard (its address), or null.</summary>
+    public async Task<string?> HomeOfAsync(string botId)
+    {
+        var shard = int.Parse(Actors.Sharding.HashCodeMessageExtractor.ShardIdOf(botId, new Trading.TradingSettings().NumberOfShards), CultureInfo.InvariantCulture);
+        var types = (await Nodes[0].GetAsync("/api/v1/cluster/shards?type=bot")).GetProperty("types");
+        return types.GetArrayLength() == 0 ? null : types[0].GetProperty("shards").EnumerateArray()
+            .Where(s => s.GetProperty("shard_id").GetInt32() == shard && s.GetProperty("state").GetString() == "active")
+            .Select(s => s.GetProperty("owner_address").GetString()).FirstOrDefault();
+    }
+
+    /// <summary>Waits until no projection has events left to apply (every node's <c>actortrading_projection_lag</c> is 0).</summary>
+    public async Task CatchUpAsync(TimeSpan limit)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var lagging = false;
+            foreach (var node in Nodes)
+            {
+                var metrics = await node.Http.GetStringAsync("/metrics");
+                lagging |= metrics.Split('\n').Any(line => line.StartsWith("actortrading_projection_lag", StringComparison.Ordinal)
+                    && !line.TrimEnd().EndsWith(" 0", StringComparison.Ordinal));
+            }
+
+            if (!lagging)
+            {
+                return;
+            }
+
+            if (deadline.Elapsed > limit)
+            {
+                throw new TimeoutException($"{Name}: the projections did not catch up within {limit.TotalSeconds:F0} s");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in Nodes)
+        {
+            await node.DisposeAsync();
+        }
+
+        await _database.DisposeAsync();
+    }
+}
+
+/// <summary>A bot created through the API: its id, webhook path and master secret.</summary>
+internal sealed record ClusterBot(string BotId, string Path, string Secret)
+{
+    public string WebhookUri => $"/api/v1/bots/webhook/master/{Path}";
+
+    /// <summary>The body of an alert as TradingView sends it (sent as <c>text/plain</c>).</summary>
+    public string Alert(string action, string alertId) =>
+        $$"""{"secret":"{{Secret}}","ticker":"BINANCE:BTCUSDT.P","action":"{{action}}","price":"64000","alert_id":"{{alertId}}"}""";
+}
