@@ -23,8 +23,20 @@ internal sealed class BenchCluster : IAsyncDisposable
     // Longer than a node's default (10 s): set-up sends many calls at once to one bot, which adds one subscriber per journal
     // write; a call that waited out the ask would answer 503 and leave its subscription half made.
     private static readonly TimeSpan s_askTimeout = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// Member leases of 10 s instead of 3 s. On this shared 2-core machine (load average 30-48 from other work) a renewal
+    /// was once late by more than 2.5 s, and the member stopped its shards as it must (fail-stop), failing the set-up
+    /// calls in flight. Failure detection is not what these modes measure; a signal's path does not depend on it.
+    /// </summary>
+    private static readonly Dictionary<string, string> s_patientLeases = new(StringComparer.Ordinal)
+    {
+        ["ActorTrading__Cluster__MemberLeaseTtl"] = "00:00:10",
+        ["ActorTrading__Cluster__RestartDowningGrace"] = "00:00:12",
+    };
+
     private readonly TestDatabase _database;
     private int _next;
+    private int _retried;
 
     private BenchCluster(string name, TestDatabase database, List<ClusterNodeProcess> nodes)
     {
@@ -43,7 +55,7 @@ internal sealed class BenchCluster : IAsyncDisposable
 
     /// <summary>Starts <paramref name="count"/> members one after the other (the first creates the schema), each ready before
     /// the next starts.</summary>
-    public static async Task<BenchCluster> StartAsync(string purpose, int count, Uri simulator, IReadOnlyDictionary<string, string>? environment = null)
+    public static async Task<BenchCluster> StartAsync(string purpose, int count, Uri simulator)
     {
         var database = await TestDatabase.CreateAsync($"bench_{purpose.Replace('-', '_')}");
         var nodes = new List<ClusterNodeProcess>();
@@ -52,7 +64,7 @@ internal sealed class BenchCluster : IAsyncDisposable
         {
             for (var i = 0; i < count; i++)
             {
-                nodes.Add(await ClusterNodeProcess.StartAsync(database.ConnectionString, simulator, s_askTimeout, environment: environment));
+                nodes.Add(await ClusterNodeProcess.StartAsync(database.ConnectionString, simulator, s_askTimeout, environment: s_patientLeases));
             }
 
             return cluster;
@@ -86,25 +98,63 @@ internal sealed class BenchCluster : IAsyncDisposable
     {
         var ids = new string[count];
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = parallelism }, async (i, _) =>
-        {
-            var key = $"{prefix}-key-{i.ToString(CultureInfo.InvariantCulture)}";
-            simulator.State.RegisterAccount(key, BenchBot.SecretOf(key));
-            var account = await Next().PostAsync("/api/v1/exchange-accounts", new { exchange = "binance", testnet = true, api_key = key, secret_key = BenchBot.SecretOf(key) });
-            ids[i] = account.GetProperty("id").GetString() ?? "";
-        });
+            ids[i] = await CreateAccountAsync(simulator, $"{prefix}-key-{i.ToString(CultureInfo.InvariantCulture)}"));
         return ids;
     }
 
-    /// <summary>Subscribes each account to the bot through the API (which creates the entity and adds it to the bot).</summary>
-    public async Task<string[]> SubscribeAsync(ClusterBot bot, IReadOnlyList<string> accountIds, int parallelism = 32)
+    /// <summary>One Binance account with API key <paramref name="key"/>; made again after a 503 (an account that was made
+    /// anyway is only never used).</summary>
+    private async Task<string> CreateAccountAsync(SimulatorHost simulator, string key)
+    {
+        simulator.State.RegisterAccount(key, BenchBot.SecretOf(key));
+        for (var attempt = 0; ; attempt++)
+        {
+            if (await Next().TryPostAsync("/api/v1/exchange-accounts", new { exchange = "binance", testnet = true, api_key = key, secret_key = BenchBot.SecretOf(key) }) is { } account)
+            {
+                return account.GetProperty("id").GetString() ?? "";
+            }
+
+            if (attempt == 3)
+            {
+                throw new InvalidOperationException($"POST /api/v1/exchange-accounts of key {key}: 503 four times");
+            }
+
+            Interlocked.Increment(ref _retried);
+        }
+    }
+
+    /// <summary>Set-up calls answered 503 and made again (with a new account, for a subscription).</summary>
+    public int Retried => Volatile.Read(ref _retried);
+
+    /// <summary>Subscribes each account to the bot through the API (which creates the entity and adds it to the bot). A call
+    /// answered 503 may have been done in part (the pair claimed, the entity made, even added to the bot), so it is made again
+    /// with a new account: a half-made subscription that did reach the bot counts among the 202's subscribers and trades.</summary>
+    public async Task<string[]> SubscribeAsync(SimulatorHost simulator, ClusterBot bot, IReadOnlyList<string> accountIds, int parallelism = 32)
     {
         var ids = new string[accountIds.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, accountIds.Count), new ParallelOptions { MaxDegreeOfParallelism = parallelism }, async (i, _) =>
-        {
-            var subscription = await Next().PostAsync("/api/v1/bot-subscriptions", new { bot_id = bot.BotId, exchange_account_id = accountIds[i] });
-            ids[i] = subscription.GetProperty("id").GetString() ?? "";
-        });
+            ids[i] = await SubscribeOneAsync(simulator, bot.BotId, accountIds[i], $"{bot.Path}-retry-{i.ToString(CultureInfo.InvariantCulture)}"));
         return ids;
+    }
+
+    /// <summary>One subscription (see <see cref="SubscribeAsync"/>); up to 3 more attempts after a 503, each with a new account.</summary>
+    public async Task<string> SubscribeOneAsync(SimulatorHost simulator, string botId, string accountId, string retryPrefix)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            if (await Next().TryPostAsync("/api/v1/bot-subscriptions", new { bot_id = botId, exchange_account_id = accountId }) is { } subscription)
+            {
+                return subscription.GetProperty("id").GetString() ?? "";
+            }
+
+            if (attempt == 3)
+            {
+                throw new InvalidOperationException($"POST /api/v1/bot-subscriptions of account {accountId} to bot {botId}: 503 four times");
+            }
+
+            Interlocked.Increment(ref _retried);
+            accountId = await CreateAccountAsync(simulator, $"{retryPrefix}-{attempt.ToString(CultureInfo.InvariantCulture)}");
+        }
     }
 
     /// <summary>Posts an alert to the bot's webhook on <paramref name="node"/>: the signal id and its subscribers, and the 202's time.</summary>

@@ -60,7 +60,7 @@ public static class ClusterIdleMemoryHarness
                 return;
             }
 
-            await cluster.Next().PostAsync("/api/v1/bot-subscriptions", new { bot_id = bots[k % botCount].BotId, exchange_account_id = accounts[k / botCount] });
+            await cluster.SubscribeOneAsync(simulator, bots[k % botCount].BotId, accounts[k / botCount], $"idle-retry-{k.ToString(CultureInfo.InvariantCulture)}");
             if (Interlocked.Increment(ref created) % 10_000 == 0)
             {
                 Console.WriteLine($"  {Volatile.Read(ref created):N0} subscriptions after {Stopwatch.GetElapsedTime(started).TotalSeconds:F0} s");
@@ -68,7 +68,7 @@ public static class ClusterIdleMemoryHarness
         });
         var creation = Stopwatch.GetElapsedTime(started);
         Console.WriteLine($"{created:N0} subscriptions in {creation.TotalSeconds:F1} s ({created / creation.TotalSeconds:N0}/s)"
-            + (cutShort ? $"; creation STOPPED at {minutes} min, {count - created:N0} not created" : ""));
+            + $"; calls answered 503 and made again: {cluster.Retried}" + (cutShort ? $"; creation STOPPED at {minutes} min, {count - created:N0} not created" : ""));
         Console.WriteLine($"subscription shards per member: {await cluster.ShardsPerMemberAsync("subscription")}");
         var afterSubscriptions = await SettledAsync(cluster, $"after {created:N0} subscriptions");
 

@@ -124,6 +124,16 @@ internal sealed class ClusterNodeProcess : IAsyncDisposable
         return response.IsSuccessStatusCode ? JsonDocument.Parse(text).RootElement : throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {text}");
     }
 
+    /// <summary>A POST that may answer 503 (the node could not reach its store or an entity in time): null then.</summary>
+    public async Task<JsonElement?> TryPostAsync(string path, object body)
+    {
+        var response = await Http.PostAsJsonAsync(path, body);
+        var text = await response.Content.ReadAsStringAsync();
+        return response.IsSuccessStatusCode ? JsonDocument.Parse(text).RootElement
+            : response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable ? null
+            : throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {text}");
+    }
+
     public async Task<JsonElement> GetAsync(string path) => JsonDocument.Parse(await Http.GetStringAsync(path)).RootElement;
 
     /// <summary><c>kill -9</c>.</summary>
