@@ -237,10 +237,13 @@ public sealed class NodeRuntime : IAsyncDisposable
     // Versions before claims kept webhook paths and tokens in each node's memory, loaded from the read tables at start, and
     // did not keep one subscription per bot and account: what they created is claimed once (the read tables are caught up
     // by now), and the marker claim records that it was done. A repeated claim of the same owner changes nothing, so a
-    // start cut short simply does it again.
+    // start cut short simply does it again. These asks wait the node's AskTimeout, not a request's 2 s: on a member the
+    // marker's shard may first have to be allocated, or live on a busy peer, and a 2 s miss crashed the start (issue 17's
+    // cluster-fan-out benchmark, a loaded 2-core machine).
     private async Task BackfillClaimsAsync()
     {
-        if (await ClaimRegistry.OwnerAsync(ClaimKeys.Backfilled, CancellationToken.None) is not null)
+        var timeout = Options.AskTimeout;
+        if (await ClaimRegistry.OwnerAsync(ClaimKeys.Backfilled, CancellationToken.None, timeout) is not null)
         {
             return;
         }
@@ -255,10 +258,10 @@ public sealed class NodeRuntime : IAsyncDisposable
 
         foreach (var (key, owner) in claims)
         {
-            await ClaimRegistry.ClaimAsync(key, owner, CancellationToken.None);
+            await ClaimRegistry.ClaimAsync(key, owner, CancellationToken.None, timeout: timeout);
         }
 
-        await ClaimRegistry.ClaimAsync(ClaimKeys.Backfilled, "done", CancellationToken.None);
+        await ClaimRegistry.ClaimAsync(ClaimKeys.Backfilled, "done", CancellationToken.None, timeout: timeout);
     }
 
     // A bot is an entity like any other: started by its first message. One whose fan-out a stop or a crash interrupted
