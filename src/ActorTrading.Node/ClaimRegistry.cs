@@ -12,9 +12,10 @@ public sealed class ClaimRegistry(IActorRef claims, TimeProvider time)
     // How long a look-up of a claim may take: the webhook answers well within TradingView's 3 s, and an API call stays short.
     private static readonly TimeSpan ClaimTimeout = TimeSpan.FromSeconds(2);
 
-    /// <summary>Claims <paramref name="key"/> for <paramref name="owner"/>: null when it is now theirs, else who holds it.</summary>
-    public async Task<ClaimProtocol.Taken?> ClaimAsync(string key, string owner, CancellationToken cancellationToken, string? replacing = null) =>
-        await claims.Ask<object>(replyTo => new ClaimProtocol.Claim(key, owner, replyTo, replacing), ClaimTimeout, cancellationToken) switch
+    /// <summary>Claims <paramref name="key"/> for <paramref name="owner"/>: null when it is now theirs, else who holds it;
+    /// <paramref name="timeout"/> replaces the 2 s of a request's look-up (the node's start-up waits longer).</summary>
+    public async Task<ClaimProtocol.Taken?> ClaimAsync(string key, string owner, CancellationToken cancellationToken, string? replacing = null, TimeSpan? timeout = null) =>
+        await claims.Ask<object>(replyTo => new ClaimProtocol.Claim(key, owner, replyTo, replacing), timeout ?? ClaimTimeout, cancellationToken) switch
         {
             ClaimProtocol.Claimed => null,
             ClaimProtocol.Taken taken => taken,
@@ -25,9 +26,9 @@ public sealed class ClaimRegistry(IActorRef claims, TimeProvider time)
     public Task ReleaseAsync(string key, string owner, CancellationToken cancellationToken) =>
         claims.Ask<object>(replyTo => new ClaimProtocol.Release(key, owner, replyTo), ClaimTimeout, cancellationToken);
 
-    /// <summary>Who holds <paramref name="key"/>, or null when no one does.</summary>
-    public async Task<string?> OwnerAsync(string key, CancellationToken cancellationToken) =>
-        await claims.Ask<object>(replyTo => new ClaimProtocol.GetClaim(key, replyTo), ClaimTimeout, cancellationToken) is ClaimProtocol.CurrentClaim current
+    /// <summary>Who holds <paramref name="key"/>, or null when no one does; <paramref name="timeout"/> as for <see cref="ClaimAsync"/>.</summary>
+    public async Task<string?> OwnerAsync(string key, CancellationToken cancellationToken, TimeSpan? timeout = null) =>
+        await claims.Ask<object>(replyTo => new ClaimProtocol.GetClaim(key, replyTo), timeout ?? ClaimTimeout, cancellationToken) is ClaimProtocol.CurrentClaim current
             ? current.Owner
             : throw new InvalidOperationException($"unexpected answer to GetClaim({key})");
 

@@ -240,7 +240,8 @@ public sealed class NodeRuntime : IAsyncDisposable
     // Versions before claims kept webhook paths and tokens in each node's memory, loaded from the read tables at start, and
     // did not keep one subscription per bot and account: what they created is claimed once (the read tables are caught up
     // by now), and the marker claim records that it was done. A repeated claim of the same owner changes nothing, so a
-    // start cut short simply does it again.
+    // start cut short simply does it again. These asks wait the node's AskTimeout, not a request's 2 s: on a member the
+    // marker's shard may first have to be allocated, or live on a busy peer.
     //
     // At start a member's shards may stop for a moment (on a starved machine one late renewal stops them until the next one
     // succeeds), and a claim asked meanwhile times out: the backfill is tried again, for at most a minute, rather than the
@@ -265,7 +266,8 @@ public sealed class NodeRuntime : IAsyncDisposable
 
     private async Task BackfillClaimsOnceAsync()
     {
-        if (await ClaimRegistry.OwnerAsync(ClaimKeys.Backfilled, CancellationToken.None) is not null)
+        var timeout = Options.AskTimeout;
+        if (await ClaimRegistry.OwnerAsync(ClaimKeys.Backfilled, CancellationToken.None, timeout) is not null)
         {
             return;
         }
@@ -280,10 +282,10 @@ public sealed class NodeRuntime : IAsyncDisposable
 
         foreach (var (key, owner) in claims)
         {
-            await ClaimRegistry.ClaimAsync(key, owner, CancellationToken.None);
+            await ClaimRegistry.ClaimAsync(key, owner, CancellationToken.None, timeout: timeout);
         }
 
-        await ClaimRegistry.ClaimAsync(ClaimKeys.Backfilled, "done", CancellationToken.None);
+        await ClaimRegistry.ClaimAsync(ClaimKeys.Backfilled, "done", CancellationToken.None, timeout: timeout);
     }
 
     // A bot is an entity like any other: started by its first message. One whose fan-out a stop or a crash interrupted

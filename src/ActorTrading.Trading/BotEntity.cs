@@ -133,7 +133,7 @@ public sealed partial class BotEntity : ReceivePersistentActor
     };
 
     private object Current() => _state.Definition is { } d
-        ? new CurrentBot(BotId, d.Name, _state.Description, d.WebhookPath, _state.Defaults!, _state.SignalTimeToLive, _state.Active, [.. _state.Subscribers], _state.SignalsReceived)
+        ? new CurrentBot(BotId, d.Name, _state.Description, d.WebhookPath, _state.Defaults!, _state.SignalTimeToLive, _state.Active, _state.Subscribers.Count, _state.SignalsReceived)
         : new Rejected(RejectionKind.NotFound, $"bot {BotId} does not exist");
 
     private void Accept(AcceptSignal command)

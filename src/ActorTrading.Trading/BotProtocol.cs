@@ -48,8 +48,9 @@ public static class BotProtocol
     /// for receipts, so that it is not passivated meanwhile. No answer.</summary>
     public sealed record Wake(string BotId) : IWithBotId;
 
-    /// <summary>The bot's state (never the secret).</summary>
-    public sealed record CurrentBot(string BotId, string Name, string Description, string WebhookPath, TradingParameters Defaults, TimeSpan SignalTimeToLive, bool Active, IReadOnlyList<string> Subscribers, int SignalsReceived);
+    /// <summary>The bot's state (never the secret). Its subscribers as a count: the answer crosses nodes (every subscription the
+    /// API creates asks it first), and the list made creating N subscriptions move O(N²) bytes between nodes.</summary>
+    public sealed record CurrentBot(string BotId, string Name, string Description, string WebhookPath, TradingParameters Defaults, TimeSpan SignalTimeToLive, bool Active, int Subscribers, int SignalsReceived);
 
     /// <summary>The signal is durable; <see cref="Duplicate"/> when its alert id was seen before (then nothing new is traded).</summary>
     public sealed record SignalAcceptedReply(string SignalId, string BotName, int Subscribers, DateTimeOffset AcceptedAt, bool Duplicate);

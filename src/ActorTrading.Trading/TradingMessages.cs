@@ -28,7 +28,7 @@ public static class TradingMessages
         .Add<BotProtocol.SignalOutcomeRecorded>("bot.signal-outcome-recorded", 1)
         .Add<BotProtocol.GetBot>("bot.get-bot", 1)
         .Add<BotProtocol.Wake>("bot.wake", 1)
-        .Add<BotProtocol.CurrentBot>("bot.current-bot", 1)
+        .Add<BotProtocol.CurrentBot>("bot.current-bot", 2)
         .Add<BotProtocol.SignalAcceptedReply>("bot.signal-accepted-reply", 1)
         .Add<BotProtocol.Ok>("bot.ok", 1)
         .Add<BotProtocol.Rejected>("bot.rejected", 1)

@@ -227,6 +227,20 @@ public sealed class TradingSpecs : TestKitBase
         OrdersOf("once").Count(o => !o.ReduceOnly).ShouldBe(1);
     }
 
+    // Issue 17 (cluster-fan-out benchmark): the API asks GetBot before every subscription it creates, and the answer crosses
+    // nodes; with the subscriber list in it, creating 10,000 subscriptions moved gigabytes between nodes.
+    [Fact]
+    public async Task GetBot_answers_the_number_of_subscribers_not_their_list()
+    {
+        StartRegions();
+        await CreateBotAsync("bot-count");
+        await SubscribeAsync("count-1", "bot-count");
+        await SubscribeAsync("count-2", "bot-count");
+        (await _regions.Bots.Ask<object>(replyTo => new AddSubscriber("bot-count", "count-2", replyTo))).ShouldBeOfType<BotProtocol.Ok>(); // once only
+
+        ((CurrentBot)await _regions.Bots.Ask<object>(replyTo => new GetBot("bot-count", replyTo))).Subscribers.ShouldBe(2);
+    }
+
     [Fact]
     public async Task A_wrong_secret_or_a_paused_bot_changes_nothing()
     {

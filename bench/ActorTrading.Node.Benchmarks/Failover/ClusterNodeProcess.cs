@@ -45,9 +45,30 @@ internal sealed class ClusterNodeProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>CPU time the process has used so far (user and system, from <c>/proc</c>).</summary>
+    public TimeSpan Cpu
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
+    /// <summary>The process's resident set now (<c>VmRSS</c>).</summary>
+    public long ResidentBytes
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.WorkingSet64;
+        }
+    }
+
     /// <summary>Starts a member on <paramref name="postgres"/> at <paramref name="port"/> (a free one when null) and waits
-    /// until it is ready.</summary>
-    public static async Task<ClusterNodeProcess> StartAsync(string postgres, Uri simulator, TimeSpan askTimeout, int? port = null)
+    /// until it is ready; <paramref name="environment"/> adds settings (ASP.NET names: <c>ActorTrading__Section__Key</c>).</summary>
+    public static async Task<ClusterNodeProcess> StartAsync(string postgres, Uri simulator, TimeSpan askTimeout, int? port = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var address = new Uri($"http://127.0.0.1:{port ?? FreePort()}");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -61,6 +82,11 @@ internal sealed class ClusterNodeProcess : IAsyncDisposable
         info.Environment["ACTORTRADING_POSTGRES"] = postgres;
         info.Environment["ACTORTRADING_SECRET_KEY"] = s_secretKey;
         info.Environment["ACTORTRADING_BINANCE_URL"] = simulator.ToString();
+        foreach (var (variable, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[variable] = value;
+        }
+
         var node = new ClusterNodeProcess(Process.Start(info) ?? throw new InvalidOperationException("could not start the node"), address, askTimeout);
         var deadline = Stopwatch.StartNew();
         while (true)
@@ -96,6 +122,16 @@ internal sealed class ClusterNodeProcess : IAsyncDisposable
         var response = await Http.PostAsJsonAsync(path, body);
         var text = await response.Content.ReadAsStringAsync();
         return response.IsSuccessStatusCode ? JsonDocument.Parse(text).RootElement : throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {text}");
+    }
+
+    /// <summary>A POST that may answer 503 (the node could not reach its store or an entity in time): null then.</summary>
+    public async Task<JsonElement?> TryPostAsync(string path, object body)
+    {
+        var response = await Http.PostAsJsonAsync(path, body);
+        var text = await response.Content.ReadAsStringAsync();
+        return response.IsSuccessStatusCode ? JsonDocument.Parse(text).RootElement
+            : response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable ? null
+            : throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {text}");
     }
 
     public async Task<JsonElement> GetAsync(string path) => JsonDocument.Parse(await Http.GetStringAsync(path)).RootElement;

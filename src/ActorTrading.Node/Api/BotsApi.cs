@@ -124,7 +124,7 @@ internal static partial class BotsApi
                 ["default_take_profit_pct"] = bot.Defaults.TakeProfitPct,
                 ["signal_ttl_seconds"] = (int)bot.SignalTimeToLive.TotalSeconds,
                 ["is_active"] = bot.Active,
-                ["subscribers"] = bot.Subscribers.Count,
+                ["subscribers"] = bot.Subscribers,
                 ["signals_received"] = bot.SignalsReceived,
             }),
             BotProtocol.Rejected rejected => Problems.From(rejected),
