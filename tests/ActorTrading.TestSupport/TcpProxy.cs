@@ -268,8 +268,9 @@ public sealed class TcpProxy : IAsyncDisposable
                     continue;
                 }
 
-                await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _stopping.Token);
+                // Counted before it is sent: whoever receives it then sees it counted.
                 Interlocked.Add(ref _forwarded, read);
+                await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _stopping.Token);
             }
         }
         catch (Exception exception) when (exception is OperationCanceledException or SocketException or ObjectDisposedException or IOException)
