@@ -39,15 +39,18 @@ public sealed record ClaimState(string? Owner, DateTimeOffset? Since)
 /// <summary>
 /// One key that at most one owner holds across the cluster: the entity is the only writer of its journal, so two
 /// claims of one key at the same moment are decided one after the other. A key nobody holds is passivated as soon as
-/// it has answered, so a guessed token or path leaves nothing in memory.
+/// it has answered, so a guessed token or path leaves nothing in memory; so is a subscription's (bot, account) key, asked
+/// only when a subscription is made or cancelled, which would otherwise stay in memory beside every idle subscription.
 /// </summary>
 public sealed class ClaimEntity : ReceivePersistentActor
 {
+    private readonly bool _askedRarely;
     private ClaimState _state = ClaimState.Free;
 
     /// <summary>Creates the entity.</summary>
     public ClaimEntity(string key)
     {
+        _askedRarely = ClaimKeys.IsAskedRarely(key);
         PersistenceId = "claim-" + key;
         Recover<object>(e => _state = _state.Apply(e));
         Command<TradingRegions.StopEntity>(_ => Context.Stop(Self));
@@ -57,7 +60,7 @@ public sealed class ClaimEntity : ReceivePersistentActor
             if (@event is null)
             {
                 command.ReplyTo.Tell(reply, Self);
-                PassivateWhenFree();
+                PassivateWhenDone();
                 return;
             }
 
@@ -65,7 +68,7 @@ public sealed class ClaimEntity : ReceivePersistentActor
             {
                 _state = _state.Apply(stored);
                 command.ReplyTo.Tell(reply, Self);
-                PassivateWhenFree();
+                PassivateWhenDone();
             });
         });
     }
@@ -73,9 +76,9 @@ public sealed class ClaimEntity : ReceivePersistentActor
     /// <inheritdoc/>
     public override string PersistenceId { get; }
 
-    private void PassivateWhenFree()
+    private void PassivateWhenDone()
     {
-        if (_state.Owner is null)
+        if (_state.Owner is null || _askedRarely)
         {
             Context.Parent.Tell(new Passivate(TradingRegions.StopEntity.Instance), Self);
         }

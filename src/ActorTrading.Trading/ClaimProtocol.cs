@@ -55,6 +55,10 @@ public static class ClaimKeys
     /// <summary>The one subscription that is not cancelled of an exchange account to a bot.</summary>
     public static string Subscription(string botId, string accountId) => $"subscription:{botId}:{accountId}";
 
+    /// <summary>Whether <paramref name="key"/> is asked only when a subscription is made or cancelled (not on every request,
+    /// as tokens and paths are).</summary>
+    public static bool IsAskedRarely(string key) => key.StartsWith("subscription:", StringComparison.Ordinal);
+
     /// <summary>Held by <c>done</c> once the claims of what earlier versions created (before claims existed) were made.</summary>
     public const string Backfilled = "migration:claims-v1";
 }

@@ -16,7 +16,7 @@ public sealed class PartitionSpecs() : SimulatedClusterSpecs("partition")
     private const int Subscribers = 12;
 
     [Fact]
-    public async Task A_member_cut_off_from_theDatabase_stops_its_shards_the_others_serve_them_and_it_rejoins_anew()
+    public async Task A_member_cut_off_from_the_database_stops_its_shards_the_others_serve_them_and_it_rejoins_anew()
     {
         for (var i = 0; i < Subscribers; i++)
         {

@@ -110,6 +110,19 @@ public sealed class ClaimSpecs : InProcessNodeSpecs
     }
 
     [Fact]
+    public async Task A_subscriptions_claim_leaves_memory_once_it_answered_and_still_refuses_a_second_subscription()
+    {
+        var bot = await PostAsync("/api/v1/bots", new { name = "Idle", master_webhook_path = "idle-claim", default_leverage = 5, default_margin_usd = 50 });
+        var account = await PostAsync("/api/v1/exchange-accounts", new { exchange = "paper", api_key = "idle-key", secret_key = "s" });
+        var request = new { bot_id = bot.GetProperty("id").GetString(), exchange_account_id = account.GetProperty("id").GetString() };
+        await PostAsync("/api/v1/bot-subscriptions", request);
+        var key = ClaimKeys.Subscription(request.bot_id!, request.exchange_account_id!);
+
+        await Eventually.HoldsAsync(async () => !(await EntityIdsAsync(Runtime.Claims)).Contains(key), "the subscription's claim to be passivated", Timeout);
+        await Json(await Http.PostAsJsonAsync("/api/v1/bot-subscriptions", request), HttpStatusCode.Conflict);
+    }
+
+    [Fact]
     public async Task What_an_earlier_version_created_without_claims_is_claimed_once_at_start()
     {
         // An earlier version wrote the user and the bot's subscriptions with no claim, and no marker that claims were made.
