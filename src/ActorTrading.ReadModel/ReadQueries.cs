@@ -66,6 +66,20 @@ public sealed class ReadQueries(IProjectionStore store)
         ? QueryAsync("SELECT * FROM bot_subscriptions ORDER BY created_at", [], Subscription, cancellationToken)
         : QueryAsync("SELECT * FROM bot_subscriptions WHERE owner_id = @owner ORDER BY created_at", [("owner", ownerId)], Subscription, cancellationToken);
 
+    /// <summary>Who owns the subscription <paramref name="subscriptionId"/>; null when the read tables do not (yet) have it.</summary>
+    public async Task<string?> SubscriptionOwnerAsync(string subscriptionId, CancellationToken cancellationToken) =>
+        (await QueryAsync("SELECT owner_id FROM bot_subscriptions WHERE subscription_id = @id", [("id", subscriptionId)], row => row.String(0), cancellationToken))
+        .FirstOrDefault();
+
+    /// <summary>The latest <paramref name="limit"/> outcomes of the subscription <paramref name="subscriptionId"/>, newest
+    /// first, each with its signal's ticker and action.</summary>
+    public Task<List<SubscriptionExecutionRow>> SubscriptionExecutionsAsync(string subscriptionId, int limit, CancellationToken cancellationToken) =>
+        QueryAsync("""
+            SELECT e.*, s.ticker, s.action FROM bot_signal_executions e JOIN bot_signals s ON s.signal_id = e.signal_id
+             WHERE e.subscription_id = @id ORDER BY e.completed_at DESC LIMIT @limit
+            """, [("id", subscriptionId), ("limit", limit)],
+            row => new SubscriptionExecutionRow(row.String("ticker"), row.String("action"), Execution(row)), cancellationToken);
+
     /// <summary>The subscriptions not cancelled, oldest first.</summary>
     public Task<List<LiveSubscription>> LiveSubscriptionsAsync(CancellationToken cancellationToken) =>
         QueryAsync("SELECT bot_id, account_id, subscription_id FROM bot_subscriptions WHERE status <> 'cancelled' ORDER BY created_at", [],

@@ -96,6 +96,9 @@ public sealed record ExecutionRow(
     string SignalId, string SubscriptionId, string BotId, string Status, string? Reason, string? ExchangeOrderId, decimal? Price, decimal? Quantity,
     long ElapsedMs, DateTimeOffset CompletedAt);
 
+/// <summary>An outcome of one subscription, with what its signal asked for.</summary>
+public sealed record SubscriptionExecutionRow(string Ticker, string Action, ExecutionRow Execution);
+
 /// <summary>How far the outcomes of one signal have got in the read tables.</summary>
 /// <param name="Projected">Whether the signal itself is in <c>bot_signals</c> yet.</param>
 /// <param name="Subscribers">How many subscriptions it was fanned out to (0 while not projected).</param>

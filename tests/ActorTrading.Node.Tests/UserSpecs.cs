@@ -59,6 +59,39 @@ public sealed class UserSpecs : InProcessNodeSpecs
     }
 
     [Fact]
+    public async Task A_subscriber_reads_each_of_their_outcomes_with_its_reason_and_nobody_else_can()
+    {
+        using var admin = Client(AdminToken);
+        var bot = await Json(await admin.PostAsJsonAsync("/api/v1/bots", new { name = "O", master_webhook_path = "outcomes-bot", default_leverage = 5, default_margin_usd = 50 }), HttpStatusCode.Created);
+        var frank = (await Json(await admin.PostAsJsonAsync("/api/v1/users", new { name = "frank" }), HttpStatusCode.Created)).GetProperty("api_token").GetString()!;
+        var grace = (await Json(await admin.PostAsJsonAsync("/api/v1/users", new { name = "grace" }), HttpStatusCode.Created)).GetProperty("api_token").GetString()!;
+        using var asFrank = Client(frank);
+        using var asGrace = Client(grace);
+        var account = await Json(await asFrank.PostAsJsonAsync("/api/v1/exchange-accounts", new { exchange = "paper", api_key = "frank-key", secret_key = "s" }), HttpStatusCode.Created);
+        var subscriptionId = (await Json(await asFrank.PostAsJsonAsync("/api/v1/bot-subscriptions",
+            new { bot_id = bot.GetProperty("id").GetString(), exchange_account_id = account.GetProperty("id").GetString() }), HttpStatusCode.Created)).GetProperty("id").GetString();
+
+        // A close with nothing open: skipped, and the owner can read why.
+        var alert = $$"""{"secret":"{{bot.GetProperty("master_secret").GetString()}}","ticker":"BTCUSDT","action":"close"}""";
+        var signalId = (await Json(await Http.PostAsync("/api/v1/bots/webhook/master/outcomes-bot?wait=5000", new StringContent(alert, System.Text.Encoding.UTF8, "application/json")),
+            HttpStatusCode.Accepted)).GetProperty("signal_id").GetString();
+        JsonElement outcomes = default;
+        await ActorTrading.TestSupport.Eventually.HoldsAsync(async () =>
+        {
+            outcomes = await Json(await asFrank.GetAsync($"/api/v1/bot-subscriptions/{subscriptionId}/executions"), HttpStatusCode.OK);
+            return outcomes.GetArrayLength() == 1;
+        }, "the outcome in the owner's list", TimeSpan.FromSeconds(10));
+        var outcome = outcomes[0];
+        (outcome.GetProperty("signal_id").GetString(), outcome.GetProperty("ticker").GetString(), outcome.GetProperty("action").GetString()).ShouldBe((signalId, "BTCUSDT", "close"));
+        (outcome.GetProperty("status").GetString(), outcome.GetProperty("reason").GetString()).ShouldBe(("skipped", "no open position to close"));
+
+        await Json(await asGrace.GetAsync($"/api/v1/bot-subscriptions/{subscriptionId}/executions"), HttpStatusCode.NotFound);
+        (await Json(await admin.GetAsync($"/api/v1/bot-subscriptions/{subscriptionId}/executions?limit=1"), HttpStatusCode.OK)).GetArrayLength().ShouldBe(1);
+        await Json(await admin.GetAsync($"/api/v1/bot-subscriptions/{subscriptionId}/executions?limit=0"), HttpStatusCode.BadRequest);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+
+    [Fact]
     public async Task A_user_sees_and_changes_only_their_own_accounts_and_subscriptions()
     {
         using var admin = Client(AdminToken);

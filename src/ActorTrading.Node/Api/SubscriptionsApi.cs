@@ -29,8 +29,38 @@ internal static class SubscriptionsApi
         }).WithName("ListSubscriptions");
         subscriptions.MapGet("/{id}", async (string id, HttpContext http, EntityRegions regions, DurableStores stores, NodeOptions options, CancellationToken token) =>
             await OwnedAsync(id, http, regions, stores, options, token) is { } current ? Results.Json(Json(current)) : NotFound(id)).WithName("GetSubscription");
+        subscriptions.MapGet("/{id}/executions", ExecutionsAsync).WithName("ListSubscriptionExecutions");
         subscriptions.MapPatch("/{id}", UpdateAsync).WithName("UpdateSubscription");
         subscriptions.MapDelete("/{id}", CancelAsync).WithName("CancelSubscription");
+    }
+
+    // The owner reads why each signal was traded, skipped or failed (the signal itself is the operator's, GET /signals/{id}).
+    private static async Task<IResult> ExecutionsAsync(string id, int? limit, HttpContext http, ReadQueries queries, CancellationToken cancellationToken)
+    {
+        var count = limit ?? 100;
+        if (count is < 1 or > 1_000)
+        {
+            return Problems.Invalid("limit", $"must be between 1 and 1000, not {count}");
+        }
+
+        if (await queries.SubscriptionOwnerAsync(id, cancellationToken) is not { } owner || !Caller.Of(http).Owns(owner))
+        {
+            return NotFound(id);
+        }
+
+        return Results.Json((await queries.SubscriptionExecutionsAsync(id, count, cancellationToken)).Select(row => new
+        {
+            signal_id = row.Execution.SignalId,
+            ticker = row.Ticker,
+            action = row.Action,
+            status = row.Execution.Status,
+            reason = row.Execution.Reason,
+            exchange_order_id = row.Execution.ExchangeOrderId,
+            price = row.Execution.Price,
+            quantity = row.Execution.Quantity,
+            elapsed_ms = row.Execution.ElapsedMs,
+            completed_at = row.Execution.CompletedAt,
+        }));
     }
 
     private static IResult NotFound(string id) => Results.Problem($"subscription {id} does not exist", statusCode: StatusCodes.Status404NotFound);
