@@ -3,7 +3,6 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using ActorTrading.Cluster;
 using ActorTrading.Cluster.Hosting;
-using ActorTrading.Cluster.Postgres;
 
 namespace ActorTrading.Node.Api;
 
