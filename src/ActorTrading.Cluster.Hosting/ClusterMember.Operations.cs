@@ -86,12 +86,9 @@ public sealed partial class ClusterMember
     public async Task<ShardStats> ShardStatsAsync(string typeName, int shardId, CancellationToken cancellationToken)
     {
         RequireType(typeName);
-        var lease = await Leases.ReadLeaseAsync(typeName, shardId, cancellationToken);
+        var (lease, owner, active) = await LeaseAndOwnerAsync(typeName, shardId, cancellationToken);
         var history = await Leases.ReadHistoryAsync(typeName, shardId, cancellationToken);
-        var owner = lease?.OwnerIncarnation is long incarnation
-            ? (await Membership.ReadMembersAsync(cancellationToken)).FirstOrDefault(m => m.Incarnation == incarnation)
-            : null;
-        if (owner is not { IsLive: true } || lease?.State != "active")
+        if (!active || owner is null)
         {
             return new ShardStats(typeName, shardId, lease, owner, LastOf(history), null, null);
         }
@@ -119,11 +116,8 @@ public sealed partial class ClusterMember
         var here = await ClusterSharding.Get(system).ShardRegion(typeName)
             .Ask<EntityLocation>(replyTo => new GetEntityLocation(entityId, replyTo), s_inspectionTimeout, cancellationToken);
         var shardId = WriterLease.ShardNumber(here.ShardId);
-        var lease = await Leases.ReadLeaseAsync(typeName, shardId, cancellationToken);
-        var owner = lease?.OwnerIncarnation is long incarnation
-            ? (await Membership.ReadMembersAsync(cancellationToken)).FirstOrDefault(m => m.Incarnation == incarnation)
-            : null;
-        if (owner is not { IsLive: true } || lease?.State != "active")
+        var (lease, owner, active) = await LeaseAndOwnerAsync(typeName, shardId, cancellationToken);
+        if (!active || owner is null)
         {
             return new EntityWhereabouts(typeName, entityId, shardId, lease, owner, null, null);
         }
@@ -158,6 +152,16 @@ public sealed partial class ClusterMember
         }
 
         return [.. moves.Zip(moved, (move, ok) => (move, (bool?)ok))];
+    }
+
+    // A shard's lease, the member it names, and whether that member is live and the lease active (the shard is there).
+    private async Task<(ShardLease? Lease, Member? Owner, bool Active)> LeaseAndOwnerAsync(string typeName, int shardId, CancellationToken cancellationToken)
+    {
+        var lease = await Leases.ReadLeaseAsync(typeName, shardId, cancellationToken);
+        var owner = lease?.OwnerIncarnation is long incarnation
+            ? (await Membership.ReadMembersAsync(cancellationToken)).FirstOrDefault(m => m.Incarnation == incarnation)
+            : null;
+        return (lease, owner, owner is { IsLive: true } && lease?.State == "active");
     }
 
     private static ShardLeaseHistoryEntry? LastOf(IReadOnlyList<ShardLeaseHistoryEntry> history) => history.Count > 0 ? history[^1] : null;

@@ -56,7 +56,8 @@ internal sealed class ClusterRebalancer(ClusterMember member, ClusterSettings se
     public async Task<IReadOnlyList<PlannedShardMove>> PlanAsync(IReadOnlyList<Member> members, string? typeName, CancellationToken cancellationToken)
     {
         var planned = new List<PlannedShardMove>();
-        foreach (var type in (await member.Leases.ReadAllLeasesAsync(cancellationToken)).Where(l => typeName is null || l.TypeName == typeName).GroupBy(l => l.TypeName))
+        var leases = typeName is null ? await member.Leases.ReadAllLeasesAsync(cancellationToken) : await member.Leases.ReadLeasesAsync(typeName, cancellationToken);
+        foreach (var type in leases.GroupBy(l => l.TypeName))
         {
             var allocations = type.Where(l => l is { OwnerIncarnation: not null, State: "active" }).ToDictionary(l => l.ShardId, l => l.OwnerIncarnation ?? 0);
             planned.AddRange(ShardAllocation.PlanRebalance(members, allocations, settings).Select(move => new PlannedShardMove(type.Key, move)));

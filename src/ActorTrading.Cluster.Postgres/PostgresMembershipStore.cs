@@ -178,11 +178,7 @@ public sealed class PostgresMembershipStore
                 """, connection, transaction);
             down.Parameters.AddWithValue("c", _settings.ClusterId);
             down.Parameters.AddWithValue("reason", reason);
-            if (condition.Contains("@grace", StringComparison.Ordinal))
-            {
-                down.Parameters.AddWithValue("grace", _settings.RestartDowningGrace.TotalSeconds);
-            }
-
+            down.Parameters.AddWithValue("grace", _settings.RestartDowningGrace.TotalSeconds);
             await using var reader = await down.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {

@@ -55,10 +55,12 @@ public sealed class ReadQueries(IProjectionStore store)
     /// <summary>The node's activity at a glance: active bots, active subscriptions and when the last signal was accepted.</summary>
     public async Task<Activity> ActivityAsync(CancellationToken cancellationToken)
     {
-        var bots = await QueryAsync("SELECT count(*) FROM bots WHERE is_active = @yes", [("yes", true)], row => row.Int(0), cancellationToken);
-        var subscriptions = await QueryAsync("SELECT count(*) FROM bot_subscriptions WHERE status = 'active'", [], row => row.Int(0), cancellationToken);
-        var last = await QueryAsync("SELECT accepted_at FROM bot_signals ORDER BY accepted_at DESC LIMIT 1", [], row => row.Time("accepted_at"), cancellationToken);
-        return new Activity(bots[0], subscriptions[0], last.Count > 0 ? last[0] : null);
+        var activity = await QueryAsync("""
+            SELECT (SELECT count(*) FROM bots WHERE is_active = @yes) AS bots,
+                   (SELECT count(*) FROM bot_subscriptions WHERE status = 'active') AS subscriptions,
+                   (SELECT max(accepted_at) FROM bot_signals) AS last_signal_at
+            """, [("yes", true)], row => new Activity(row.Int("bots"), row.Int("subscriptions"), row.NullableTime("last_signal_at")), cancellationToken);
+        return activity[0];
     }
 
     /// <summary>The subscriptions, cancelled ones too, oldest first: of <paramref name="ownerId"/>, or everyone's when null.</summary>
